@@ -1,0 +1,27 @@
+/* h5out.h - the HDF5 result file (schema in docs/hdf5-schema.md), written collectively
+ * through MPI-IO.  Written to "<path>.partial" and renamed to <path> only after the
+ * attribute complete = 1 is on disk, so a file named <path> is always whole. */
+#ifndef RELUSCAPE_H5OUT_H
+#define RELUSCAPE_H5OUT_H
+
+#include <mpi.h>
+#include "reluscape/config.h"
+#include "reluscape/stats.h"
+#include "reluscape/sweep.h"
+
+#define RS_SCHEMA_VERSION 1
+
+/* Provenance strings recorded as root attributes (every rank passes the same values). */
+typedef struct rs_provenance {
+    const char *command_line;
+    const char *config_text;
+    const char *created;   /* ISO 8601 UTC */
+    const char *host;
+    int nranks;
+} rs_provenance;
+
+/* Collective over comm.  0, or -1 after printing the HDF5 error stack. */
+int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
+                const rs_run_report *rep, const rs_provenance *prov, MPI_Comm comm);
+
+#endif

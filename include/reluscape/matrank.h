@@ -1,0 +1,34 @@
+/* matrank.h - numerical rank of a dense matrix ("matrank", never the MPI rank).
+ *
+ * Backends share one signature and one tolerance policy:
+ *   singular value / |R_kk| counted when > sigma_max * rtol,
+ *   rtol = max(rows, cols) * DBL_EPSILON by default (numpy.linalg.matrix_rank's choice). */
+#ifndef RELUSCAPE_MATRANK_H
+#define RELUSCAPE_MATRANK_H
+
+#include <stddef.h>
+
+/* Reusable scratch memory, grown on demand; zero-initialise before first use. */
+typedef struct rs_workspace {
+    double *dbl;
+    size_t ndbl;
+    int *ints;
+    size_t nints;
+} rs_workspace;
+void rs_workspace_free(rs_workspace *ws);
+double *rs_workspace_doubles(rs_workspace *ws, size_t count); /* NULL on OOM */
+int *rs_workspace_ints(rs_workspace *ws, size_t count);
+
+typedef struct rs_matrank_method {
+    const char *name;
+    const char *help;
+    /* rank of the m x n column-major matrix a (lda >= m); a is overwritten.
+     * rtol <= 0 selects the default.  Returns 0, or the LAPACK info (non-zero) on failure. */
+    int (*rank)(int m, int n, double *a, int lda, double rtol, rs_workspace *ws, int *matrank);
+} rs_matrank_method;
+
+const rs_matrank_method *rs_matrank_lookup(const char *name); /* "svd" | "qrcp"; NULL */
+const char *rs_matrank_names(void);
+double rs_matrank_default_rtol(int m, int n);
+
+#endif

@@ -1,0 +1,18 @@
+/* reluscape.h - umbrella header of libreluscape. */
+#ifndef RELUSCAPE_H
+#define RELUSCAPE_H
+
+#include "reluscape/rng.h"
+#include "reluscape/data.h"
+#include "reluscape/pattern.h"
+#include "reluscape/jacobian.h"
+#include "reluscape/matrank.h"
+#include "reluscape/config.h"
+#include "reluscape/stats.h"
+#include "reluscape/sweep.h"
+#include "reluscape/trial.h"
+#include "reluscape/h5out.h"
+#include "reluscape/log.h"
+#include "reluscape/cli.h"
+
+#endif

@@ -1,0 +1,42 @@
+/* rng.h - counter-based random streams (Random123 Philox4x64-10).
+ *
+ * A stream is fully determined by (seed, cell, trial, stream id): key = (seed, cell),
+ * counter = (trial, stream id, block, 0).  Nothing else (rank, schedule, rank count)
+ * enters, which is what makes every sweep reproducible on any number of ranks.
+ * All functions are local (no communication). */
+#ifndef RELUSCAPE_RNG_H
+#define RELUSCAPE_RNG_H
+
+#include <stdint.h>
+
+/* Stream ids: one per independent use inside a trial. */
+enum rs_stream_id {
+    RS_STREAM_DATA = 1,    /* dataset draw (trial = dataset index) */
+    RS_STREAM_SUBSET = 2,  /* row subset of a file dataset (trial = dataset index) */
+    RS_STREAM_PATTERN = 3, /* activation pattern / initial weights */
+    RS_STREAM_VOUT = 4,    /* output weights v */
+    RS_STREAM_TARGET = 5   /* regression targets (region LPs) */
+};
+
+typedef struct rs_stream {
+    uint64_t key[2];
+    uint64_t ctr[4];
+    uint64_t buf[4];
+    int left;          /* unused words left in buf */
+    int have_normal;   /* Box-Muller spare available */
+    double spare_normal;
+} rs_stream;
+
+/* Raw Philox4x64-10 block function (for known-answer tests). */
+void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4]);
+
+void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, uint32_t stream_id);
+uint64_t rs_next_u64(rs_stream *s);
+double rs_uniform01(rs_stream *s);             /* [0,1), 53 random bits */
+double rs_uniform_open01(rs_stream *s);        /* (0,1) */
+double rs_uniform_range(rs_stream *s, double lo, double hi); /* [lo,hi) */
+double rs_normal(rs_stream *s);                /* N(0,1) */
+int rs_bernoulli(rs_stream *s, double p);      /* 1 with probability p */
+uint64_t rs_uniform_index(rs_stream *s, uint64_t n); /* unbiased in [0,n), n > 0 */
+
+#endif

@@ -1,0 +1,52 @@
+/* trial.h - one trial end to end: dataset draw, pattern, output weights, Jacobian,
+ * combinatorial checks and the matrix rank.  Local; the same (cell, trial) gives the
+ * same result on any rank. */
+#ifndef RELUSCAPE_TRIAL_H
+#define RELUSCAPE_TRIAL_H
+
+#include <stdint.h>
+#include "reluscape/config.h"
+#include "reluscape/data.h"
+#include "reluscape/pattern.h"
+#include "reluscape/matrank.h"
+#include "reluscape/sweep.h"
+
+/* Everything fixed for a whole sweep, resolved from the config once. */
+typedef struct rs_trial_setup {
+    uint64_t seed;
+    int64_t patterns_per_dataset;
+    const rs_data_spec *data;
+    const rs_sampler *sampler;
+    rs_sampler_params prm;     /* d0 filled per cell */
+    rs_vout_law vout;
+    const rs_matrank_method *method;
+    double rtol;
+} rs_trial_setup;
+
+/* Buffers reused across trials (grown on demand).  Zero-initialise before use. */
+typedef struct rs_trial_work {
+    rs_workspace ws;
+    double *xt, *v, *J;
+    size_t xt_cap, v_cap, J_cap;
+    int *scratch;
+    size_t scratch_cap;
+    rs_pattern A;
+    const rs_cell *xt_cell;    /* dataset cache: which (cell, dataset) xt holds */
+    int64_t xt_dataset;
+} rs_trial_work;
+
+typedef struct rs_trial_result {
+    int matrank;
+    int zero_column;
+    int crowded_column;
+} rs_trial_result;
+
+/* Resolve names in cfg.  0, or -1 with a message naming the key. */
+int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_spec *data,
+                        char *err, size_t errlen);
+/* 0, -1 out of memory or sampler not applicable, or >0 LAPACK info. */
+int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial,
+                 rs_trial_work *w, rs_trial_result *res);
+void rs_trial_work_free(rs_trial_work *w);
+
+#endif

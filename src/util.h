@@ -1,0 +1,31 @@
+/* util.h - private helpers shared by the library's modules (never installed). */
+#ifndef RS_UTIL_H
+#define RS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <mpi.h>
+
+#define RS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* snprintf into a fixed buffer; truncation is harmless for messages. */
+#define RS_FMT(buf, len, ...) ((void)snprintf((buf), (len), __VA_ARGS__))
+
+/* Fatal MPI check: print the MPI error string with file:line and abort every rank.
+ * Used only where a failure means the communicator itself is broken. */
+#define RS_MPI_CHECK(call)                                                      \
+    do {                                                                        \
+        int rs_mpi_rc_ = (call);                                                \
+        if (rs_mpi_rc_ != MPI_SUCCESS) rs_mpi_fail(rs_mpi_rc_, #call, __FILE__, __LINE__); \
+    } while (0)
+void rs_mpi_fail(int rc, const char *what, const char *file, int line);
+
+/* Collective: 1 on every rank if `flag` is non-zero on any rank.  Lets ranks that reach
+ * different local decisions fail together instead of hanging. */
+int rs_any_true(int flag, MPI_Comm comm);
+
+/* Allocation that is zeroed; NULL on overflow or OOM. */
+void *rs_calloc(size_t count, size_t size);
+
+#endif
