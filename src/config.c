@@ -1,1 +1,533 @@
-/* placeholder: being written */
+/* config.c - the option table and everything driven by it: INI parsing, --set
+ * overrides, cross-key validation, the effective-config text and the docs table. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reluscape/config.h"
+#include "util.h"
+
+typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
+               OPT_CHOICE, OPT_STRING } opt_type;
+
+typedef struct rs_option {
+    const char *name;      /* section.key */
+    opt_type type;
+    size_t offset;         /* into rs_config */
+    const char *def;       /* default value text ("" = unset) */
+    const char *choices;   /* OPT_CHOICE: "a|b|c" */
+    double min, max;       /* numeric bounds (lists: per element) */
+    const char *help;
+} rs_option;
+
+#define OFF(field) offsetof(rs_config, field)
+#define MAX_LIST 100000
+
+static const rs_option options[] = {
+    {"grid.d0", OPT_INTLIST, OFF(d0), "", NULL, 1, 100000,
+     "input dimensions d0: list and/or ranges a:b:step (inclusive); exclusive with grid.d0_ratio"},
+    {"grid.d0_ratio", OPT_DBLLIST, OFF(d0_ratio), "", NULL, 1e-6, 1000,
+     "d0 = ceil(r * n) for each listed ratio r (the authors' family (b))"},
+    {"grid.d1", OPT_INTLIST, OFF(d1), "", NULL, 1, 1000000, "hidden widths d1 (required)"},
+    {"grid.n", OPT_INTLIST, OFF(n), "", NULL, 1, 1000000, "sample sizes n (required)"},
+    {"sweep.trials", OPT_INT, OFF(trials), "100", NULL, 1, 1e12, "trials per cell"},
+    {"sweep.patterns_per_dataset", OPT_INT, OFF(patterns_per_dataset), "1", NULL, 1, 1e12,
+     "consecutive trials that share one dataset draw; must divide sweep.trials "
+     "(1 = a new X every trial; sweep.trials = one generic X per cell)"},
+    {"sweep.seed", OPT_UINT64, OFF(seed), "1", NULL, 0, 0,
+     "seed: a trial's random numbers depend only on (seed, cell, trial)"},
+    {"data.law", OPT_CHOICE, OFF(data_law), "uniform01", "gaussian|uniform|uniform01|sphere|file", 0, 0,
+     "input law: N(0,1), U(-1,1), U[0,1) (the authors'), unit sphere, or rows of data.file"},
+    {"data.bias", OPT_BOOL, OFF(bias), "true", NULL, 0, 0,
+     "hidden-layer bias: append a constant 1 to every input (p = d0 + 1)"},
+    {"data.file", OPT_STRING, OFF(data_file), "", NULL, 0, 0,
+     "HDF5 file holding a user dataset (data.law = file)"},
+    {"data.dataset", OPT_STRING, OFF(data_dataset), "X", NULL, 0, 0,
+     "dataset path in data.file, shape n_total x d0; each draw is a random n-row subset"},
+    {"pattern.sampler", OPT_CHOICE, OFF(sampler), "init", "bernoulli|init|region", 0, 0,
+     "bernoulli: all patterns (count); init: random initialisation (volume); "
+     "region: uniform over non-empty regions (d0 = 1 with bias)"},
+    {"pattern.p", OPT_DOUBLE, OFF(bernoulli_p), "0.5", NULL, 0, 1, "P(a_ji = 1) for the bernoulli sampler"},
+    {"pattern.init", OPT_CHOICE, OFF(init_law), "torch", "gaussian|he|torch", 0, 0,
+     "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))"},
+    {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", "gaussian|balanced|ones", 0, 0,
+     "frozen output weights v: N(0,1); half -1 and half +1; all ones"},
+    {"rank.method", OPT_CHOICE, OFF(rank_method), "svd", "svd|qrcp", 0, 0,
+     "matrix rank: singular values (LAPACK dgesdd) or pivoted QR (dgeqp3)"},
+    {"rank.rtol", OPT_DOUBLE, OFF(rtol), "0", NULL, 0, 1,
+     "relative tolerance: count sigma > sigma_max * rtol; 0 = max(rows, cols) * eps"},
+    {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
+     "result file (HDF5); -o overrides; an existing file needs --force"},
+    {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,
+     "seconds between progress lines on rank 0 (0 = none)"},
+    {"output.max_matrix_mib", OPT_INT, OFF(max_matrix_mib), "4096", NULL, 1, 1e9,
+     "refuse a grid whose largest Jacobian (n x P doubles) exceeds this many MiB per rank"},
+};
+#define NOPT ((int)RS_ARRAY_LEN(options))
+
+static void *field(rs_config *cfg, const rs_option *o) { return (char *)cfg + o->offset; }
+static const void *cfield(const rs_config *cfg, const rs_option *o)
+{
+    return (const char *)cfg + o->offset;
+}
+
+static const rs_option *find_option(const char *name)
+{
+    for (int i = 0; i < NOPT; i++)
+        if (strcmp(options[i].name, name) == 0) return &options[i];
+    return NULL;
+}
+
+/* "cfg.ini:12" or "--set" : where a value came from, for messages */
+typedef struct where { char text[RS_PATH_MAX + 64]; } where;
+
+static int fail(char *err, size_t errlen, const where *w, const char *key, const char *fmt, ...)
+{
+    char what[RS_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key)
+        RS_FMT(err, errlen, "%s: key '%s': %s", w->text, key, what);
+    else
+        RS_FMT(err, errlen, "%s: %s", w->text, what);
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    return s;
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *trim(end) != '\0') return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *trim(end) != '\0' || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Integer list: comma-separated items, each an integer or an inclusive range a:b[:step]. */
+static int parse_intlist(const char *text, const rs_option *o, rs_intlist *out, char *why, size_t len)
+{
+    char buf[RS_PATH_MAX];
+    RS_FMT(buf, sizeof buf, "%s", text);
+    int cap = 16, count = 0;
+    int64_t *v = malloc(cap * sizeof *v);
+    if (!v) return RS_FMT(why, len, "out of memory"), -1;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        item = trim(item);
+        int64_t a, b, step = 1;
+        char *c1 = strchr(item, ':');
+        if (c1) {
+            *c1 = '\0';
+            char *c2 = strchr(c1 + 1, ':');
+            if (c2) *c2 = '\0';
+            if (parse_int64(item, &a) || parse_int64(c1 + 1, &b) || (c2 && parse_int64(c2 + 1, &step))) {
+                free(v);
+                return RS_FMT(why, len, "malformed range (expected a:b or a:b:step with integers)"), -1;
+            }
+            if (step <= 0 || b < a) {
+                free(v);
+                return RS_FMT(why, len, "malformed range %lld:%lld:%lld (need a <= b and step > 0)",
+                              (long long)a, (long long)b, (long long)step), -1;
+            }
+        } else {
+            if (parse_int64(item, &a)) {
+                free(v);
+                return RS_FMT(why, len, "'%s' is not an integer (expected a list like 1,2,5 or a range a:b:step)", item), -1;
+            }
+            b = a;
+        }
+        for (int64_t x = a; x <= b; x += step) {
+            if (x < o->min || x > o->max) {
+                free(v);
+                return RS_FMT(why, len, "value %lld out of range (allowed %.0f..%.0f)", (long long)x, o->min, o->max), -1;
+            }
+            if (count == MAX_LIST) {
+                free(v);
+                return RS_FMT(why, len, "more than %d values", MAX_LIST), -1;
+            }
+            if (count == cap) {
+                cap *= 2;
+                int64_t *nv = realloc(v, cap * sizeof *v);
+                if (!nv) return free(v), RS_FMT(why, len, "out of memory"), -1;
+                v = nv;
+            }
+            v[count++] = x;
+        }
+    }
+    for (int i = 0; i < count; i++)
+        for (int j = 0; j < i; j++)
+            if (v[i] == v[j]) {
+                int64_t dup = v[i];
+                free(v);
+                return RS_FMT(why, len, "value %lld listed twice", (long long)dup), -1;
+            }
+    free(out->v);
+    out->v = v;
+    out->count = count;
+    return 0;
+}
+
+static int parse_dbllist(const char *text, const rs_option *o, rs_dbllist *out, char *why, size_t len)
+{
+    char buf[RS_PATH_MAX];
+    RS_FMT(buf, sizeof buf, "%s", text);
+    int count = 0;
+    double *v = malloc(sizeof(double) * 1024);
+    if (!v) return RS_FMT(why, len, "out of memory"), -1;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        double x;
+        if (parse_double(trim(item), &x) || count == 1024) {
+            free(v);
+            return RS_FMT(why, len, "'%s' is not a number (expected a list like 0.25, 0.5, 1)", trim(item)), -1;
+        }
+        if (x < o->min || x > o->max) {
+            free(v);
+            return RS_FMT(why, len, "value %g out of range (allowed %g..%g)", x, o->min, o->max), -1;
+        }
+        v[count++] = x;
+    }
+    free(out->v);
+    out->v = v;
+    out->count = count;
+    return 0;
+}
+
+static int choice_ok(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *c = choices; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && strncmp(c, value, n) == 0) return 1;
+        c += len + (bar != NULL);
+    }
+    return 0;
+}
+
+/* Set one option from text; on failure write the reason into why. */
+static int set_option(rs_config *cfg, const rs_option *o, const char *value, char *why, size_t len)
+{
+    void *f = field(cfg, o);
+    switch (o->type) {
+    case OPT_INTLIST:
+        return parse_intlist(value, o, f, why, len);
+    case OPT_DBLLIST:
+        return parse_dbllist(value, o, f, why, len);
+    case OPT_INT: {
+        int64_t x;
+        if (parse_int64(value, &x)) return RS_FMT(why, len, "'%s' is not an integer", value), -1;
+        if (x < o->min || x > o->max)
+            return RS_FMT(why, len, "%lld out of range (allowed %.0f..%.0f)", (long long)x, o->min, o->max), -1;
+        *(int64_t *)f = x;
+        return 0;
+    }
+    case OPT_UINT64: {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(value, &end, 0);
+        if (errno || end == value || *end || value[0] == '-')
+            return RS_FMT(why, len, "'%s' is not an unsigned 64-bit integer", value), -1;
+        *(uint64_t *)f = x;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        double x;
+        if (parse_double(value, &x)) return RS_FMT(why, len, "'%s' is not a number", value), -1;
+        if (x < o->min || x > o->max)
+            return RS_FMT(why, len, "%g out of range (allowed %g..%g)", x, o->min, o->max), -1;
+        *(double *)f = x;
+        return 0;
+    }
+    case OPT_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on"))
+            *(int *)f = 1;
+        else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "off"))
+            *(int *)f = 0;
+        else
+            return RS_FMT(why, len, "'%s' is not a boolean (allowed: true|false)", value), -1;
+        return 0;
+    case OPT_CHOICE:
+        if (!choice_ok(o->choices, value))
+            return RS_FMT(why, len, "'%s' is not allowed (allowed: %s)", value, o->choices), -1;
+        RS_FMT((char *)f, RS_NAME_MAX, "%s", value);
+        return 0;
+    case OPT_STRING:
+        if (strlen(value) >= RS_PATH_MAX) return RS_FMT(why, len, "value longer than %d characters", RS_PATH_MAX - 1), -1;
+        RS_FMT((char *)f, RS_PATH_MAX, "%s", value);
+        return 0;
+    }
+    return -1;
+}
+
+static void list_keys(const char *section, char *buf, size_t len)
+{
+    size_t used = 0, sl = strlen(section);
+    buf[0] = '\0';
+    for (int i = 0; i < NOPT; i++) {
+        if (section[0] && (strncmp(options[i].name, section, sl) || options[i].name[sl] != '.')) continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", options[i].name);
+        if (w < 0 || (size_t)w >= len - used) break;
+        used += (size_t)w;
+    }
+}
+
+static int apply(rs_config *cfg, where *set_at, const where *w, const char *key, const char *value,
+                 char *err, size_t errlen)
+{
+    const rs_option *o = find_option(key);
+    if (!o) {
+        char known[2048], section[RS_NAME_MAX * 2] = "";
+        const char *dot = strchr(key, '.');
+        if (dot && (size_t)(dot - key) < sizeof section) memcpy(section, key, (size_t)(dot - key));
+        list_keys(section, known, sizeof known);
+        if (!known[0]) list_keys("", known, sizeof known);
+        return fail(err, errlen, w, key, "unknown key (known keys: %s)", known);
+    }
+    char why[RS_ERR_MAX];
+    if (set_option(cfg, o, value, why, sizeof why)) return fail(err, errlen, w, key, "%s", why);
+    set_at[o - options] = *w;
+    return 0;
+}
+
+/* Cross-key checks; each message points at the line that set the offending key. */
+static int validate(const rs_config *cfg, const where *set_at, const char *filename, char *err, size_t errlen)
+{
+    where file;
+    RS_FMT(file.text, sizeof file.text, "%s", filename);
+#define AT(key) (set_at[find_option(key) - options].text[0] ? &set_at[find_option(key) - options] : &file)
+    if (cfg->d0.count && cfg->d0_ratio.count)
+        return fail(err, errlen, AT("grid.d0_ratio"), "grid.d0_ratio",
+                    "give either grid.d0 or grid.d0_ratio, not both");
+    if (!cfg->d0.count && !cfg->d0_ratio.count)
+        return fail(err, errlen, &file, "grid.d0", "missing: give grid.d0 (a list or range) or grid.d0_ratio");
+    if (!cfg->d1.count) return fail(err, errlen, &file, "grid.d1", "missing: give the hidden widths, e.g. d1 = 30:300:30");
+    if (!cfg->n.count) return fail(err, errlen, &file, "grid.n", "missing: give the sample sizes, e.g. n = 10:100:10");
+    if (cfg->trials % cfg->patterns_per_dataset)
+        return fail(err, errlen, AT("sweep.patterns_per_dataset"), "sweep.patterns_per_dataset",
+                    "%lld does not divide sweep.trials = %lld", (long long)cfg->patterns_per_dataset,
+                    (long long)cfg->trials);
+    if (!strcmp(cfg->data_law, "file") && !cfg->data_file[0])
+        return fail(err, errlen, AT("data.law"), "data.file", "data.law = file needs data.file (an HDF5 file)");
+    if (strcmp(cfg->data_law, "file") && cfg->data_file[0])
+        return fail(err, errlen, AT("data.file"), "data.file", "data.file is set but data.law is '%s' (use data.law = file)",
+                    cfg->data_law);
+    if (!strcmp(cfg->sampler, "region")) {
+        int d0_one = cfg->d0.count == 1 && cfg->d0.v[0] == 1;
+        if (!d0_one || !cfg->bias)
+            return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
+                        "region sampling over non-empty regions is implemented for d0 = 1 with bias only "
+                        "(have %s, data.bias = %s)", d0_one ? "d0 = 1" : "another d0", cfg->bias ? "true" : "false");
+    }
+    if (!cfg->output[0]) return fail(err, errlen, AT("output.file"), "output.file", "empty file name");
+#undef AT
+    return 0;
+}
+
+int rs_config_parse(const char *text, const char *filename, int noverride, char *const *overrides,
+                    rs_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    where *set_at = rs_calloc(NOPT, sizeof *set_at);
+    if (!set_at) return RS_FMT(err, errlen, "out of memory"), -1;
+    where w;
+    RS_FMT(w.text, sizeof w.text, "defaults");
+    for (int i = 0; i < NOPT; i++) {
+        char why[RS_ERR_MAX];
+        if (options[i].def[0] && set_option(cfg, &options[i], options[i].def, why, sizeof why)) abort();
+    }
+    memset(set_at, 0, NOPT * sizeof *set_at);
+
+    int rc = -1;
+    char section[RS_NAME_MAX * 2] = "";
+    const char *p = text;
+    for (int lineno = 1; *p; lineno++) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[RS_PATH_MAX + 256];
+        RS_FMT(w.text, sizeof w.text, "%s:%d", filename, lineno);
+        if (len >= sizeof line) {
+            fail(err, errlen, &w, NULL, "line longer than %zu characters", sizeof line - 1);
+            goto done;
+        }
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p += len + (nl != NULL);
+        /* comments: whole lines starting with # or ;, or inline after whitespace */
+        for (char *c = line; *c; c++)
+            if ((*c == '#' || *c == ';') && (c == line || isspace((unsigned char)c[-1]))) {
+                *c = '\0';
+                break;
+            }
+        char *s = trim(line);
+        if (!*s) continue;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (!close || close[1] || close == s + 1) {
+                fail(err, errlen, &w, NULL, "malformed section header '%s' (expected [name])", s);
+                goto done;
+            }
+            *close = '\0';
+            RS_FMT(section, sizeof section, "%s", trim(s + 1));
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            fail(err, errlen, &w, NULL, "expected 'key = value' or '[section]', got '%s'", s);
+            goto done;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1), full[RS_NAME_MAX * 4];
+        if (!section[0]) {
+            fail(err, errlen, &w, key, "key outside any [section]");
+            goto done;
+        }
+        RS_FMT(full, sizeof full, "%s.%s", section, key);
+        const rs_option *o = find_option(full);
+        if (o && set_at[o - options].text[0]) {
+            fail(err, errlen, &w, full, "set twice (first at %s)", set_at[o - options].text);
+            goto done;
+        }
+        if (apply(cfg, set_at, &w, full, value, err, errlen)) goto done;
+    }
+    for (int i = 0; i < noverride; i++) {
+        char buf[RS_PATH_MAX + 256];
+        RS_FMT(w.text, sizeof w.text, "--set %s", overrides[i]);
+        RS_FMT(buf, sizeof buf, "%s", overrides[i]);
+        char *eq = strchr(buf, '=');
+        if (!eq) {
+            fail(err, errlen, &w, NULL, "expected --set section.key=value");
+            goto done;
+        }
+        *eq = '\0';
+        if (apply(cfg, set_at, &w, trim(buf), trim(eq + 1), err, errlen)) goto done;
+    }
+    rc = validate(cfg, set_at, filename, err, errlen);
+done:
+    free(set_at);
+    if (rc) rs_config_free(cfg);
+    return rc;
+}
+
+void rs_config_free(rs_config *cfg)
+{
+    free(cfg->d0.v);
+    free(cfg->d0_ratio.v);
+    free(cfg->d1.v);
+    free(cfg->n.v);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* Append to a growing string; returns -1 on OOM. */
+typedef struct sbuf { char *s; size_t len, cap; } sbuf;
+static int sb_printf(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) return -1;
+        if (b->s && (size_t)w < b->cap - b->len) {
+            b->len += (size_t)w;
+            return 0;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 1024) + (size_t)w;
+        char *ns = realloc(b->s, cap);
+        if (!ns) return -1;
+        b->s = ns;
+        b->cap = cap;
+    }
+}
+
+static void format_value(sbuf *b, const rs_config *cfg, const rs_option *o)
+{
+    const void *f = cfield(cfg, o);
+    switch (o->type) {
+    case OPT_INTLIST: {
+        const rs_intlist *l = f;
+        for (int i = 0; i < l->count; i++) sb_printf(b, "%s%lld", i ? "," : "", (long long)l->v[i]);
+        break;
+    }
+    case OPT_DBLLIST: {
+        const rs_dbllist *l = f;
+        for (int i = 0; i < l->count; i++) sb_printf(b, "%s%.17g", i ? "," : "", l->v[i]);
+        break;
+    }
+    case OPT_INT: sb_printf(b, "%lld", (long long)*(const int64_t *)f); break;
+    case OPT_UINT64: sb_printf(b, "%llu", (unsigned long long)*(const uint64_t *)f); break;
+    case OPT_DOUBLE: sb_printf(b, "%.17g", *(const double *)f); break;
+    case OPT_BOOL: sb_printf(b, "%s", *(const int *)f ? "true" : "false"); break;
+    case OPT_CHOICE:
+    case OPT_STRING: sb_printf(b, "%s", (const char *)f); break;
+    }
+}
+
+char *rs_config_effective_text(const rs_config *cfg)
+{
+    sbuf b = {0};
+    char section[RS_NAME_MAX * 2] = "";
+    sb_printf(&b, "# reluscape effective configuration (every key)\n");
+    for (int i = 0; i < NOPT; i++) {
+        const rs_option *o = &options[i];
+        const char *dot = strchr(o->name, '.');
+        size_t sl = (size_t)(dot - o->name);
+        if (strlen(section) != sl || strncmp(section, o->name, sl)) {
+            memcpy(section, o->name, sl);
+            section[sl] = '\0';
+            sb_printf(&b, "\n[%s]\n", section);
+        }
+        /* an empty list stays commented out so the text parses back to the same config */
+        int empty = (o->type == OPT_INTLIST && !((const rs_intlist *)cfield(cfg, o))->count) ||
+                    (o->type == OPT_DBLLIST && !((const rs_dbllist *)cfield(cfg, o))->count);
+        sb_printf(&b, "%s%s = ", empty ? "# " : "", dot + 1);
+        format_value(&b, cfg, o);
+        sb_printf(&b, "\n");
+    }
+    return b.s;
+}
+
+void rs_config_write_doc(FILE *out)
+{
+    static const char *type_name[] = {
+        [OPT_INTLIST] = "integer list", [OPT_DBLLIST] = "number list", [OPT_INT] = "integer",
+        [OPT_UINT64] = "uint64",        [OPT_DOUBLE] = "number",       [OPT_BOOL] = "boolean",
+        [OPT_CHOICE] = "choice",        [OPT_STRING] = "string"};
+    fprintf(out, "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
+    for (int i = 0; i < NOPT; i++) {
+        const rs_option *o = &options[i];
+        char allowed[128] = "";
+        if (o->type == OPT_CHOICE)
+            RS_FMT(allowed, sizeof allowed, "%s", o->choices);
+        else if (o->type == OPT_BOOL)
+            RS_FMT(allowed, sizeof allowed, "true|false");
+        else if (o->type != OPT_STRING && o->type != OPT_UINT64)
+            RS_FMT(allowed, sizeof allowed, "%g … %g", o->min, o->max);
+        fprintf(out, "| `%s` | %s | %s | %s | %s |\n", o->name, type_name[o->type],
+                o->def[0] ? o->def : "—", allowed, o->help);
+    }
+}

@@ -11,12 +11,12 @@
 
 #define RS_SCHEMA_VERSION 1
 
-/* Provenance strings recorded as root attributes (every rank passes the same values). */
+/* Run facts recorded as root attributes (every rank passes the same values); build
+ * facts (versions, host, SLURM ids) are added by the writer from rank 0. */
 typedef struct rs_provenance {
     const char *command_line;
     const char *config_text;
     const char *created;   /* ISO 8601 UTC */
-    const char *host;
     int nranks;
 } rs_provenance;
 

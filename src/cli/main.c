@@ -1,1 +1,75 @@
-/* placeholder: being written */
+/* cli/main.c - subcommand dispatch and global options. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reluscape/cli.h"
+#include "reluscape/log.h"
+#include "util.h"
+
+#if HAVE_OPENBLAS
+void openblas_set_num_threads(int);
+#endif
+
+static const struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv, MPI_Comm comm);
+    const char *help;
+} subcommands[] = {
+    {"run", rs_cmd_run, "run a sweep: reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]"},
+    {"report", rs_cmd_report, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
+    {"info", rs_cmd_info, "build configuration, library versions and features"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: reluscape [-q|-v] COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < RS_ARRAY_LEN(subcommands); i++)
+        fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+    fprintf(out, "\noptions: -q quiet (errors only), -v verbose (debug), --version, -h help\n"
+                 "Run under mpiexec -n N or srun for N ranks; without a launcher it runs as one rank.\n");
+}
+
+int rs_main(int argc, char **argv, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int level = RS_LOG_INFO, i = 1;
+#if HAVE_OPENBLAS
+    /* one BLAS thread per MPI rank unless the user asked otherwise */
+    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS")) openblas_set_num_threads(1);
+#endif
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            level = RS_LOG_QUIET;
+        else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+            level = RS_LOG_DEBUG;
+        else if (!strcmp(argv[i], "--version")) {
+            if (rank == 0) printf("reluscape %s\n", PACKAGE_VERSION);
+            return RS_EXIT_OK;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            if (rank == 0) usage(stdout);
+            return RS_EXIT_OK;
+        } else {
+            if (rank == 0) {
+                rs_error("unknown option '%s'", argv[i]);
+                usage(stderr);
+            }
+            return RS_EXIT_USAGE;
+        }
+    }
+    rs_log_set(level, rank);
+    if (i >= argc) {
+        if (rank == 0) usage(stderr);
+        return RS_EXIT_USAGE;
+    }
+    for (size_t k = 0; k < RS_ARRAY_LEN(subcommands); k++)
+        if (!strcmp(argv[i], subcommands[k].name)) return subcommands[k].run(argc - i, argv + i, comm);
+    if (rank == 0) {
+        rs_error("unknown command '%s'", argv[i]);
+        usage(stderr);
+    }
+    return RS_EXIT_USAGE;
+}

@@ -1,1 +1,290 @@
-/* placeholder: being written */
+/* cli/run.c - `reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]`.
+ *
+ * Rank 0 reads the config (and a user dataset), broadcasts the bytes, and every rank
+ * parses them the same way, so all ranks reach the same decision.  Input errors exit 2
+ * before any output is created; an existing output is never touched without --force, and
+ * even then it is only replaced by a complete new file (written as FILE.partial). */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "provenance.h"
+#include "reluscape/cli.h"
+#include "reluscape/config.h"
+#include "reluscape/h5out.h"
+#include "reluscape/log.h"
+#include "reluscape/sweep.h"
+#include "util.h"
+
+typedef struct run_args {
+    const char *config_path;
+    const char *output;
+    int force, print_config;
+    int nset;
+    char **set;
+} run_args;
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: reluscape run CONFIG.ini [--set section.key=value]... [-o FILE.h5] [--force] [--print-config]\n"
+            "  --set k=v        override a config key (repeatable), e.g. --set rank.method=qrcp\n"
+            "  -o FILE.h5       output file (default: output.file of the config)\n"
+            "  --force          replace an existing output file (only once the new one is complete)\n"
+            "  --print-config   print the effective configuration and exit\n"
+            "Keys: docs/config.md or `reluscape info --config-doc`.\n");
+}
+
+/* Local (same result on every rank). 0 ok, 1 help printed, -1 usage error. */
+static int parse_args(int argc, char **argv, run_args *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->set = rs_calloc((size_t)argc, sizeof *a->set);
+    if (!a->set) return RS_FMT(err, errlen, "out of memory"), -1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "-h") || !strcmp(s, "--help")) return 1;
+        if (!strcmp(s, "--force"))
+            a->force = 1;
+        else if (!strcmp(s, "--print-config"))
+            a->print_config = 1;
+        else if (!strcmp(s, "--set") || !strcmp(s, "-o")) {
+            if (i + 1 >= argc) return RS_FMT(err, errlen, "%s needs a value", s), -1;
+            if (s[1] == 'o')
+                a->output = argv[++i];
+            else
+                a->set[a->nset++] = argv[++i];
+        } else if (!strncmp(s, "--set=", 6))
+            a->set[a->nset++] = (char *)s + 6;
+        else if (s[0] == '-')
+            return RS_FMT(err, errlen, "unknown option '%s'", s), -1;
+        else if (a->config_path)
+            return RS_FMT(err, errlen, "more than one config file given ('%s' and '%s')", a->config_path, s), -1;
+        else
+            a->config_path = s;
+    }
+    if (!a->config_path) return RS_FMT(err, errlen, "no config file given"), -1;
+    return 0;
+}
+
+/* Rank 0 reads a whole file; the bytes are broadcast. NULL with err on failure. */
+static char *read_text(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno)), NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > ((size_t)64 << 20)) {
+                RS_FMT(err, errlen, "config '%s' is larger than 64 MiB", path);
+                goto fail;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) goto fail;
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096) break;
+    }
+    if (ferror(f)) {
+        RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    if (memchr(buf, '\0', len)) {
+        RS_FMT(err, errlen, "config '%s' is not a text file", path);
+        goto fail;
+    }
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+/* Broadcast a string (or NULL) from rank 0. */
+static char *bcast_string(char *s, MPI_Comm comm, int rank)
+{
+    long long len = s ? (long long)strlen(s) : -1;
+    RS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm));
+    if (len < 0) return NULL;
+    if (rank != 0) s = malloc((size_t)len + 1);
+    if (!s) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    RS_MPI_CHECK(MPI_Bcast(s, (int)len + 1, MPI_CHAR, 0, comm));
+    return s;
+}
+
+/* Rank 0: may the output be written?  Exists without --force, or unwritable directory. */
+static int check_output(const char *path, int force, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!force)
+            return RS_FMT(err, errlen, "output '%s' exists: use --force to replace it, or -o to choose another name", path), -1;
+        if (!S_ISREG(sb.st_mode)) return RS_FMT(err, errlen, "output '%s' exists and is not a regular file", path), -1;
+    }
+    char dir[RS_PATH_MAX];
+    RS_FMT(dir, sizeof dir, "%s", path);
+    const char *d = dirname(dir);
+    if (access(d, W_OK) != 0)
+        return RS_FMT(err, errlen, "output directory '%s' is not writable: %s", d, strerror(errno)), -1;
+    return 0;
+}
+
+/* Rank 0 loads and checks a user dataset against the grid; every rank gets a copy. */
+static int load_data_file(const rs_config *cfg, const char *cfgname, rs_data_file *df, MPI_Comm comm,
+                          int rank, char *err, size_t errlen)
+{
+    int bad = 0;
+    if (rank == 0) {
+        bad = rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) != 0;
+        if (!bad && cfg->d0_ratio.count) {
+            RS_FMT(err, errlen, "%s: key 'grid.d0_ratio': data.law = file fixes d0 = %d (the file's columns); "
+                   "use grid.d0 = %d", cfgname, df->d0, df->d0);
+            bad = 1;
+        }
+        for (int i = 0; !bad && i < cfg->d0.count; i++)
+            if (cfg->d0.v[i] != df->d0) {
+                RS_FMT(err, errlen, "%s: key 'grid.d0': %lld does not match data.file '%s' (%d columns); "
+                       "use grid.d0 = %d", cfgname, (long long)cfg->d0.v[i], cfg->data_file, df->d0, df->d0);
+                bad = 1;
+            }
+        for (int i = 0; !bad && i < cfg->n.count; i++)
+            if (cfg->n.v[i] > df->n_total) {
+                RS_FMT(err, errlen, "%s: key 'grid.n': n = %lld exceeds the %lld rows of data.file '%s'",
+                       cfgname, (long long)cfg->n.v[i], (long long)df->n_total, cfg->data_file);
+                bad = 1;
+            }
+    }
+    RS_MPI_CHECK(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+    if (bad) return -1;
+    long long shape[2] = {df->n_total, df->d0};
+    RS_MPI_CHECK(MPI_Bcast(shape, 2, MPI_LONG_LONG, 0, comm));
+    if (rank != 0) {
+        df->n_total = shape[0];
+        df->d0 = (int)shape[1];
+        df->rows = malloc((size_t)(shape[0] * shape[1]) * sizeof(double));
+        if (!df->rows) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    }
+    /* chunks keep the count within int for large files */
+    const long long chunk = 1 << 26;
+    for (long long off = 0; off < shape[0] * shape[1]; off += chunk) {
+        long long len = shape[0] * shape[1] - off < chunk ? shape[0] * shape[1] - off : chunk;
+        RS_MPI_CHECK(MPI_Bcast(df->rows + off, (int)len, MPI_DOUBLE, 0, comm));
+    }
+    return 0;
+}
+
+static char *join_argv(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = calloc(len, 1);
+    if (!s) return NULL;
+    strcat(s, "reluscape");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
+{
+    int rank, size, rc = RS_EXIT_USAGE;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    char err[RS_ERR_MAX] = "";
+    run_args a;
+    rs_config cfg;
+    rs_grid grid = {0};
+    rs_stats st = {0};
+    rs_run_report rep = {0};
+    rs_data_file df = {0};
+    char *text = NULL, *effective = NULL, *cmdline = NULL;
+    int parsed = 0;
+
+    int pa = parse_args(argc, argv, &a, err, sizeof err);
+    if (pa != 0) {
+        if (rank == 0) {
+            if (pa < 0) rs_error("run: %s", err);
+            run_usage(pa < 0 ? stderr : stdout);
+        }
+        rc = pa > 0 ? RS_EXIT_OK : RS_EXIT_USAGE;
+        goto done;
+    }
+    if (rank == 0 && !(text = read_text(a.config_path, err, sizeof err))) rs_error("%s", err);
+    if (!(text = bcast_string(text, comm, rank))) goto done;
+
+    parsed = rs_config_parse(text, a.config_path, a.nset, a.set, &cfg, err, sizeof err) == 0;
+    if (!parsed) {
+        if (rank == 0) rs_error("%s", err);
+        goto done;
+    }
+    if (a.output) RS_FMT(cfg.output, sizeof cfg.output, "%s", a.output);
+    effective = rs_config_effective_text(&cfg);
+    if (!effective) goto done;
+    if (a.print_config) {
+        if (rank == 0) fputs(effective, stdout);
+        rc = RS_EXIT_OK;
+        goto done;
+    }
+    if (rs_grid_build(&cfg, a.config_path, &grid, err, sizeof err)) {
+        if (rank == 0) rs_error("%s", err);
+        goto done;
+    }
+    int bad = rank == 0 && check_output(cfg.output, a.force, err, sizeof err);
+    if (bad) rs_error("%s", err);
+    if (rs_any_true(bad, comm)) goto done;
+    rs_data_spec data = {.law = (rs_data_law)rs_data_law_from_name(cfg.data_law), .bias = cfg.bias};
+    if (data.law == RS_DATA_FILE) {
+        if (load_data_file(&cfg, a.config_path, &df, comm, rank, err, sizeof err)) {
+            if (rank == 0) rs_error("%s", err);
+            goto done;
+        }
+        data.file = &df;
+    }
+
+    rc = RS_EXIT_FAILURE;
+    if (rs_any_true(rs_stats_alloc(&st, grid.ncells, grid.max_n + 1) != 0, comm)) {
+        rs_error("out of memory for the statistics of %d cells", grid.ncells);
+        goto done;
+    }
+    rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (sampler %s, data %s, rank %s) -> %s",
+            PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.sampler,
+            cfg.data_law, cfg.rank_method, cfg.output);
+    char created[64];
+    rs_iso8601_now(created, sizeof created);
+    if (rs_sweep_run(&cfg, &grid, &data, comm, &st, &rep)) goto done;
+
+    cmdline = join_argv(argc, argv);
+    RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
+    rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = effective,
+                          .created = created, .nranks = size};
+    if (rs_h5_write(cfg.output, &cfg, &grid, &st, &rep, &prov, comm)) goto done;
+    int64_t total = (int64_t)grid.ncells * cfg.trials;
+    rs_info("wrote %s: %lld trials in %.2f s (%.1f trials/s), load imbalance %.2f",
+            cfg.output, (long long)total, rep.wall, rep.wall > 0 ? (double)total / rep.wall : 0.0, rep.imbalance);
+    rc = RS_EXIT_OK;
+done:
+    free(a.set);
+    free(text);
+    free(effective);
+    free(cmdline);
+    if (parsed) rs_config_free(&cfg);
+    rs_grid_free(&grid);
+    rs_stats_free(&st);
+    rs_run_report_free(&rep);
+    rs_data_file_free(&df);
+    return rc;
+}
