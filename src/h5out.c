@@ -123,6 +123,12 @@ static int put_grid_array(writer *w, hid_t loc, const char *name, hid_t mtype, h
     return rc;
 }
 
+static const char *axis_name(const rs_grid *g, int i)
+{
+    static const char *names[] = {"d0", "d1", "n", "deficit"};
+    return i == 0 && g->ratio_axis ? "d0_ratio" : names[i];
+}
+
 static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, hid_t scales[4])
 {
     int rc = -1;
@@ -177,6 +183,16 @@ static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const hi
             goto done;
     if (put_grid_array(w, grp, "deficit_hist", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 4, st->deficit_hist, scales))
         goto done;
+    /* Hard links to the axes (same objects as /grid/<axis>): netCDF readers look for
+     * dimensions in a group and its ancestors, and xarray shows only same-group
+     * coordinates; with these, open_dataset(group="stats") is fully labelled. */
+    for (int i = 0; i < 4; i++) {
+        const char *name = axis_name(g, i);
+        char path[64];
+        RS_FMT(path, sizeof path, "/grid/%s", name);
+        H5_TRY(H5Lcreate_hard(w->file, path, w->file, name, H5P_DEFAULT, H5P_DEFAULT));
+        H5_TRY(H5Lcreate_hard(w->file, path, grp, name, H5P_DEFAULT, H5P_DEFAULT));
+    }
     frac = rs_calloc((size_t)g->ncells, sizeof *frac);
     lo = rs_calloc((size_t)g->ncells, sizeof *lo);
     hi = rs_calloc((size_t)g->ncells, sizeof *hi);
@@ -207,18 +223,23 @@ done:
 static int write_run(writer *w, const rs_run_report *rep)
 {
     int rc = -1;
-    hid_t grp = -1, d = -1;
+    hid_t grp = -1, scale = -1;
+    int64_t *ranks = NULL;
     hsize_t n = (hsize_t)rep->nranks;
     H5_TRY(grp = H5Gcreate2(w->file, "run", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    H5_TRY(d = put_array(w, grp, "busy_cpu_seconds", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &n, rep->busy_cpu));
-    H5Dclose(d);
-    H5_TRY(d = put_array(w, grp, "trials_done", H5T_NATIVE_INT64, H5T_STD_I64LE, 1, &n, rep->trials_done));
-    H5Dclose(d);
+    if (!(ranks = rs_calloc((size_t)n, sizeof *ranks))) goto done;
+    for (int r = 0; r < rep->nranks; r++) ranks[r] = r;
+    H5_TRY(scale = put_axis(w, grp, "rank", H5T_NATIVE_INT64, H5T_STD_I64LE, n, ranks));
+    if (put_grid_array(w, grp, "busy_cpu_seconds", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, &n, 1, rep->busy_cpu, &scale) ||
+        put_grid_array(w, grp, "trials_done", H5T_NATIVE_INT64, H5T_STD_I64LE, &n, 1, rep->trials_done, &scale))
+        goto done;
     H5_TRY(put_attr_num(grp, "imbalance", H5T_NATIVE_DOUBLE, &rep->imbalance));
     H5_TRY(put_attr_num(grp, "wall_seconds", H5T_NATIVE_DOUBLE, &rep->wall));
     H5_TRY(put_attr_num(grp, "work_units", H5T_NATIVE_INT64, &rep->units));
     rc = 0;
 done:
+    free(ranks);
+    if (scale >= 0) H5Dclose(scale);
     if (grp >= 0) H5Gclose(grp);
     return rc;
 }
@@ -227,9 +248,10 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
 {
     int rc = -1;
     rs_fact facts[RS_NFACTS];
-    /* attributes must carry identical values on every rank: take rank 0's */
-    if (w->rank == 0) rs_provenance_collect(facts);
-    RS_MPI_CHECK(MPI_Bcast(facts, (int)sizeof facts, MPI_BYTE, 0, comm));
+    /* attributes must carry identical values on every rank: take rank 0's values */
+    rs_provenance_collect(facts);
+    for (int i = 0; i < RS_NFACTS; i++)
+        RS_MPI_CHECK(MPI_Bcast(facts[i].value, (int)sizeof facts[i].value, MPI_CHAR, 0, comm));
     int64_t schema_version = RS_SCHEMA_VERSION, zero = 0, nranks = prov->nranks;
     H5_TRY(put_attr_string(w->file, "schema", "reluscape"));
     H5_TRY(put_attr_num(w->file, "schema_version", H5T_NATIVE_INT64, &schema_version));
