@@ -1,1 +1,263 @@
-/* placeholder: being written */
+/* data.c - dataset draws X~ (p x n column-major, p = d0 + bias) and HDF5 user datasets.
+ *
+ * Draw order (part of the reproducibility contract): columns i = 0..n-1 outer, the d0
+ * coordinates of a column inner, all from stream RS_STREAM_DATA with trial = dataset. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hdf5.h>
+
+#include "reluscape/data.h"
+
+static const char *const rs_data_law_names[] = {
+    [RS_DATA_GAUSSIAN] = "gaussian",
+    [RS_DATA_UNIFORM] = "uniform",
+    [RS_DATA_UNIFORM01] = "uniform01",
+    [RS_DATA_SPHERE] = "sphere",
+    [RS_DATA_FILE] = "file",
+};
+#define RS_DATA_NLAWS ((int)(sizeof rs_data_law_names / sizeof rs_data_law_names[0]))
+
+int rs_data_law_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (int l = 0; l < RS_DATA_NLAWS; l++)
+        if (strcmp(name, rs_data_law_names[l]) == 0)
+            return l;
+    return -1;
+}
+
+const char *rs_data_law_name(rs_data_law law)
+{
+    return (int)law >= 0 && (int)law < RS_DATA_NLAWS ? rs_data_law_names[law] : "unknown";
+}
+
+/* ---------------------------------------------------------------- synthetic laws */
+
+/* Fill x[0..d0) with one point of the law. */
+static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
+{
+    switch (law) {
+    case RS_DATA_GAUSSIAN:
+        for (int r = 0; r < d0; r++)
+            x[r] = rs_normal(s);
+        break;
+    case RS_DATA_UNIFORM:
+        /* 2u - 1 with u on the open midpoint grid: exact and strictly inside (-1,1) */
+        for (int r = 0; r < d0; r++)
+            x[r] = 2.0 * rs_uniform_open01(s) - 1.0;
+        break;
+    case RS_DATA_UNIFORM01:
+        for (int r = 0; r < d0; r++)
+            x[r] = rs_uniform01(s);
+        break;
+    case RS_DATA_SPHERE: {
+        /* A standard Gaussian vector is rotation invariant: normalised, it is uniform on
+         * the sphere.  A zero vector has probability 0 but would divide by zero: redraw. */
+        double nrm2;
+        do {
+            nrm2 = 0.0;
+            for (int r = 0; r < d0; r++) {
+                x[r] = rs_normal(s);
+                nrm2 += x[r] * x[r];
+            }
+        } while (nrm2 == 0.0);
+        double inv = 1.0 / sqrt(nrm2);
+        for (int r = 0; r < d0; r++)
+            x[r] *= inv;
+        break;
+    }
+    case RS_DATA_FILE:
+        break; /* handled by draw_file */
+    }
+}
+
+/* ---------------------------------------------------------------- file law */
+
+/* Uniform random n-subset of [0, n_total) in uniformly random order: Floyd's algorithm
+ * (n draws, no O(n_total) index array) for the set, then a Fisher-Yates shuffle of the
+ * chosen indices because Floyd's insertion order is not itself uniform.  The membership
+ * bitmap is n_total/8 bytes.  Returns 0 or -1 (out of memory). */
+static int choose_subset(int64_t n_total, int n, rs_stream *s, int64_t *pick)
+{
+    uint64_t *seen = calloc((size_t)(n_total + 63) / 64, sizeof *seen);
+    if (!seen)
+        return -1;
+    int m = 0;
+    for (int64_t j = n_total - n; j < n_total; j++) {
+        int64_t t = (int64_t)rs_uniform_index(s, (uint64_t)j + 1);
+        if (seen[t / 64] >> (t % 64) & 1)
+            t = j; /* j itself cannot have been chosen yet */
+        seen[t / 64] |= (uint64_t)1 << (t % 64);
+        pick[m++] = t;
+    }
+    free(seen);
+    for (int k = n - 1; k > 0; k--) {
+        int r = (int)rs_uniform_index(s, (uint64_t)k + 1);
+        int64_t tmp = pick[k];
+        pick[k] = pick[r];
+        pick[r] = tmp;
+    }
+    return 0;
+}
+
+static int draw_file(const rs_data_file *f, int d0, int n, int p, uint64_t seed,
+                     uint64_t cell, uint64_t dataset, double *xt)
+{
+    if (!f || !f->rows || f->d0 != d0 || (int64_t)n > f->n_total)
+        return -1;
+    int64_t *pick = malloc((size_t)(n > 0 ? n : 1) * sizeof *pick);
+    if (!pick)
+        return -1;
+    rs_stream s;
+    rs_stream_init(&s, seed, cell, dataset, RS_STREAM_SUBSET);
+    if (choose_subset(f->n_total, n, &s, pick) != 0) {
+        free(pick);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        memcpy(xt + (size_t)i * p, f->rows + (size_t)pick[i] * d0, (size_t)d0 * sizeof *xt);
+    free(pick);
+    return 0;
+}
+
+int rs_data_draw(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_t cell,
+                 uint64_t dataset, double *xt)
+{
+    if (!spec || d0 < 1 || n < 0 || (spec->bias != 0 && spec->bias != 1))
+        return -1;
+    int p = d0 + spec->bias;
+    if (spec->law == RS_DATA_FILE) {
+        if (draw_file(spec->file, d0, n, p, seed, cell, dataset, xt) != 0)
+            return -1;
+    } else {
+        if ((int)spec->law < 0 || (int)spec->law >= RS_DATA_NLAWS)
+            return -1;
+        rs_stream s;
+        rs_stream_init(&s, seed, cell, dataset, RS_STREAM_DATA);
+        for (int i = 0; i < n; i++)
+            draw_point(spec->law, d0, &s, xt + (size_t)i * p);
+    }
+    if (spec->bias)
+        for (int i = 0; i < n; i++)
+            xt[(size_t)i * p + d0] = 1.0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- HDF5 loading */
+
+int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out,
+                      char *err, size_t errlen)
+{
+    hid_t file = H5I_INVALID_HID, dset = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    hid_t type = H5I_INVALID_HID;
+    double *rows = NULL;
+    int rc = -1;
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    H5T_class_t cls;
+    hsize_t dims[2];
+    int rank;
+    FILE *probe;
+
+    out->n_total = 0;
+    out->d0 = 0;
+    out->rows = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+#define LOAD_FAIL(...)                                                          \
+    do {                                                                        \
+        if (err && errlen)                                                      \
+            snprintf(err, errlen, __VA_ARGS__);                                 \
+        goto done;                                                              \
+    } while (0)
+
+    /* Failures are reported through err; HDF5's own stack dump would only confuse. */
+    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+    if (!path || !path[0])
+        LOAD_FAIL("data.file: no file name given");
+    if (!dataset || !dataset[0])
+        LOAD_FAIL("data.file '%s': no dataset name given", path);
+    /* Probe with stdio first so a missing file is told apart from a non-HDF5 one. */
+    probe = fopen(path, "rb");
+    if (!probe)
+        LOAD_FAIL("data.file '%s': cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        LOAD_FAIL("data.file '%s': not a readable HDF5 file", path);
+    dset = H5Dopen2(file, dataset, H5P_DEFAULT);
+    if (dset < 0)
+        LOAD_FAIL("data.file '%s': dataset '%s' not found (or not a dataset)", path, dataset);
+    type = H5Dget_type(dset);
+    if (type < 0)
+        LOAD_FAIL("data.file '%s': dataset '%s': cannot read its type", path, dataset);
+    cls = H5Tget_class(type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+        LOAD_FAIL("data.file '%s': dataset '%s' is not numeric (need a float or integer type)",
+                  path, dataset);
+    space = H5Dget_space(dset);
+    if (space < 0)
+        LOAD_FAIL("data.file '%s': dataset '%s': cannot read its dataspace", path, dataset);
+    rank = H5Sget_simple_extent_ndims(space);
+    if (rank != 2)
+        LOAD_FAIL("data.file '%s': dataset '%s' has rank %d, expected 2 (n_total x d0)",
+                  path, dataset, rank);
+    if (H5Sget_simple_extent_dims(space, dims, NULL) != 2)
+        LOAD_FAIL("data.file '%s': dataset '%s': cannot read its shape", path, dataset);
+    if (dims[0] == 0 || dims[1] == 0)
+        LOAD_FAIL("data.file '%s': dataset '%s' is empty (%llu x %llu), expected n_total x d0 "
+                  "with both > 0", path, dataset, (unsigned long long)dims[0],
+                  (unsigned long long)dims[1]);
+    if (dims[1] > (hsize_t)INT32_MAX || dims[0] > (hsize_t)INT64_MAX ||
+        dims[0] > SIZE_MAX / sizeof(double) / dims[1])
+        LOAD_FAIL("data.file '%s': dataset '%s' is too large (%llu x %llu)", path, dataset,
+                  (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    rows = malloc((size_t)dims[0] * (size_t)dims[1] * sizeof *rows);
+    if (!rows)
+        LOAD_FAIL("data.file '%s': dataset '%s': out of memory for %llu x %llu doubles", path,
+                  dataset, (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    if (H5Dread(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+        LOAD_FAIL("data.file '%s': dataset '%s': read (as double) failed", path, dataset);
+    for (hsize_t r = 0; r < dims[0]; r++)
+        for (hsize_t c = 0; c < dims[1]; c++)
+            if (!isfinite(rows[r * dims[1] + c]))
+                LOAD_FAIL("data.file '%s': dataset '%s' has a non-finite value (%g) at row %llu, "
+                          "column %llu (0-based)", path, dataset, rows[r * dims[1] + c],
+                          (unsigned long long)r, (unsigned long long)c);
+
+    out->n_total = (int64_t)dims[0];
+    out->d0 = (int)dims[1];
+    out->rows = rows;
+    rows = NULL;
+    rc = 0;
+#undef LOAD_FAIL
+done:
+    free(rows);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (file >= 0)
+        H5Fclose(file);
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    return rc;
+}
+
+void rs_data_file_free(rs_data_file *f)
+{
+    if (!f)
+        return;
+    free(f->rows);
+    f->rows = NULL;
+    f->n_total = 0;
+    f->d0 = 0;
+}

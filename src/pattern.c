@@ -1,1 +1,265 @@
-/* placeholder: being written */
+/* pattern.c - activation patterns, the three pattern samplers, output weights v.
+ *
+ * Each sampler clears A and fills it from the stream it is given; the order of draws is
+ * documented per sampler because it is part of the reproducibility contract. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reluscape/pattern.h"
+
+int rs_pattern_alloc(rs_pattern *A, int d1, int n)
+{
+    A->d1 = d1;
+    A->n = n;
+    A->words = d1 > 0 ? (d1 + 63) / 64 : 0;
+    A->bits = NULL;
+    if (d1 < 1 || n < 0)
+        return -1;
+    A->bits = calloc((size_t)(n > 0 ? n : 1) * (size_t)A->words, sizeof *A->bits);
+    return A->bits ? 0 : -1;
+}
+
+void rs_pattern_free(rs_pattern *A)
+{
+    if (!A)
+        return;
+    free(A->bits);
+    A->bits = NULL;
+    A->d1 = A->n = A->words = 0;
+}
+
+void rs_pattern_clear(rs_pattern *A)
+{
+    if (A->bits)
+        memset(A->bits, 0, (size_t)A->n * (size_t)A->words * sizeof *A->bits);
+}
+
+static void clear_row(rs_pattern *A, int j)
+{
+    uint64_t mask = ~((uint64_t)1 << (j % 64));
+    for (int i = 0; i < A->n; i++)
+        A->bits[(int64_t)i * A->words + j / 64] &= mask;
+}
+
+void rs_step_vector_set(rs_pattern *A, int j, int k, const int *order)
+{
+    int n = A->n;
+    clear_row(A, j);
+    if (k == 1) { /* all one */
+        for (int r = 0; r < n; r++)
+            rs_pattern_set(A, j, order[r]);
+    } else if (k >= 2 && k <= n) { /* suffix of length k-1: the largest points */
+        for (int r = n - (k - 1); r < n; r++)
+            rs_pattern_set(A, j, order[r]);
+    } else if (k > n && k < 2 * n) { /* prefix of length k-n: the smallest points */
+        for (int r = 0; r < k - n; r++)
+            rs_pattern_set(A, j, order[r]);
+    }
+    /* k == 0 (all zero) or out of range: the row stays cleared */
+}
+
+/* ---------------------------------------------------------------- samplers */
+
+/* Draw order: neuron j outer, point i inner; one uniform per entry. */
+static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_stream *s,
+                            rs_pattern *A)
+{
+    (void)xt;
+    rs_pattern_clear(A);
+    for (int j = 0; j < A->d1; j++)
+        for (int i = 0; i < A->n; i++)
+            if (rs_bernoulli(s, prm->p))
+                rs_pattern_set(A, j, i);
+    return 0;
+}
+
+/* Draw order: for each neuron j, w_j[0..d0) then b_j (b_j only with bias and a law that
+ * draws it; He sets b = 0 without drawing).  Then a_ji = 1[<w_j, x_i> + b_j > 0] with the
+ * dot product summed over coordinates in increasing order. */
+static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream *s,
+                       rs_pattern *A)
+{
+    int d0 = prm->d0, bias = prm->bias, p = d0 + bias;
+    if (d0 < 1 || (bias != 0 && bias != 1))
+        return -1;
+    double *w = malloc((size_t)d0 * sizeof *w);
+    if (!w)
+        return -1;
+    double sd_he = sqrt(2.0 / d0), lim = 1.0 / sqrt((double)d0);
+    int rc = 0;
+    rs_pattern_clear(A);
+    for (int j = 0; j < A->d1 && rc == 0; j++) {
+        double b = 0.0;
+        switch (prm->init) {
+        case RS_INIT_GAUSSIAN:
+            for (int r = 0; r < d0; r++)
+                w[r] = rs_normal(s);
+            if (bias)
+                b = rs_normal(s);
+            break;
+        case RS_INIT_HE:
+            for (int r = 0; r < d0; r++)
+                w[r] = sd_he * rs_normal(s);
+            break;
+        case RS_INIT_TORCH: /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0 */
+            for (int r = 0; r < d0; r++)
+                w[r] = rs_uniform_range(s, -lim, lim);
+            if (bias)
+                b = rs_uniform_range(s, -lim, lim);
+            break;
+        default:
+            rc = -1;
+            continue;
+        }
+        for (int i = 0; i < A->n; i++) {
+            const double *x = xt + (size_t)i * p;
+            double z = 0.0;
+            for (int r = 0; r < d0; r++)
+                z += w[r] * x[r];
+            if (z + b > 0.0)
+                rs_pattern_set(A, j, i);
+        }
+    }
+    free(w);
+    return rc;
+}
+
+typedef struct {
+    double x;
+    int i;
+} rs_keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const rs_keyed *u = a, *v = b;
+    if (u->x != v->x)
+        return u->x < v->x ? -1 : 1;
+    return (u->i > v->i) - (u->i < v->i); /* ties by index: a stable, total order */
+}
+
+/* Non-empty regions for 1-D data with bias: each row iid uniform over the 2n step vectors
+ * of the sorted points.  Draw order: one rs_uniform_index(2n) per neuron j = 0..d1-1. */
+static int sample_region(const rs_sampler_params *prm, const double *xt, rs_stream *s,
+                         rs_pattern *A)
+{
+    if (prm->d0 != 1 || prm->bias != 1)
+        return -1;
+    int n = A->n;
+    rs_pattern_clear(A);
+    if (n == 0)
+        return 0;
+    rs_keyed *key = malloc((size_t)n * sizeof *key);
+    int *order = malloc((size_t)n * sizeof *order);
+    if (!key || !order) {
+        free(key);
+        free(order);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        key[i].x = xt[(size_t)i * 2]; /* p = 2: column i is (x_i, 1) */
+        key[i].i = i;
+    }
+    qsort(key, (size_t)n, sizeof *key, cmp_keyed);
+    for (int r = 0; r < n; r++)
+        order[r] = key[r].i;
+    for (int j = 0; j < A->d1; j++)
+        rs_step_vector_set(A, j, (int)rs_uniform_index(s, 2 * (uint64_t)n), order);
+    free(key);
+    free(order);
+    return 0;
+}
+
+static const rs_sampler rs_samplers[] = {
+    {.name = "bernoulli",
+     .help = "all patterns: a_ji iid Bernoulli(p)",
+     .sample = sample_bernoulli},
+    {.name = "init",
+     .help = "volume: pattern of randomly initialised weights (gaussian|he|torch)",
+     .sample = sample_init},
+    {.name = "region",
+     .help = "non-empty regions, 1-D data with bias: rows iid uniform over the 2n step vectors",
+     .sample = sample_region},
+};
+
+const rs_sampler *rs_sampler_lookup(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t k = 0; k < sizeof rs_samplers / sizeof rs_samplers[0]; k++)
+        if (strcmp(name, rs_samplers[k].name) == 0)
+            return &rs_samplers[k];
+    return NULL;
+}
+
+const char *rs_sampler_names(void)
+{
+    return "bernoulli|init|region"; /* test_pattern checks this matches the table */
+}
+
+/* ---------------------------------------------------------------- name tables */
+
+static const char *const rs_init_names[] = {
+    [RS_INIT_GAUSSIAN] = "gaussian",
+    [RS_INIT_HE] = "he",
+    [RS_INIT_TORCH] = "torch",
+};
+
+static const char *const rs_vout_names[] = {
+    [RS_VOUT_GAUSSIAN] = "gaussian",
+    [RS_VOUT_BALANCED] = "balanced",
+    [RS_VOUT_ONES] = "ones",
+};
+
+static int name_index(const char *const *names, int count, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int k = 0; k < count; k++)
+        if (strcmp(name, names[k]) == 0)
+            return k;
+    return -1;
+}
+
+#define RS_NNAMES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+int rs_init_law_from_name(const char *name)
+{
+    return name_index(rs_init_names, RS_NNAMES(rs_init_names), name);
+}
+
+const char *rs_init_law_name(rs_init_law law)
+{
+    return (int)law >= 0 && (int)law < RS_NNAMES(rs_init_names) ? rs_init_names[law] : "unknown";
+}
+
+int rs_vout_law_from_name(const char *name)
+{
+    return name_index(rs_vout_names, RS_NNAMES(rs_vout_names), name);
+}
+
+const char *rs_vout_law_name(rs_vout_law law)
+{
+    return (int)law >= 0 && (int)law < RS_NNAMES(rs_vout_names) ? rs_vout_names[law] : "unknown";
+}
+
+void rs_vout_draw(rs_vout_law law, int d1, rs_stream *s, double *v)
+{
+    for (int j = 0; j < d1; j++) {
+        switch (law) {
+        case RS_VOUT_GAUSSIAN:
+            do /* the rank argument needs every v_j != 0 */
+                v[j] = rs_normal(s);
+            while (v[j] == 0.0);
+            break;
+        case RS_VOUT_BALANCED:
+            v[j] = j < d1 / 2 ? -1.0 : 1.0;
+            break;
+        case RS_VOUT_ONES:
+        default:
+            v[j] = 1.0;
+            break;
+        }
+    }
+}

@@ -1,1 +1,94 @@
-/* placeholder: being written */
+/* rng.c - counter-based random streams on Random123's Philox4x64-10.
+ *
+ * key = (seed, cell), counter = (trial, stream id, block, 0).  Block b of a stream is
+ * philox(counter with block = b, key); its four words are handed out in order 0..3, then
+ * block b+1 follows.  A stream therefore depends on nothing but its four coordinates. */
+#include <math.h>
+#include <Random123/philox.h>
+
+#include "reluscape/rng.h"
+
+void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4])
+{
+    philox4x64_ctr_t c = {{ctr[0], ctr[1], ctr[2], ctr[3]}};
+    philox4x64_key_t k = {{key[0], key[1]}};
+    philox4x64_ctr_t r = philox4x64_R(10, c, k);
+    for (int w = 0; w < 4; w++)
+        out[w] = r.v[w];
+}
+
+void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, uint32_t stream_id)
+{
+    s->key[0] = seed;
+    s->key[1] = cell;
+    s->ctr[0] = trial;
+    s->ctr[1] = stream_id;
+    s->ctr[2] = 0; /* block index */
+    s->ctr[3] = 0;
+    for (int w = 0; w < 4; w++)
+        s->buf[w] = 0;
+    s->left = 0;
+    s->have_normal = 0;
+    s->spare_normal = 0.0;
+}
+
+uint64_t rs_next_u64(rs_stream *s)
+{
+    if (s->left == 0) {
+        rs_philox4x64(s->ctr, s->key, s->buf);
+        s->ctr[2]++; /* 2^64 blocks per stream: never wraps in practice */
+        s->left = 4;
+    }
+    return s->buf[4 - s->left--];
+}
+
+double rs_uniform01(rs_stream *s)
+{
+    return (double)(rs_next_u64(s) >> 11) * 0x1p-53;
+}
+
+double rs_uniform_open01(rs_stream *s)
+{
+    /* Midpoints of a 2^-52 grid: exact, never 0 or 1 (safe for log). */
+    return ((double)(rs_next_u64(s) >> 12) + 0.5) * 0x1p-52;
+}
+
+double rs_uniform_range(rs_stream *s, double lo, double hi)
+{
+    double x = lo + (hi - lo) * rs_uniform01(s);
+    return x < hi ? x : lo; /* rounding could reach hi; keep the interval half-open */
+}
+
+double rs_normal(rs_stream *s)
+{
+    if (s->have_normal) {
+        s->have_normal = 0;
+        return s->spare_normal;
+    }
+    /* Box-Muller: two uniforms give two independent normals; cache the second. */
+    double u1 = rs_uniform_open01(s);
+    double u2 = rs_uniform01(s);
+    double r = sqrt(-2.0 * log(u1));
+    double t = 6.283185307179586476925 * u2;
+    s->spare_normal = r * sin(t);
+    s->have_normal = 1;
+    return r * cos(t);
+}
+
+int rs_bernoulli(rs_stream *s, double p)
+{
+    return rs_uniform01(s) < p;
+}
+
+uint64_t rs_uniform_index(rs_stream *s, uint64_t n)
+{
+    if (n <= 1)
+        return 0;
+    /* Reject the lowest 2^64 mod n words so the rest split evenly into n classes. */
+    uint64_t threshold = (0 - n) % n;
+    uint64_t x;
+    do {
+        x = rs_next_u64(s);
+    } while (x < threshold);
+    return x % n;
+}

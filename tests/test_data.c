@@ -1,1 +1,360 @@
-int main(void){return 77;}
+/* test_data.c - dataset laws, layout, reproducibility, the HDF5 file law and its errors. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <hdf5.h>
+
+#include "reluscape/data.h"
+#include "check.h"
+
+static char h5name[64], txtname[64];
+
+/* ---------------------------------------------------------------- synthetic laws */
+
+static void test_shapes(void)
+{
+    const int d0 = 3, n = 40;
+    for (int law = RS_DATA_GAUSSIAN; law <= RS_DATA_SPHERE; law++) {
+        for (int bias = 0; bias <= 1; bias++) {
+            int p = d0 + bias;
+            /* guard words after p*n catch writes past the end */
+            double *xt = malloc((size_t)(p * n + 8) * sizeof *xt);
+            for (int k = 0; k < p * n + 8; k++)
+                xt[k] = -12345.0;
+            rs_data_spec spec = {.law = (rs_data_law)law, .bias = bias, .file = NULL};
+            int rc = rs_data_draw(&spec, d0, n, 1, 2, 3, xt);
+            CHECK(rc == 0, "%s bias %d: rc %d", rs_data_law_name(law), bias, rc);
+            int bias_ok = 1, filled = 1, guard = 1;
+            for (int i = 0; i < n; i++) {
+                if (bias)
+                    bias_ok &= xt[i * p + d0] == 1.0;
+                for (int r = 0; r < d0; r++)
+                    filled &= xt[i * p + r] != -12345.0 && isfinite(xt[i * p + r]);
+            }
+            for (int k = p * n; k < p * n + 8; k++)
+                guard &= xt[k] == -12345.0;
+            CHECK(bias_ok, "%s: bias row is 1", rs_data_law_name(law));
+            CHECK(filled, "%s bias %d: every coordinate drawn", rs_data_law_name(law), bias);
+            CHECK(guard, "%s bias %d: nothing written past p*n", rs_data_law_name(law), bias);
+            free(xt);
+        }
+    }
+}
+
+static void test_ranges(void)
+{
+    const int d0 = 4, n = 50000, p = d0 + 1;
+    double *xt = malloc((size_t)p * n * sizeof *xt);
+    rs_data_spec spec = {.law = RS_DATA_UNIFORM01, .bias = 1};
+    rs_data_draw(&spec, d0, n, 7, 0, 0, xt);
+    int ok = 1;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d0; r++) {
+            ok &= xt[i * p + r] >= 0.0 && xt[i * p + r] < 1.0;
+            sum += xt[i * p + r];
+        }
+    CHECK(ok, "uniform01 in [0,1)");
+    /* se = sqrt(1/12/200000) = 6.5e-4 */
+    CHECK(fabs(sum / (n * d0) - 0.5) < 3.5e-3, "uniform01 mean %g", sum / (n * d0));
+
+    spec.law = RS_DATA_UNIFORM;
+    rs_data_draw(&spec, d0, n, 7, 0, 0, xt);
+    ok = 1;
+    double lo = 1, hi = -1;
+    sum = 0;
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d0; r++) {
+            double x = xt[i * p + r];
+            ok &= x > -1.0 && x < 1.0;
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
+            sum += x;
+        }
+    CHECK(ok, "uniform in (-1,1)");
+    CHECK(lo < -0.999 && hi > 0.999, "uniform covers (-1,1): [%g, %g]", lo, hi);
+    CHECK(fabs(sum / (n * d0)) < 7e-3, "uniform mean %g", sum / (n * d0));
+
+    spec.law = RS_DATA_GAUSSIAN;
+    rs_data_draw(&spec, d0, n, 7, 0, 0, xt);
+    double s1 = 0, s2 = 0;
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d0; r++) {
+            s1 += xt[i * p + r];
+            s2 += xt[i * p + r] * xt[i * p + r];
+        }
+    double m = s1 / (n * d0), v = s2 / (n * d0) - m * m;
+    CHECK(fabs(m) < 1.2e-2 && fabs(v - 1.0) < 1.6e-2, "gaussian mean %g var %g", m, v);
+    free(xt);
+}
+
+static void test_sphere(void)
+{
+    int dims[] = {1, 2, 5};
+    for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
+        int d0 = dims[t], n = 2000, p = d0 + 1;
+        double *xt = malloc((size_t)p * n * sizeof *xt);
+        rs_data_spec spec = {.law = RS_DATA_SPHERE, .bias = 1};
+        rs_data_draw(&spec, d0, n, 3, 1, 4, xt);
+        double worst = 0, mean0 = 0;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int r = 0; r < d0; r++)
+                s += xt[i * p + r] * xt[i * p + r];
+            worst = fmax(worst, fabs(sqrt(s) - 1.0));
+            mean0 += xt[i * p] / n;
+        }
+        CHECK(worst < 1e-12, "sphere d0=%d: max |norm-1| = %g", d0, worst);
+        /* symmetric law: first coordinate has mean 0, se <= 1/sqrt(n) = 0.022 */
+        CHECK(fabs(mean0) < 0.11, "sphere d0=%d: mean of x_1 %g", d0, mean0);
+        free(xt);
+    }
+}
+
+static void test_determinism(void)
+{
+    const int d0 = 2, n = 30, p = 3, len = p * n;
+    double a[90], b[90];
+    for (int law = RS_DATA_GAUSSIAN; law <= RS_DATA_SPHERE; law++) {
+        rs_data_spec spec = {.law = (rs_data_law)law, .bias = 1};
+        rs_data_draw(&spec, d0, n, 100, 5, 9, a);
+        rs_data_draw(&spec, d0, n, 100, 5, 9, b);
+        CHECK(memcmp(a, b, sizeof a) == 0, "%s: same arguments, same data", rs_data_law_name(law));
+        rs_data_draw(&spec, d0, n, 100, 5, 10, b);
+        int diff = 0;
+        for (int k = 0; k < len; k++)
+            diff += a[k] != b[k];
+        CHECK(diff >= n * d0 - 1, "%s: other dataset index differs (%d/%d entries)",
+              rs_data_law_name(law), diff, len);
+        rs_data_draw(&spec, d0, n, 100, 6, 9, b);
+        CHECK(memcmp(a, b, sizeof a) != 0, "%s: other cell differs", rs_data_law_name(law));
+        rs_data_draw(&spec, d0, n, 101, 5, 9, b);
+        CHECK(memcmp(a, b, sizeof a) != 0, "%s: other seed differs", rs_data_law_name(law));
+    }
+}
+
+static void test_names(void)
+{
+    const char *names[] = {"gaussian", "uniform", "uniform01", "sphere", "file"};
+    for (int l = 0; l < 5; l++) {
+        CHECK(rs_data_law_from_name(names[l]) == l, "from_name(%s)", names[l]);
+        CHECK(strcmp(rs_data_law_name((rs_data_law)l), names[l]) == 0, "name(%d)", l);
+    }
+    CHECK(rs_data_law_from_name("normal") == -1, "unknown law");
+    CHECK(rs_data_law_from_name(NULL) == -1, "NULL law");
+}
+
+/* ---------------------------------------------------------------- HDF5 files */
+
+static void write_dset(hid_t file, const char *name, hid_t memtype, hid_t filetype, int rank,
+                       const hsize_t *dims, const void *buf)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(file, name, filetype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (buf)
+        H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    H5Dclose(ds);
+    H5Sclose(sp);
+}
+
+#define NROWS 10
+#define NCOLS 3
+
+/* Row r of /X is (r, 10 r + 1, -r/4): every row distinct and recognisable. */
+static double file_value(int r, int c)
+{
+    return c == 0 ? r : c == 1 ? 10.0 * r + 1 : -r / 4.0;
+}
+
+static void make_files(void)
+{
+    snprintf(h5name, sizeof h5name, "test_data_tmp_%ld.h5", (long)getpid());
+    snprintf(txtname, sizeof txtname, "test_data_tmp_%ld.txt", (long)getpid());
+    hid_t f = H5Fcreate(h5name, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double x[NROWS][NCOLS];
+    float xf[NROWS][NCOLS];
+    for (int r = 0; r < NROWS; r++)
+        for (int c = 0; c < NCOLS; c++)
+            xf[r][c] = (float)(x[r][c] = file_value(r, c));
+    hsize_t d2[2] = {NROWS, NCOLS};
+    write_dset(f, "/X", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, d2, x);
+    write_dset(f, "/Xf32", H5T_NATIVE_FLOAT, H5T_IEEE_F32BE, 2, d2, xf);
+    x[2][1] = NAN;
+    write_dset(f, "/nan", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, d2, x);
+    x[2][1] = file_value(2, 1);
+    x[7][0] = INFINITY;
+    write_dset(f, "/inf", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, d2, x);
+    double cube[2][5][3] = {{{0}}};
+    hsize_t d3[3] = {2, 5, 3};
+    write_dset(f, "/cube", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 3, d3, cube);
+    hsize_t d0e[2] = {0, 3};
+    write_dset(f, "/empty", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, d0e, NULL);
+    H5Fclose(f);
+    FILE *t = fopen(txtname, "w");
+    fputs("this is not an HDF5 file\n", t);
+    fclose(t);
+}
+
+/* Which file row is column i of xt?  -1 if none. */
+static int row_of(const double *col)
+{
+    for (int r = 0; r < NROWS; r++) {
+        int same = 1;
+        for (int c = 0; c < NCOLS; c++)
+            same &= col[c] == file_value(r, c);
+        if (same)
+            return r;
+    }
+    return -1;
+}
+
+static void test_file_load(rs_data_file *f)
+{
+    char err[512];
+    int rc = rs_data_file_load(h5name, "/X", f, err, sizeof err);
+    CHECK(rc == 0, "load /X: %s", err);
+    CHECK(f->n_total == NROWS && f->d0 == NCOLS, "shape %lld x %d", (long long)f->n_total, f->d0);
+    int same = f->rows != NULL;
+    for (int r = 0; r < NROWS && same; r++)
+        for (int c = 0; c < NCOLS; c++)
+            same &= f->rows[r * NCOLS + c] == file_value(r, c);
+    CHECK(same, "rows are row-major as stored");
+
+    rs_data_file g;
+    rc = rs_data_file_load(h5name, "Xf32", &g, err, sizeof err);
+    CHECK(rc == 0 && g.n_total == NROWS && g.d0 == NCOLS, "big-endian float32 loads: %s", err);
+    same = rc == 0;
+    for (int k = 0; rc == 0 && k < NROWS * NCOLS; k++)
+        same &= g.rows[k] == (double)(float)file_value(k / NCOLS, k % NCOLS);
+    CHECK(same, "float32 converted to double");
+    rs_data_file_free(&g);
+    CHECK(g.rows == NULL && g.n_total == 0, "free resets");
+}
+
+/* Every failure returns -1, leaves no rows, and names the file (and `must` if given). */
+static void expect_load_error(const char *path, const char *dset, const char *must,
+                              const char *what)
+{
+    char err[512] = "unset";
+    rs_data_file g = {.n_total = 99, .d0 = 99, .rows = (double *)&g};
+    int rc = rs_data_file_load(path, dset, &g, err, sizeof err);
+    CHECK(rc == -1, "%s: rc %d", what, rc);
+    CHECK(g.rows == NULL && g.n_total == 0, "%s: output reset", what);
+    CHECK(strstr(err, path) != NULL, "%s: err names the file: '%s'", what, err);
+    if (must)
+        CHECK(strstr(err, must) != NULL, "%s: err contains '%s': '%s'", what, must, err);
+}
+
+static void test_file_errors(void)
+{
+    expect_load_error(h5name, "/nan", "row 2, column 1", "NaN");
+    expect_load_error(h5name, "/inf", "row 7, column 0", "Inf");
+    expect_load_error(h5name, "/cube", "rank 3", "3-D dataset");
+    expect_load_error(h5name, "/cube", "'/cube'", "3-D dataset names dataset");
+    expect_load_error(h5name, "/missing", "'/missing'", "missing dataset");
+    expect_load_error(h5name, "/empty", "empty", "empty dataset");
+    expect_load_error("no_such_dir/absent_file.h5", "/X", "No such file", "missing file");
+    expect_load_error(txtname, "/X", "HDF5", "not an HDF5 file");
+}
+
+static void test_file_draw(const rs_data_file *f)
+{
+    const int n = 4, p = NCOLS + 1;
+    double xt[NROWS * (NCOLS + 1)], xt2[NROWS * (NCOLS + 1)];
+    rs_data_spec spec = {.law = RS_DATA_FILE, .bias = 1, .file = f};
+
+    int rc = rs_data_draw(&spec, NCOLS, n, 8, 1, 0, xt);
+    CHECK(rc == 0, "file draw rc %d", rc);
+    int seen[NROWS] = {0}, ok = 1;
+    for (int i = 0; i < n; i++) {
+        int r = row_of(xt + i * p);
+        ok &= r >= 0 && !seen[r] && xt[i * p + NCOLS] == 1.0;
+        if (r >= 0)
+            seen[r] = 1;
+    }
+    CHECK(ok, "chosen columns are distinct file rows with bias 1");
+
+    rs_data_draw(&spec, NCOLS, n, 8, 1, 0, xt2);
+    CHECK(memcmp(xt, xt2, (size_t)n * p * sizeof *xt) == 0, "file draw reproducible");
+    int differs = 0;
+    for (uint64_t ds = 1; ds <= 5; ds++) {
+        rs_data_draw(&spec, NCOLS, n, 8, 1, ds, xt2);
+        differs += memcmp(xt, xt2, (size_t)n * p * sizeof *xt) != 0;
+    }
+    CHECK(differs == 5, "other dataset indices give other subsets (%d/5)", differs);
+
+    /* n = n_total: a permutation of all rows, no bias row */
+    spec.bias = 0;
+    rc = rs_data_draw(&spec, NCOLS, NROWS, 8, 1, 0, xt);
+    int all[NROWS] = {0}, perm = rc == 0;
+    for (int i = 0; i < NROWS && perm; i++) {
+        int r = row_of(xt + i * NCOLS);
+        perm &= r >= 0 && !all[r];
+        if (r >= 0)
+            all[r] = 1;
+    }
+    CHECK(perm, "n = n_total draws every row once");
+
+    CHECK(rs_data_draw(&spec, NCOLS, NROWS + 1, 8, 1, 0, xt) == -1, "n > n_total gives -1");
+    CHECK(rs_data_draw(&spec, NCOLS - 1, 2, 8, 1, 0, xt) == -1, "d0 mismatch gives -1");
+    rs_data_spec nofile = {.law = RS_DATA_FILE, .bias = 0, .file = NULL};
+    CHECK(rs_data_draw(&nofile, NCOLS, 2, 8, 1, 0, xt) == -1, "file law without file gives -1");
+}
+
+/* Each of 10 rows should be chosen equally often in n = 3 subsets, and each row equally
+ * often in the first column (the order is uniform too). */
+static void test_file_uniform(const rs_data_file *f)
+{
+    enum { D = 20000, n = 3 };
+    long cnt[NROWS] = {0}, first[NROWS] = {0};
+    double xt[n * NCOLS];
+    rs_data_spec spec = {.law = RS_DATA_FILE, .bias = 0, .file = f};
+    int ok = 1;
+    for (uint64_t ds = 0; ds < D; ds++) {
+        ok &= rs_data_draw(&spec, NCOLS, n, 2024, 3, ds, xt) == 0;
+        for (int i = 0; i < n; i++) {
+            int r = row_of(xt + i * NCOLS);
+            ok &= r >= 0;
+            if (r >= 0) {
+                cnt[r]++;
+                first[r] += i == 0;
+            }
+        }
+    }
+    CHECK(ok, "all uniformity draws valid");
+    double chi = 0, chi1 = 0, e = (double)D * n / NROWS, e1 = (double)D / NROWS;
+    for (int r = 0; r < NROWS; r++) {
+        chi += (cnt[r] - e) * (cnt[r] - e) / e;
+        chi1 += (first[r] - e1) * (first[r] - e1) / e1;
+    }
+    /* 99.9% quantile of chi-square with 9 dof.  Without-replacement counts are negatively
+     * correlated (E[chi] = 7 < 9 here), so the bound is conservative, still far below
+     * what a biased choice of rows would give at these counts. */
+    CHECK(chi < 27.877, "row inclusion chi2 = %g", chi);
+    CHECK(chi1 < 27.877, "first-column row chi2 = %g", chi1);
+}
+
+int main(void)
+{
+    test_names();
+    test_shapes();
+    test_ranges();
+    test_sphere();
+    test_determinism();
+
+    make_files();
+    rs_data_file f = {0};
+    test_file_load(&f);
+    test_file_errors();
+    if (f.rows) {
+        test_file_draw(&f);
+        test_file_uniform(&f);
+    }
+    rs_data_file_free(&f);
+    remove(h5name);
+    remove(txtname);
+    return check_done("test_data");
+}

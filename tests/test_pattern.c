@@ -1,1 +1,480 @@
-int main(void){return 77;}
+/* test_pattern.c - pattern storage, the bernoulli/init/region samplers and output weights.
+ * Statistical checks use fixed seeds (deterministic); the chi-square test of the region
+ * sampler is shown to reject deliberately biased samplers, so it can fail. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reluscape/data.h"
+#include "reluscape/pattern.h"
+#include "check.h"
+
+/* ---------------------------------------------------------------- storage */
+
+static void test_get_set(void)
+{
+    int widths[] = {1, 63, 64, 65, 130};
+    for (size_t t = 0; t < sizeof widths / sizeof widths[0]; t++) {
+        int d1 = widths[t], n = 5;
+        rs_pattern A;
+        CHECK(rs_pattern_alloc(&A, d1, n) == 0, "alloc d1=%d", d1);
+        CHECK(A.words == (d1 + 63) / 64, "d1=%d words %d", d1, A.words);
+        char *ref = calloc((size_t)d1 * n, 1);
+        rs_stream s;
+        rs_stream_init(&s, 1, (uint64_t)d1, 0, RS_STREAM_PATTERN);
+        for (int j = 0; j < d1; j++)
+            for (int i = 0; i < n; i++)
+                if ((ref[j * n + i] = (char)rs_bernoulli(&s, 0.5)))
+                    rs_pattern_set(&A, j, i);
+        /* the bits around word boundaries are the interesting ones */
+        if (d1 > 64) {
+            rs_pattern_set(&A, 63, 0), ref[63 * n] = 1;
+            rs_pattern_set(&A, 64, 4), ref[64 * n + 4] = 1;
+        }
+        rs_pattern_set(&A, d1 - 1, n - 1), ref[(d1 - 1) * n + n - 1] = 1;
+        int same = 1;
+        for (int j = 0; j < d1; j++)
+            for (int i = 0; i < n; i++)
+                same &= rs_pattern_get(&A, j, i) == ref[j * n + i];
+        CHECK(same, "get/set round trip d1=%d", d1);
+        /* no stray bits above d1 in a point's last word */
+        int clean = 1;
+        for (int i = 0; i < n; i++)
+            if (d1 % 64)
+                clean &= (A.bits[(int64_t)i * A.words + A.words - 1] >> (d1 % 64)) == 0;
+        CHECK(clean, "no bits beyond d1=%d", d1);
+        rs_pattern_clear(&A);
+        int zero = 1;
+        for (int k = 0; k < n * A.words; k++)
+            zero &= A.bits[k] == 0;
+        CHECK(zero, "clear d1=%d", d1);
+        free(ref);
+        rs_pattern_free(&A);
+        CHECK(A.bits == NULL, "free d1=%d", d1);
+    }
+    rs_pattern B;
+    CHECK(rs_pattern_alloc(&B, 0, 3) == -1, "d1 = 0 refused");
+}
+
+/* ---------------------------------------------------------------- names */
+
+static void test_names(void)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", rs_sampler_names());
+    CHECK(strcmp(buf, "bernoulli|init|region") == 0, "sampler names '%s'", buf);
+    int count = 0;
+    for (char *tok = strtok(buf, "|"); tok; tok = strtok(NULL, "|"), count++) {
+        const rs_sampler *sm = rs_sampler_lookup(tok);
+        CHECK(sm && strcmp(sm->name, tok) == 0 && sm->sample && sm->help, "lookup %s", tok);
+    }
+    CHECK(count == 3, "three samplers");
+    CHECK(rs_sampler_lookup("uniform") == NULL && rs_sampler_lookup(NULL) == NULL, "unknown");
+
+    const char *inits[] = {"gaussian", "he", "torch"}, *vouts[] = {"gaussian", "balanced", "ones"};
+    for (int k = 0; k < 3; k++) {
+        CHECK(rs_init_law_from_name(inits[k]) == k, "init %s", inits[k]);
+        CHECK(strcmp(rs_init_law_name((rs_init_law)k), inits[k]) == 0, "init name %d", k);
+        CHECK(rs_vout_law_from_name(vouts[k]) == k, "vout %s", vouts[k]);
+        CHECK(strcmp(rs_vout_law_name((rs_vout_law)k), vouts[k]) == 0, "vout name %d", k);
+    }
+    CHECK(rs_init_law_from_name("xavier") == -1 && rs_vout_law_from_name("two") == -1, "unknown");
+}
+
+/* ---------------------------------------------------------------- region sampler */
+
+/* Chi-square statistic of counts against the uniform law over k bins. */
+static double chi2_uniform(const long *cnt, int k)
+{
+    long total = 0;
+    for (int b = 0; b < k; b++)
+        total += cnt[b];
+    double e = (double)total / k, chi = 0;
+    for (int b = 0; b < k; b++)
+        chi += (cnt[b] - e) * (cnt[b] - e) / e;
+    return chi;
+}
+
+#define NPTS 5
+/* 99.9% quantile of chi-square with 2n - 1 = 9 degrees of freedom */
+#define CHI2_9_999 27.877
+
+/* Unsorted 1-D data (column i = (x_i, 1)). */
+static const double xs[NPTS] = {0.31, -1.7, 2.25, 0.02, -0.4};
+
+/* The realizable rows built independently of the sampler: for each threshold t below,
+ * between and above the points, the sets {i : x_i > t} and {i : x_i < t}, deduplicated.
+ * Rows are bit masks over points.  Returns how many (must be 2n). */
+static int threshold_rows(uint64_t *rows)
+{
+    double ts[NPTS + 1], sorted[NPTS];
+    memcpy(sorted, xs, sizeof sorted);
+    for (int a = 0; a < NPTS; a++) /* insertion sort */
+        for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
+            double tmp = sorted[b];
+            sorted[b] = sorted[b - 1];
+            sorted[b - 1] = tmp;
+        }
+    ts[0] = sorted[0] - 1;
+    for (int a = 1; a < NPTS; a++)
+        ts[a] = 0.5 * (sorted[a - 1] + sorted[a]);
+    ts[NPTS] = sorted[NPTS - 1] + 1;
+    int m = 0;
+    for (int a = 0; a <= NPTS; a++)
+        for (int dir = 0; dir < 2; dir++) {
+            uint64_t mask = 0;
+            for (int i = 0; i < NPTS; i++)
+                if (dir ? xs[i] < ts[a] : xs[i] > ts[a])
+                    mask |= (uint64_t)1 << i;
+            int dup = 0;
+            for (int q = 0; q < m; q++)
+                dup |= rows[q] == mask;
+            if (!dup)
+                rows[m++] = mask;
+        }
+    return m;
+}
+
+static uint64_t row_mask(const rs_pattern *A, int j)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < A->n; i++)
+        if (rs_pattern_get(A, j, i))
+            m |= (uint64_t)1 << i;
+    return m;
+}
+
+/* Two deliberately wrong samplers that the goodness-of-fit test must reject. */
+static int sorted_order(const double *xt, int n, int *order)
+{
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int a = 0; a < n; a++)
+        for (int b = a; b > 0 && xt[2 * order[b - 1]] > xt[2 * order[b]]; b--) {
+            int tmp = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = tmp;
+        }
+    return 0;
+}
+
+static int biased_offbyone(const rs_sampler_params *prm, const double *xt, rs_stream *s,
+                           rs_pattern *A)
+{
+    (void)prm;
+    int order[NPTS];
+    sorted_order(xt, A->n, order);
+    rs_pattern_clear(A);
+    for (int j = 0; j < A->d1; j++) /* never draws k = 2n-1 */
+        rs_step_vector_set(A, j, (int)rs_uniform_index(s, 2 * (uint64_t)A->n - 1), order);
+    return 0;
+}
+
+static int biased_suffix(const rs_sampler_params *prm, const double *xt, rs_stream *s,
+                         rs_pattern *A)
+{
+    (void)prm;
+    int n = A->n, order[NPTS];
+    sorted_order(xt, n, order);
+    rs_pattern_clear(A);
+    for (int j = 0; j < A->d1; j++) {
+        /* weights: suffixes k = 2..n count double (2n + n-1 tickets) */
+        int t = (int)rs_uniform_index(s, 2 * (uint64_t)n + (uint64_t)(n - 1));
+        int k = t < 2 * n ? t : 2 + (t - 2 * n);
+        rs_step_vector_set(A, j, k, order);
+    }
+    return 0;
+}
+
+/* Draw rows with `sample` and count them per realizable row.  Returns the number of rows
+ * that were none of the 2n (must be 0); *chi gets the chi-square statistic. */
+static long region_counts(int (*sample)(const rs_sampler_params *, const double *, rs_stream *,
+                                        rs_pattern *),
+                          long *cnt, double *chi)
+{
+    uint64_t rows[2 * NPTS + 2];
+    int m = threshold_rows(rows);
+    double xt[2 * NPTS];
+    for (int i = 0; i < NPTS; i++)
+        xt[2 * i] = xs[i], xt[2 * i + 1] = 1.0;
+    rs_sampler_params prm = {.d0 = 1, .bias = 1};
+    rs_pattern A;
+    rs_pattern_alloc(&A, 2000, NPTS);
+    long bad = 0;
+    memset(cnt, 0, 2 * NPTS * sizeof *cnt);
+    for (uint64_t trial = 0; trial < 10; trial++) {
+        rs_stream s;
+        rs_stream_init(&s, 555, 1, trial, RS_STREAM_PATTERN);
+        if (sample(&prm, xt, &s, &A) != 0)
+            bad += A.d1;
+        for (int j = 0; j < A.d1; j++) {
+            uint64_t r = row_mask(&A, j);
+            int q = 0;
+            while (q < m && rows[q] != r)
+                q++;
+            if (q < m && q < 2 * NPTS)
+                cnt[q]++;
+            else
+                bad++;
+        }
+    }
+    rs_pattern_free(&A);
+    *chi = chi2_uniform(cnt, 2 * NPTS);
+    return bad;
+}
+
+static void test_region(void)
+{
+    uint64_t rows[2 * NPTS + 2];
+    CHECK(threshold_rows(rows) == 2 * NPTS, "independent construction gives 2n rows");
+
+    const rs_sampler *region = rs_sampler_lookup("region");
+    long cnt[2 * NPTS];
+    double chi;
+    long bad = region_counts(region->sample, cnt, &chi);
+    CHECK(bad == 0, "every drawn row is a threshold set {x > t} or {x < t} (%ld not)", bad);
+    int all = 1;
+    for (int q = 0; q < 2 * NPTS; q++)
+        all &= cnt[q] > 0;
+    CHECK(all, "all 2n step vectors occur");
+    CHECK(chi < CHI2_9_999, "region uniform: chi2 = %g < %g", chi, CHI2_9_999);
+
+    /* the same test must reject samplers that are subtly wrong */
+    bad = region_counts(biased_offbyone, cnt, &chi);
+    CHECK(bad == 0, "off-by-one sampler still draws step vectors");
+    CHECK(chi > CHI2_9_999, "off-by-one sampler rejected: chi2 = %g", chi);
+    bad = region_counts(biased_suffix, cnt, &chi);
+    CHECK(bad == 0, "suffix-heavy sampler still draws step vectors");
+    CHECK(chi > CHI2_9_999, "suffix-heavy sampler rejected: chi2 = %g", chi);
+
+    /* region needs 1-D data with bias */
+    rs_pattern A;
+    rs_pattern_alloc(&A, 4, 3);
+    double xt2[9] = {0.1, 0.2, 1, 0.3, 0.4, 1, 0.5, 0.6, 1}, xt1[3] = {0.1, 0.2, 0.3};
+    rs_stream s;
+    rs_stream_init(&s, 1, 1, 1, RS_STREAM_PATTERN);
+    rs_sampler_params p2 = {.d0 = 2, .bias = 1}, p0 = {.d0 = 1, .bias = 0};
+    CHECK(region->sample(&p2, xt2, &s, &A) == -1, "region refuses d0 = 2");
+    CHECK(region->sample(&p0, xt1, &s, &A) == -1, "region refuses bias = 0");
+    rs_pattern_free(&A);
+}
+
+/* rs_step_vector_set against the header's indexing, through a non-trivial order. */
+static void test_step_vectors(void)
+{
+    enum { n = 6 };
+    const int order[n] = {3, 0, 5, 1, 4, 2}; /* order[r] = index of r-th smallest */
+    rs_pattern A;
+    rs_pattern_alloc(&A, 70, n);
+    int ok = 1;
+    for (int k = 0; k < 2 * n; k++) {
+        rs_pattern_set(&A, 66, 2); /* stale bits must be overwritten */
+        rs_step_vector_set(&A, 66, k, order);
+        for (int r = 0; r < n; r++) {
+            int want = k == 1 || (k >= 2 && k <= n && r >= n - (k - 1)) ||
+                       (k > n && r < k - n);
+            ok &= rs_pattern_get(&A, 66, order[r]) == want;
+        }
+        for (int j = 0; j < 70; j++) /* other rows untouched */
+            for (int i = 0; i < n; i++)
+                ok &= j == 66 || rs_pattern_get(&A, j, i) == 0;
+    }
+    CHECK(ok, "step vector k -> {none, all, suffixes 1..n-1, prefixes 1..n-1}");
+    rs_pattern_free(&A);
+}
+
+/* ---------------------------------------------------------------- bernoulli sampler */
+
+static void test_bernoulli(void)
+{
+    const rs_sampler *b = rs_sampler_lookup("bernoulli");
+    rs_pattern A;
+    rs_pattern_alloc(&A, 100, 1000);
+    rs_sampler_params prm = {.p = 0.5, .d0 = 1, .bias = 0};
+    rs_stream s;
+    rs_stream_init(&s, 3, 1, 4, RS_STREAM_PATTERN);
+    CHECK(b->sample(&prm, NULL, &s, &A) == 0, "bernoulli rc");
+    long ones = 0;
+    for (int i = 0; i < A.n; i++)
+        for (int j = 0; j < A.d1; j++)
+            ones += rs_pattern_get(&A, j, i);
+    double f = (double)ones / (A.n * A.d1);
+    CHECK(fabs(f - 0.5) < 8e-3, "bernoulli(0.5) frequency %g (se 1.6e-3)", f);
+
+    /* documented draw order: neuron j outer, point i inner, one uniform each */
+    rs_stream_init(&s, 3, 1, 4, RS_STREAM_PATTERN);
+    int order_ok = 1;
+    for (int j = 0; j < A.d1; j++)
+        for (int i = 0; i < A.n; i++)
+            order_ok &= rs_pattern_get(&A, j, i) == rs_bernoulli(&s, 0.5);
+    CHECK(order_ok, "bernoulli draw order j outer, i inner");
+
+    prm.p = 0.0;
+    b->sample(&prm, NULL, &s, &A);
+    long none = 0;
+    for (int k = 0; k < A.n * A.words; k++)
+        none += A.bits[k] != 0;
+    CHECK(none == 0, "bernoulli(0) clears the previous pattern");
+    rs_pattern_free(&A);
+}
+
+/* ---------------------------------------------------------------- init sampler */
+
+/* Recompute the init pattern entry by entry from the documented draw order. */
+static int init_reference(rs_init_law law, int d0, int bias, const double *xt, int d1, int n,
+                          rs_stream *s, const rs_pattern *A)
+{
+    int p = d0 + bias, same = 1;
+    double w[8];
+    for (int j = 0; j < d1; j++) {
+        double b = 0, lim = 1.0 / sqrt((double)d0);
+        for (int r = 0; r < d0; r++)
+            w[r] = law == RS_INIT_GAUSSIAN ? rs_normal(s)
+                 : law == RS_INIT_HE       ? sqrt(2.0 / d0) * rs_normal(s)
+                                           : -lim + 2 * lim * rs_uniform01(s);
+        if (bias && law == RS_INIT_GAUSSIAN)
+            b = rs_normal(s);
+        if (bias && law == RS_INIT_TORCH)
+            b = -lim + 2 * lim * rs_uniform01(s);
+        for (int i = 0; i < n; i++) {
+            double z = 0;
+            for (int r = 0; r < d0; r++)
+                z += w[r] * xt[i * p + r];
+            same &= rs_pattern_get(A, j, i) == (z + b > 0);
+        }
+    }
+    return same;
+}
+
+static void test_init(void)
+{
+    const rs_sampler *init = rs_sampler_lookup("init");
+    const int d0 = 3, n = 60, d1 = 70;
+    double xt[(3 + 1) * 60], xneg[(3 + 1) * 60], xnb[3 * 60];
+    rs_pattern A, B;
+    rs_pattern_alloc(&A, d1, n);
+    rs_pattern_alloc(&B, d1, n);
+    for (int law = RS_INIT_GAUSSIAN; law <= RS_INIT_TORCH; law++) {
+        for (int bias = 0; bias <= 1; bias++) {
+            rs_data_spec spec = {.law = RS_DATA_GAUSSIAN, .bias = bias};
+            rs_data_draw(&spec, d0, n, 12, 3, 0, xt);
+            rs_sampler_params prm = {.init = (rs_init_law)law, .d0 = d0, .bias = bias};
+            rs_stream s;
+            rs_stream_init(&s, 12, 3, 7, RS_STREAM_PATTERN);
+            CHECK(init->sample(&prm, xt, &s, &A) == 0, "init rc");
+            rs_stream_init(&s, 12, 3, 7, RS_STREAM_PATTERN);
+            CHECK(init_reference((rs_init_law)law, d0, bias, xt, d1, n, &s, &A),
+                  "init %s bias %d equals 1[<w,x>+b>0] recomputed", rs_init_law_name(law), bias);
+            long ones = 0;
+            for (int j = 0; j < d1; j++)
+                for (int i = 0; i < n; i++)
+                    ones += rs_pattern_get(&A, j, i);
+            double f = (double)ones / (d1 * n);
+            CHECK(f > 0.35 && f < 0.65, "init %s bias %d: fraction active %g",
+                  rs_init_law_name(law), bias, f);
+        }
+    }
+
+    /* He: b = 0 even with bias, so negating the inputs complements the pattern, and the
+     * pattern equals the bias-free one on the same points. */
+    rs_data_spec spec = {.law = RS_DATA_GAUSSIAN, .bias = 1};
+    rs_data_draw(&spec, d0, n, 12, 3, 1, xt);
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d0 + 1; r++) {
+            xneg[i * (d0 + 1) + r] = r < d0 ? -xt[i * (d0 + 1) + r] : 1.0;
+            if (r < d0)
+                xnb[i * d0 + r] = xt[i * (d0 + 1) + r];
+        }
+    rs_sampler_params he = {.init = RS_INIT_HE, .d0 = d0, .bias = 1};
+    rs_stream s;
+    rs_stream_init(&s, 12, 3, 8, RS_STREAM_PATTERN);
+    init->sample(&he, xt, &s, &A);
+    rs_stream_init(&s, 12, 3, 8, RS_STREAM_PATTERN);
+    init->sample(&he, xneg, &s, &B);
+    int compl = 1;
+    for (int j = 0; j < d1; j++)
+        for (int i = 0; i < n; i++)
+            compl &= rs_pattern_get(&A, j, i) != rs_pattern_get(&B, j, i);
+    CHECK(compl, "he with bias: pattern(-x) = 1 - pattern(x), i.e. b = 0");
+    he.bias = 0;
+    rs_stream_init(&s, 12, 3, 8, RS_STREAM_PATTERN);
+    init->sample(&he, xnb, &s, &B);
+    CHECK(memcmp(A.bits, B.bits, (size_t)n * A.words * sizeof *A.bits) == 0,
+          "he with bias equals he without bias");
+
+    /* gaussian with bias does use b: negation does not simply complement */
+    rs_sampler_params ga = {.init = RS_INIT_GAUSSIAN, .d0 = d0, .bias = 1};
+    rs_stream_init(&s, 12, 3, 8, RS_STREAM_PATTERN);
+    init->sample(&ga, xt, &s, &A);
+    rs_stream_init(&s, 12, 3, 8, RS_STREAM_PATTERN);
+    init->sample(&ga, xneg, &s, &B);
+    compl = 1;
+    for (int j = 0; j < d1; j++)
+        for (int i = 0; i < n; i++)
+            compl &= rs_pattern_get(&A, j, i) != rs_pattern_get(&B, j, i);
+    CHECK(!compl, "gaussian with bias: b != 0 breaks the complement symmetry");
+
+    rs_sampler_params badlaw = {.init = (rs_init_law)9, .d0 = d0, .bias = 1};
+    CHECK(init->sample(&badlaw, xt, &s, &A) == -1, "unknown init law refused");
+    rs_sampler_params bad0 = {.init = RS_INIT_HE, .d0 = 0, .bias = 1};
+    CHECK(init->sample(&bad0, xt, &s, &A) == -1, "d0 = 0 refused");
+    rs_pattern_free(&A);
+    rs_pattern_free(&B);
+}
+
+/* ---------------------------------------------------------------- output weights */
+
+static void test_vout(void)
+{
+    double v[9];
+    rs_stream s;
+    rs_stream_init(&s, 1, 2, 3, RS_STREAM_VOUT);
+    for (int d1 = 1; d1 <= 9; d1++) {
+        rs_vout_draw(RS_VOUT_BALANCED, d1, &s, v);
+        int neg = 0, ok = 1;
+        for (int j = 0; j < d1; j++) {
+            neg += v[j] == -1.0;
+            ok &= v[j] == (j < d1 / 2 ? -1.0 : 1.0);
+        }
+        CHECK(ok && neg == d1 / 2, "balanced d1=%d: %d of -1 first, rest +1", d1, neg);
+    }
+    rs_vout_draw(RS_VOUT_ONES, 9, &s, v);
+    int ones = 1;
+    for (int j = 0; j < 9; j++)
+        ones &= v[j] == 1.0;
+    CHECK(ones, "ones");
+
+    enum { D = 20000 };
+    double *g = malloc(D * sizeof *g), *h = malloc(D * sizeof *h);
+    rs_stream_init(&s, 1, 2, 3, RS_STREAM_VOUT);
+    rs_vout_draw(RS_VOUT_GAUSSIAN, D, &s, g);
+    rs_stream_init(&s, 1, 2, 3, RS_STREAM_VOUT);
+    rs_vout_draw(RS_VOUT_GAUSSIAN, D, &s, h);
+    double s1 = 0, s2 = 0;
+    int nz = 1;
+    for (int j = 0; j < D; j++) {
+        nz &= g[j] != 0.0;
+        s1 += g[j];
+        s2 += g[j] * g[j];
+    }
+    CHECK(nz, "gaussian v all non-zero");
+    CHECK(memcmp(g, h, D * sizeof *g) == 0, "gaussian v reproducible");
+    /* se(mean) = 0.007, se(var) = 0.01 */
+    CHECK(fabs(s1 / D) < 0.035 && fabs(s2 / D - 1) < 0.05, "gaussian v mean %g, E v^2 %g",
+          s1 / D, s2 / D);
+    free(g);
+    free(h);
+}
+
+int main(void)
+{
+    test_get_set();
+    test_names();
+    test_step_vectors();
+    test_region();
+    test_bernoulli();
+    test_init();
+    test_vout();
+    return check_done("test_pattern");
+}
