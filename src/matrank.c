@@ -1,1 +1,166 @@
-/* placeholder: being written */
+/* matrank.c - numerical rank of a dense column-major matrix (LAPACK backends).
+ *
+ * Both backends use the LAPACKE_*_work entry points with scratch taken from a caller-owned
+ * rs_workspace, so a sweep that ranks thousands of same-shaped Jacobians allocates once. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lapacke.h>
+
+#include "reluscape/matrank.h"
+
+/* rs_workspace hands out int*, which LAPACK reads as lapack_int*. */
+_Static_assert(sizeof(lapack_int) == sizeof(int), "ILP64 LAPACK is not supported");
+
+/* ------------------------------------------------------------------ workspace */
+
+void rs_workspace_free(rs_workspace *ws)
+{
+    if (!ws) return;
+    free(ws->dbl);
+    free(ws->ints);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* Grow *buf to hold at least `count` elements; never shrinks, so repeated calls with the
+ * same shapes settle after the first.  The old buffer survives an OOM (realloc semantics). */
+static void *rs_workspace_grow(void **buf, size_t *cap, size_t count, size_t size)
+{
+    if (count == 0) count = 1; /* always hand out a valid pointer */
+    if (*buf && *cap >= count) return *buf;
+    if (count > (size_t)-1 / size) return NULL;
+    size_t want = count;
+    /* Geometric growth keeps a slowly increasing sequence of shapes from reallocating
+     * every call. */
+    if (*cap > 0 && want < *cap + *cap / 2 && *cap + *cap / 2 <= (size_t)-1 / size)
+        want = *cap + *cap / 2;
+    void *p = realloc(*buf, want * size);
+    if (!p) return NULL;
+    *buf = p;
+    *cap = want;
+    return p;
+}
+
+double *rs_workspace_doubles(rs_workspace *ws, size_t count)
+{
+    return (double *)rs_workspace_grow((void **)&ws->dbl, &ws->ndbl, count, sizeof(double));
+}
+
+int *rs_workspace_ints(rs_workspace *ws, size_t count)
+{
+    return (int *)rs_workspace_grow((void **)&ws->ints, &ws->nints, count, sizeof(int));
+}
+
+/* ------------------------------------------------------------------ tolerance */
+
+double rs_matrank_default_rtol(int m, int n)
+{
+    int mx = m > n ? m : n;
+    return (double)(mx > 0 ? mx : 1) * DBL_EPSILON;
+}
+
+/* Size of the LAPACK work array from a workspace query's answer (a double). */
+static lapack_int rs_lwork_from_query(double q)
+{
+    if (!(q >= 1.0)) return 1;
+    if (q >= (double)INT32_MAX) return INT32_MAX;
+    return (lapack_int)ceil(q);
+}
+
+/* ------------------------------------------------------------------ svd backend */
+
+/* Singular values only.  dgesvd('N','N') rather than dgesdd('N'): with no vectors both
+ * reduce to bidiagonal form (after a QR/LQ step for very rectangular shapes) and finish
+ * with the same dqds iteration (dlasq1), so divide-and-conquer buys nothing; measured
+ * with OpenBLAS (1 thread) dgesvd was equal or faster on every Jacobian shape tried
+ * (10x30 .. 300x200: within 3%; 200x1000: 9.8 ms vs 12.6 ms), and it needs no iwork. */
+static int rs_rank_svd(int m, int n, double *a, int lda, double rtol, rs_workspace *ws,
+                       int *matrank)
+{
+    *matrank = 0;
+    if (m <= 0 || n <= 0) return 0;
+    if (rtol <= 0) rtol = rs_matrank_default_rtol(m, n);
+    int k = m < n ? m : n;
+
+    double q = 0;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', m, n, a, lda, NULL,
+                                          NULL, 1, NULL, 1, &q, -1);
+    if (info != 0) return (int)info;
+    lapack_int lwork = rs_lwork_from_query(q);
+
+    double *buf = rs_workspace_doubles(ws, (size_t)k + (size_t)lwork);
+    if (!buf) return LAPACK_WORK_MEMORY_ERROR;
+    double *s = buf, *work = buf + k;
+    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', m, n, a, lda, s, NULL, 1, NULL, 1,
+                               work, lwork);
+    if (info != 0) return (int)info;
+
+    /* s is sorted descending; a zero (or NaN) sigma_max leaves rank 0. */
+    double thresh = s[0] * rtol;
+    int r = 0;
+    while (r < k && s[r] > thresh) r++;
+    *matrank = r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ qrcp backend */
+
+/* QR with column pivoting: |R_kk| is non-increasing, so the rank is the length of the
+ * leading run above |R_11| * rtol.  Cheaper than the SVD (about 2-3x on square shapes)
+ * but only rank-revealing in practice, not in the worst case (Kahan's matrix). */
+static int rs_rank_qrcp(int m, int n, double *a, int lda, double rtol, rs_workspace *ws,
+                        int *matrank)
+{
+    *matrank = 0;
+    if (m <= 0 || n <= 0) return 0;
+    if (rtol <= 0) rtol = rs_matrank_default_rtol(m, n);
+    int k = m < n ? m : n;
+
+    int *jpvt = rs_workspace_ints(ws, (size_t)n);
+    if (!jpvt) return LAPACK_WORK_MEMORY_ERROR;
+    memset(jpvt, 0, (size_t)n * sizeof *jpvt); /* 0 = free column: pivot on everything */
+
+    double q = 0;
+    lapack_int info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, m, n, a, lda, jpvt, NULL, &q, -1);
+    if (info != 0) return (int)info;
+    lapack_int lwork = rs_lwork_from_query(q);
+
+    double *buf = rs_workspace_doubles(ws, (size_t)k + (size_t)lwork);
+    if (!buf) return LAPACK_WORK_MEMORY_ERROR;
+    double *tau = buf, *work = buf + k;
+    info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, m, n, a, lda, jpvt, tau, work, lwork);
+    if (info != 0) return (int)info;
+
+    double thresh = fabs(a[0]) * rtol;
+    int r = 0;
+    while (r < k && fabs(a[(size_t)r * (size_t)lda + (size_t)r]) > thresh) r++;
+    *matrank = r;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ registry */
+
+static const rs_matrank_method rs_matrank_methods[] = {
+    {.name = "svd",
+     .help = "singular values (LAPACK dgesvd); count sigma_i > sigma_max * rtol",
+     .rank = rs_rank_svd},
+    {.name = "qrcp",
+     .help = "QR with column pivoting (LAPACK dgeqp3); count |R_kk| > |R_11| * rtol",
+     .rank = rs_rank_qrcp},
+};
+
+const rs_matrank_method *rs_matrank_lookup(const char *name)
+{
+    if (!name) return NULL;
+    for (size_t i = 0; i < sizeof rs_matrank_methods / sizeof rs_matrank_methods[0]; i++)
+        if (strcmp(rs_matrank_methods[i].name, name) == 0) return &rs_matrank_methods[i];
+    return NULL;
+}
+
+const char *rs_matrank_names(void)
+{
+    return "svd|qrcp";
+}

@@ -1,1 +1,437 @@
-int main(void){return 77;}
+/* test_jacobian.c - J_A = (diag(v) A) Khatri-Rao X~ on structured cases whose rank is
+ * known from linear algebra: zero columns, crowded columns, independent data, and the
+ * bounds rank J <= min(n, P) and <= rank(A) * rank(X~). */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "reluscape/jacobian.h"
+#include "reluscape/matrank.h"
+
+/* xorshift64*: deterministic, independent of the library's rng. */
+static uint64_t rng_state = 0x243F6A8885A308D3ull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+static double rnd_unif(void) /* (0, 1) */
+{
+    return ((double)(rnd() >> 11) + 0.5) / 9007199254740992.0;
+}
+static double rnd_gauss(void)
+{
+    return sqrt(-2 * log(rnd_unif())) * cos(6.283185307179586 * rnd_unif());
+}
+
+/* Patterns are allocated here rather than with rs_pattern_alloc so this test depends only
+ * on the layout in pattern.h. */
+static void pat_alloc(rs_pattern *A, int d1, int n)
+{
+    A->d1 = d1;
+    A->n = n;
+    A->words = (d1 + 63) / 64;
+    A->bits = calloc((size_t)(n > 0 ? n : 1) * (size_t)(A->words > 0 ? A->words : 1), 8);
+}
+static void pat_free(rs_pattern *A)
+{
+    free(A->bits);
+    A->bits = NULL;
+}
+static void pat_bernoulli(rs_pattern *A, double q)
+{
+    memset(A->bits, 0, sizeof *A->bits * (size_t)A->n * A->words);
+    for (int i = 0; i < A->n; i++)
+        for (int j = 0; j < A->d1; j++)
+            if (rnd_unif() < q) rs_pattern_set(A, j, i);
+}
+static void pat_copy_column(rs_pattern *A, int from, int to)
+{
+    memcpy(A->bits + (size_t)to * A->words, A->bits + (size_t)from * A->words,
+           sizeof *A->bits * A->words);
+}
+static void pat_clear_column(rs_pattern *A, int i)
+{
+    memset(A->bits + (size_t)i * A->words, 0, sizeof *A->bits * A->words);
+}
+
+/* Dataset x~ (p x n): d0 Gaussian coordinates, then a 1 when bias. */
+static double *make_xt(int d0, int bias, int n)
+{
+    int p = d0 + bias;
+    double *xt = malloc(sizeof *xt * (size_t)p * (n > 0 ? n : 1));
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < d0; k++) xt[k + (size_t)p * i] = rnd_gauss();
+        if (bias) xt[d0 + (size_t)p * i] = 1.0;
+    }
+    return xt;
+}
+static double *make_v(int d1)
+{
+    double *v = malloc(sizeof *v * (size_t)(d1 > 0 ? d1 : 1));
+    for (int j = 0; j < d1; j++) {
+        double g = rnd_gauss();
+        v[j] = g >= 0 ? g + 0.1 : g - 0.1; /* bounded away from zero */
+    }
+    return v;
+}
+
+/* Rank by the named backend, on a copy. */
+static int mrank(const char *method, int m, int n, const double *a)
+{
+    static rs_workspace ws; /* reused: exercises workspace growth across shapes */
+    if (!method) {
+        rs_workspace_free(&ws);
+        return 0;
+    }
+    size_t len = (size_t)m * (size_t)n;
+    double *c = malloc(sizeof *c * (len ? len : 1));
+    if (len) memcpy(c, a, sizeof *c * len);
+    int r = -1;
+    int info = rs_matrank_lookup(method)->rank(m, n, c, m > 0 ? m : 1, 0, &ws, &r);
+    free(c);
+    return info ? -1 : r;
+}
+
+/* Build J for (A, v, xt) into a fresh buffer. */
+static double *build(const rs_pattern *A, const double *v, const double *xt, int p)
+{
+    size_t len = (size_t)A->n * A->d1 * p;
+    double *J = malloc(sizeof *J * (len ? len : 1));
+    for (size_t e = 0; e < len; e++) J[e] = NAN; /* every entry must be written */
+    rs_jacobian_build(A, v, xt, p, J);
+    return J;
+}
+
+/* Brute-force multiplicity: O(n^2) column comparisons through rs_pattern_get. */
+static int brute_multiplicity(const rs_pattern *A)
+{
+    int best = 0;
+    for (int i = 0; i < A->n; i++) {
+        int c = 0;
+        for (int k = 0; k < A->n; k++) {
+            int eq = 1;
+            for (int j = 0; j < A->d1 && eq; j++)
+                eq = rs_pattern_get(A, j, i) == rs_pattern_get(A, j, k);
+            c += eq;
+        }
+        if (c > best) best = c;
+    }
+    return best;
+}
+static int brute_zero_column(const rs_pattern *A)
+{
+    for (int i = 0; i < A->n; i++) {
+        int any = 0;
+        for (int j = 0; j < A->d1; j++) any |= rs_pattern_get(A, j, i);
+        if (!any) return 1;
+    }
+    return 0;
+}
+
+static const char *METHODS[] = {"svd", "qrcp"};
+
+/* J[i + n*(j*p + k)] = v_j a_ji x~_ki, entry by entry, across a word boundary. */
+static void test_entries(void)
+{
+    rng_state = 1;
+    static const int cases[][4] = {{7, 70, 3, 1}, {5, 3, 2, 0}, {12, 130, 1, 1}, {1, 64, 4, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int n = cases[c][0], d1 = cases[c][1], d0 = cases[c][2], bias = cases[c][3];
+        int p = d0 + bias;
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        pat_bernoulli(&A, 0.5);
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1);
+        double *J = build(&A, v, xt, p);
+        long bad = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d1; j++)
+                for (int k = 0; k < p; k++) {
+                    double want = v[j] * rs_pattern_get(&A, j, i) * xt[k + p * i];
+                    double got = J[i + (size_t)n * (j * p + k)];
+                    bad += !(got == want);
+                }
+        CHECK(bad == 0, "case %zu (n=%d d1=%d p=%d): %ld wrong entries", c, n, d1, p, bad);
+        free(J);
+        free(xt);
+        free(v);
+        pat_free(&A);
+    }
+    /* Degenerate shapes write nothing and do not crash. */
+    rs_pattern E;
+    pat_alloc(&E, 5, 0);
+    double dummy = 42;
+    rs_jacobian_build(&E, &dummy, &dummy, 3, &dummy);
+    CHECK(dummy == 42, "n = 0 writes nothing");
+    pat_free(&E);
+}
+
+/* A point activating no neuron gives a zero row of J, hence rank J < n. */
+static void test_zero_column(void)
+{
+    rng_state = 2;
+    const int n = 10, d0 = 4, bias = 1, d1 = 8, p = d0 + bias;
+    int with_full = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        pat_bernoulli(&A, 0.7);
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1);
+        int zero_before = rs_pattern_has_zero_column(&A);
+        CHECK(zero_before == brute_zero_column(&A), "trial %d: zero-column agrees", trial);
+        if (!zero_before) {
+            double *J = build(&A, v, xt, p);
+            with_full += mrank("svd", n, d1 * p, J) == n;
+            free(J);
+        }
+        int victim = (int)(rnd() % n);
+        pat_clear_column(&A, victim);
+        CHECK(rs_pattern_has_zero_column(&A) == 1, "trial %d: cleared column %d", trial, victim);
+        double *J = build(&A, v, xt, p);
+        for (int m = 0; m < 2; m++) {
+            int r = mrank(METHODS[m], n, d1 * p, J);
+            CHECK(r >= 0 && r < n, "trial %d %s: rank %d with a zero column", trial, METHODS[m],
+                  r);
+        }
+        free(J);
+        free(xt);
+        free(v);
+        pat_free(&A);
+    }
+    /* Control: without the zero column these shapes are usually full rank, so the drop
+     * above is the zero column's doing. */
+    CHECK(with_full > 0, "control: no full-rank pattern among the uncleared ones");
+    /* Only the high word active still counts as non-zero. */
+    rs_pattern B;
+    pat_alloc(&B, 65, 2);
+    rs_pattern_set(&B, 64, 0);
+    rs_pattern_set(&B, 0, 1);
+    CHECK(rs_pattern_has_zero_column(&B) == 0, "bit 64 alone is an active column");
+    pat_clear_column(&B, 1);
+    CHECK(rs_pattern_has_zero_column(&B) == 1, "second column zero");
+    pat_free(&B);
+}
+
+/* More than p points with one activation column: their rows (v .* a) kron x~_i live in a
+ * p-dimensional space, so rank J < n. */
+static void test_crowded_column(void)
+{
+    rng_state = 3;
+    const int n = 10, d0 = 2, bias = 1, d1 = 12, p = d0 + bias;
+    int control_full = 0, scratch[10];
+    for (int trial = 0; trial < 30; trial++) {
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        pat_bernoulli(&A, 0.5);
+        rs_pattern_set(&A, 0, 0); /* the shared column is non-zero */
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1);
+        for (int c = 1; c < p; c++) pat_copy_column(&A, 0, c);
+        /* Control: exactly p copies may still give full rank. */
+        if (rs_pattern_max_column_multiplicity(&A, scratch) <= p &&
+            !rs_pattern_has_zero_column(&A)) {
+            double *J = build(&A, v, xt, p);
+            control_full += mrank("svd", n, d1 * p, J) == n;
+            free(J);
+        }
+        pat_copy_column(&A, 0, p); /* the (p+1)-th copy */
+        int mult = rs_pattern_max_column_multiplicity(&A, scratch);
+        CHECK(mult > p && mult == brute_multiplicity(&A), "trial %d: multiplicity %d (brute %d)",
+              trial, mult, brute_multiplicity(&A));
+        double *J = build(&A, v, xt, p);
+        for (int m = 0; m < 2; m++) {
+            int r = mrank(METHODS[m], n, d1 * p, J);
+            CHECK(r >= 0 && r < n, "trial %d %s: rank %d with %d copies", trial, METHODS[m], r,
+                  mult);
+        }
+        free(J);
+        free(xt);
+        free(v);
+        pat_free(&A);
+    }
+    CHECK(control_full > 0, "control: p copies never gave full rank");
+}
+
+/* d0 >= n, no bias, Gaussian X (independent columns almost surely): rank J = n iff no
+ * column of A is zero (if sum_i c_i (v.*a_i) kron x_i = 0 then block j gives
+ * v_j sum_i c_i a_ji x_i = 0, so c_i a_ji = 0 for all j; a non-zero column forces c_i = 0). */
+static void test_independent_data(void)
+{
+    rng_state = 4;
+    int outcomes[2][2] = {{0, 0}, {0, 0}}; /* [d0 case][full] */
+    long disagree = 0;
+    for (int dc = 0; dc < 2; dc++) {
+        const int n = 8, d0 = dc == 0 ? n : n + 2, bias = 0, p = d0;
+        for (int trial = 0; trial < 300; trial++) {
+            int d1 = 2 + (int)(rnd() % 3);
+            double q = 0.3 + 0.4 * rnd_unif();
+            rs_pattern A;
+            pat_alloc(&A, d1, n);
+            pat_bernoulli(&A, q);
+            double *xt = make_xt(d0, bias, n), *v = make_v(d1);
+            double *J = build(&A, v, xt, p);
+            int zero = rs_pattern_has_zero_column(&A);
+            for (int m = 0; m < 2; m++) {
+                int r = mrank(METHODS[m], n, d1 * p, J);
+                int full = r == n;
+                disagree += full == zero;
+                if (m == 0) outcomes[dc][full]++;
+            }
+            free(J);
+            free(xt);
+            free(v);
+            pat_free(&A);
+        }
+    }
+    CHECK(disagree == 0, "%ld (trial, method) pairs break 'full rank iff no zero column'",
+          disagree);
+    for (int dc = 0; dc < 2; dc++)
+        CHECK(outcomes[dc][0] > 0 && outcomes[dc][1] > 0,
+              "d0 case %d: both outcomes should occur (deficient %d, full %d)", dc,
+              outcomes[dc][0], outcomes[dc][1]);
+}
+
+/* rank J <= min(n, P) and <= rank(A) * rank(X~), on random and deliberately low-rank A/X. */
+static void test_rank_bounds(void)
+{
+    rng_state = 5;
+    int binding = 0; /* cases where rank(A)*rank(X~) < min(n, P) */
+    for (int trial = 0; trial < 120; trial++) {
+        int n = 4 + (int)(rnd() % 20), d0 = 1 + (int)(rnd() % 4), bias = (int)(rnd() & 1);
+        int d1 = 1 + (int)(rnd() % 10), p = d0 + bias, P = d1 * p;
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        pat_bernoulli(&A, 0.5);
+        if (trial % 3 == 1) { /* low-rank A: every row copies one of two rows */
+            int r0 = 0, r1 = d1 > 1 ? 1 : 0;
+            for (int j = 2; j < d1; j++) {
+                int src = (rnd() & 1) ? r0 : r1;
+                for (int i = 0; i < n; i++) {
+                    uint64_t *w = &A.bits[(size_t)i * A.words + j / 64];
+                    *w &= ~((uint64_t)1 << (j % 64));
+                    if (rs_pattern_get(&A, src, i)) rs_pattern_set(&A, j, i);
+                }
+            }
+        }
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1);
+        if (trial % 3 == 2 && d0 >= 2) /* low-rank X: every x is a multiple of x_0 */
+            for (int i = 1; i < n; i++) {
+                double s = rnd_gauss();
+                for (int k = 0; k < d0; k++) xt[k + (size_t)p * i] = s * xt[k];
+            }
+        double *Ad = malloc(sizeof *Ad * (size_t)d1 * n);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d1; j++) Ad[j + (size_t)d1 * i] = rs_pattern_get(&A, j, i);
+        int rA = mrank("svd", d1, n, Ad), rX = mrank("svd", p, n, xt);
+        double *J = build(&A, v, xt, p);
+        int rs = mrank("svd", n, P, J), rq = mrank("qrcp", n, P, J);
+        int cap = n < P ? n : P;
+        binding += rA * rX < cap;
+        CHECK(rs >= 0 && rs <= cap && rs <= rA * rX, "trial %d svd: rank %d, min(n,P) %d, "
+              "rank A %d, rank X~ %d", trial, rs, cap, rA, rX);
+        CHECK(rq >= 0 && rq <= cap && rq <= rA * rX, "trial %d qrcp: rank %d, min(n,P) %d, "
+              "rank A %d, rank X~ %d", trial, rq, cap, rA, rX);
+        CHECK(rs == rq, "trial %d: svd %d vs qrcp %d", trial, rs, rq);
+        free(J);
+        free(Ad);
+        free(xt);
+        free(v);
+        pat_free(&A);
+    }
+    CHECK(binding > 10, "only %d cases exercised the product bound", binding);
+}
+
+/* Hand-made patterns whose columns differ only in bits next to word boundaries. */
+static void test_multiplicity_words(void)
+{
+    static const int d1s[] = {64, 65, 130};
+    int scratch[64];
+    for (size_t c = 0; c < sizeof d1s / sizeof d1s[0]; c++) {
+        const int d1 = d1s[c];
+        /* Bits that sit on either side of a word boundary (and the top bit). */
+        int hot[4] = {0, 63, d1 > 64 ? 64 : 62, d1 - 1};
+        rs_pattern A;
+
+        pat_alloc(&A, d1, 12);
+        CHECK(rs_pattern_max_column_multiplicity(&A, scratch) == 12, "d1=%d all zero", d1);
+        CHECK(rs_pattern_has_zero_column(&A) == 1, "d1=%d all zero has zero column", d1);
+        /* Groups of sizes 3, 5, 2, 2: group g = base column plus hot bit g. */
+        static const int group_of[12] = {0, 1, 1, 0, 1, 2, 1, 3, 0, 1, 2, 3};
+        for (int i = 0; i < 12; i++) {
+            rs_pattern_set(&A, 5, i); /* shared base bit */
+            rs_pattern_set(&A, hot[group_of[i]], i);
+        }
+        /* Group 1 has 5 members.  For d1 = 64 the top bit is 63 = hot[1], so groups 1 and 3
+         * coincide (7 points); for d1 = 65 groups 2 and 3 coincide (4 points). */
+        int expect = d1 == 64 ? 7 : 5;
+        int got = rs_pattern_max_column_multiplicity(&A, scratch);
+        CHECK(got == expect && got == brute_multiplicity(&A), "d1=%d groups: %d, expected %d "
+              "(brute %d)", d1, got, expect, brute_multiplicity(&A));
+        CHECK(rs_pattern_has_zero_column(&A) == 0, "d1=%d groups: no zero column", d1);
+        pat_free(&A);
+
+        /* Columns equal in word 0 and differing only in the last word (and vice versa). */
+        pat_alloc(&A, d1, 6);
+        for (int i = 0; i < 6; i++) rs_pattern_set(&A, 10, i);
+        rs_pattern_set(&A, d1 - 1, 0);
+        rs_pattern_set(&A, d1 - 1, 1);
+        rs_pattern_set(&A, d1 - 1, 2);
+        rs_pattern_set(&A, 0, 3);
+        got = rs_pattern_max_column_multiplicity(&A, scratch);
+        CHECK(got == 3 && got == brute_multiplicity(&A), "d1=%d last-word split: %d", d1, got);
+        pat_free(&A);
+
+        /* Random columns drawn from a small pool that differ near the boundaries. */
+        rng_state = 6 + c;
+        for (int trial = 0; trial < 50; trial++) {
+            int n = 1 + (int)(rnd() % 64);
+            pat_alloc(&A, d1, n);
+            for (int i = 0; i < n; i++) {
+                int pick = (int)(rnd() % 6);
+                for (int b = 0; b < 4; b++)
+                    if (pick >> b & 1) rs_pattern_set(&A, hot[b], i);
+                if (pick == 5) rs_pattern_set(&A, d1 / 2, i);
+            }
+            got = rs_pattern_max_column_multiplicity(&A, scratch);
+            int bz = brute_zero_column(&A);
+            CHECK(got == brute_multiplicity(&A), "d1=%d trial %d: %d vs brute %d", d1, trial,
+                  got, brute_multiplicity(&A));
+            CHECK(rs_pattern_has_zero_column(&A) == bz, "d1=%d trial %d zero column", d1,
+                  trial);
+            pat_free(&A);
+        }
+    }
+
+    /* n = 0 and n = 1. */
+    rs_pattern A;
+    pat_alloc(&A, 65, 0);
+    CHECK(rs_pattern_max_column_multiplicity(&A, scratch) == 0, "n = 0");
+    CHECK(rs_pattern_has_zero_column(&A) == 0, "n = 0 has no zero column");
+    pat_free(&A);
+    pat_alloc(&A, 65, 1);
+    CHECK(rs_pattern_max_column_multiplicity(&A, scratch) == 1, "n = 1");
+    pat_free(&A);
+
+    /* Bits above d1 in the last word are not part of A and must not split equal columns. */
+    pat_alloc(&A, 65, 3);
+    for (int i = 0; i < 3; i++) rs_pattern_set(&A, 64, i);
+    A.bits[1 * A.words + 1] |= (uint64_t)1 << 40; /* padding bit of point 1 */
+    CHECK(rs_pattern_max_column_multiplicity(&A, scratch) == 3, "padding bits ignored");
+    pat_free(&A);
+}
+
+int main(void)
+{
+    test_entries();
+    test_zero_column();
+    test_crowded_column();
+    test_independent_data();
+    test_rank_bounds();
+    test_multiplicity_words();
+    mrank(NULL, 0, 0, NULL);
+    return check_done("test_jacobian");
+}
