@@ -77,11 +77,13 @@ static hid_t put_array(writer *w, hid_t loc, const char *name, hid_t mtype, hid_
         H5_TRY(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
         H5_TRY(ms = H5Screate_simple(nd, count, NULL));
     } else {
+        /* empty selections on both sides, still taking part in the collective write */
         H5_TRY(H5Sselect_none(fs));
-        H5_TRY(ms = H5Screate(H5S_NULL));
+        H5_TRY(ms = H5Screate_simple(nd, dims, NULL));
+        H5_TRY(H5Sselect_none(ms));
     }
-    const char *base = (const char *)data + lo * row_elems * H5Tget_size(mtype);
-    H5_TRY(H5Dwrite(d, mtype, ms, fs, w->xfer, hi > lo ? base : NULL));
+    const char *base = (const char *)data + (hi > lo ? lo * row_elems * H5Tget_size(mtype) : 0);
+    H5_TRY(H5Dwrite(d, mtype, ms, fs, w->xfer, base));
     ok = d;
     d = -1;
 done:

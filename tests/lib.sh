@@ -1,0 +1,25 @@
+# lib.sh - helpers for the shell tests (sourced).  Each test counts its assertions and
+# ends with "N passed, N failed"; exit 0 pass, 1 fail, 77 skip (automake convention).
+: "${top_builddir:=.}" "${top_srcdir:=.}" "${MPIEXEC:=mpiexec}" "${H5DIFF:=h5diff}" "${PYTHON3:=/usr/bin/python3}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+       OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+RELUSCAPE="$top_builddir/reluscape"
+t_pass=0
+t_fail=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/reluscape-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+ok()   { t_pass=$((t_pass + 1)); echo "ok - $*"; }
+bad()  { t_fail=$((t_fail + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: the command's success is the assertion
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+finish() { echo "$t_pass passed, $t_fail failed"; [ "$t_fail" -eq 0 ]; exit $?; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# mpirun N ARGS...: launch under MPI, never hang a test for more than two minutes
+mpirun() { n=$1; shift; timeout 120 "$MPIEXEC" -n "$n" --bind-to none "$@"; }
+
+# run_rs OUTFILE ERRFILE ARGS...: one-rank run without a launcher, records the exit code
+run_rs() { out=$1 err=$2; shift 2; timeout 120 "$RELUSCAPE" "$@" >"$out" 2>"$err"; echo $?; }
+
+has_py_h5() { "$PYTHON3" -c 'import h5py, numpy' 2>/dev/null; }
