@@ -1,1 +1,749 @@
-/* placeholder: being written */
+/* report.c - `reluscape report FILE.h5`: a terminal summary of a result file
+ * (docs/hdf5-schema.md) and one character heatmap per axis-0 value.
+ *
+ * Only rank 0 of the communicator opens the file, with serial HDF5: a report is
+ * cheap and must work on a login node.  The exit code is broadcast so that every
+ * rank returns the same one. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <hdf5.h>
+#include "reluscape/cli.h"
+#include "reluscape/h5out.h"
+
+#define RS_RAMP " .:-=+*#%@"   /* shade by value: ' ' exactly 0 ... '@' exactly 1 */
+#define RS_RAMP_LEN 10
+#define RS_MARK '<'            /* after the cell where P = d1*p first reaches n */
+#define RS_NODATA '?'          /* cell without trials */
+#define RS_MAX_WIDTH 100       /* wider maps fall back to 2-character cells */
+#define RS_ERRLEN 512
+
+/* How a quantity is turned into a shade in [0, 1]. */
+typedef enum { RS_Q_FLOAT, RS_Q_PER_N, RS_Q_PER_TRIAL } rs_qkind;
+
+typedef struct rs_quantity {
+    const char *name;   /* dataset in /stats */
+    rs_qkind kind;
+    const char *label;  /* what the shade shows */
+} rs_quantity;
+
+static const rs_quantity rs_quantities[] = {
+    {"full_rank_fraction", RS_Q_FLOAT, "full_rank_fraction"},
+    {"full_rank_lo", RS_Q_FLOAT, "full_rank_lo (95% Wilson lower bound)"},
+    {"full_rank_hi", RS_Q_FLOAT, "full_rank_hi (95% Wilson upper bound)"},
+    {"mean_rank", RS_Q_PER_N, "mean_rank / n"},
+    {"full_rank", RS_Q_PER_TRIAL, "full_rank / trials"},
+    {"zero_column", RS_Q_PER_TRIAL, "zero_column / trials"},
+    {"crowded_column", RS_Q_PER_TRIAL, "crowded_column / trials"},
+};
+#define RS_NQUANTITIES ((int)(sizeof rs_quantities / sizeof rs_quantities[0]))
+
+/* Everything the heatmaps need, read from the file. Index of a cell = (i0*n1 + i1)*nn + in. */
+typedef struct rs_report {
+    int n0, n1, nn;
+    int ratio;            /* axis 0 is d0_ratio */
+    int64_t *d0;          /* [n0] unless ratio */
+    double *r;            /* [n0] if ratio */
+    int64_t *d1, *n;      /* [n1], [nn] */
+    int64_t *trials, *P, *d0_of_cell, *zc, *cc;
+    double *val;          /* quantity mapped to [0, 1], NAN where no trials */
+    int *rows, *cols;     /* display order: d1 descending, n ascending */
+} rs_report;
+
+static void rs_report_usage(FILE *out)
+{
+    fputs("usage: reluscape report FILE.h5 [--quantity NAME]\n"
+          "\n"
+          "Print a summary of a reluscape result file and, for each value of axis 0\n"
+          "(d0 or d0_ratio), a character heatmap over n (columns) and d1 (rows).\n"
+          "\n"
+          "options:\n"
+          "  --quantity NAME  what the shade shows (default full_rank_fraction):\n",
+          out);
+    for (int i = 0; i < RS_NQUANTITIES; i++)
+        fprintf(out, "                     %-19s shade = %s\n", rs_quantities[i].name,
+                rs_quantities[i].label);
+    fputs("  -h, --help       show this help\n"
+          "\n"
+          "exit status: 0 ok, 1 runtime failure, 2 bad usage or not a readable reluscape file\n",
+          out);
+}
+
+static char *rs_strdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *d = malloc(len);
+    if (d) memcpy(d, s, len);
+    return d;
+}
+
+/* ------------------------------------------------------------------ HDF5 helpers */
+
+/* 1 if every component of the absolute path exists, 0 if one is missing, -1 on error.
+ * (H5Lexists fails rather than answering "no" when a parent group is missing.) */
+static int rs_exists(hid_t f, const char *path)
+{
+    char buf[256];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf) return -1;
+    memcpy(buf, path, len + 1);
+    for (char *s = buf + 1;; s++) {
+        if (*s != '/' && *s != '\0') continue;
+        char c = *s;
+        *s = '\0';
+        htri_t e = H5Lexists(f, buf, H5P_DEFAULT);
+        if (e <= 0) return e < 0 ? -1 : 0;
+        *s = c;
+        if (c == '\0') return 1;
+    }
+}
+
+/* Open a one-element attribute: 1 opened, 0 missing, -1 error. */
+static int rs_attr_open(hid_t obj, const char *name, hid_t *a)
+{
+    hid_t sp = H5I_INVALID_HID;
+    htri_t e = H5Aexists(obj, name);
+    if (e <= 0) return e < 0 ? -1 : 0;
+    if ((*a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
+    if ((sp = H5Aget_space(*a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) {
+        if (sp >= 0) H5Sclose(sp);
+        H5Aclose(*a);
+        return -1;
+    }
+    H5Sclose(sp);
+    return 1;
+}
+
+/* String attribute, variable- or fixed-length, into a malloc'd string.
+ * 1 read, 0 missing, -1 unreadable or not a string. */
+static int rs_attr_str(hid_t obj, const char *name, char **out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+    int rc = -1;
+    *out = NULL;
+    int o = rs_attr_open(obj, name, &a);
+    if (o <= 0) return o;
+    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    htri_t vlen = H5Tis_variable_str(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
+    if (vlen < 0 || cset == H5T_CSET_ERROR) goto done;
+    /* same character set as the file: HDF5 refuses ASCII <-> UTF-8 conversion */
+    if ((mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(mt, cset) < 0) goto done;
+    if (vlen) {
+        char *s = NULL;
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0) goto done;
+        *out = rs_strdup(s ? s : "");
+        H5free_memory(s);
+    } else {
+        size_t sz = H5Tget_size(ft);
+        if (sz == 0) goto done;
+        char *s = calloc(sz + 1, 1);
+        if (!s) goto done;
+        if (H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
+            H5Aread(a, mt, s) < 0) {
+            free(s);
+            goto done;
+        }
+        *out = s;
+    }
+    rc = *out ? 1 : -1;
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Numeric attribute converted to memtype: 1 read, 0 missing, -1 unreadable or not a number. */
+static int rs_attr_num(hid_t obj, const char *name, hid_t memtype, void *out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    int rc = -1;
+    int o = rs_attr_open(obj, name, &a);
+    if (o <= 0) return o;
+    if ((ft = H5Aget_type(a)) < 0) goto done;
+    H5T_class_t cls = H5Tget_class(ft);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) goto done;
+    if (H5Aread(a, memtype, out) < 0) goto done;
+    rc = 1;
+done:
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Read the whole dataset `path` of rank `rank` into a new buffer of memtype (int64 or
+ * double).  dims[i] = 0 accepts any extent and is filled in; otherwise the extent must
+ * match.  Returns an rs_exit code with a message in err. */
+static int rs_read_dset(hid_t f, const char *path, int rank, hsize_t *dims, hid_t memtype,
+                        void **buf, char *err, size_t errlen)
+{
+    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    hsize_t got[H5S_MAX_RANK];
+    int rc = RS_EXIT_USAGE;
+    int want_int = H5Tget_class(memtype) == H5T_INTEGER;
+    *buf = NULL;
+    int e = rs_exists(f, path);
+    if (e <= 0) {
+        snprintf(err, errlen, "missing %s", path);
+        return e < 0 ? RS_EXIT_FAILURE : RS_EXIT_USAGE;
+    }
+    if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
+        snprintf(err, errlen, "%s is not a dataset", path);
+        goto done;
+    }
+    if ((ft = H5Dget_type(d)) < 0 || (sp = H5Dget_space(d)) < 0) {
+        snprintf(err, errlen, "cannot read the type or shape of %s", path);
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(ft);
+    if (want_int ? cls != H5T_INTEGER : (cls != H5T_FLOAT && cls != H5T_INTEGER)) {
+        snprintf(err, errlen, "%s is not %s dataset", path, want_int ? "an integer" : "a numeric");
+        goto done;
+    }
+    int r = H5Sget_simple_extent_ndims(sp);
+    if (r != rank || H5Sget_simple_extent_dims(sp, got, NULL) < 0) {
+        snprintf(err, errlen, "%s has %d dimensions, expected %d", path, r, rank);
+        goto done;
+    }
+    size_t count = 1;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] != 0 && got[i] != dims[i]) {
+            char have[128] = "", want[128] = "";
+            for (int k = 0; k < rank; k++) {
+                size_t lh = strlen(have), lw = strlen(want);
+                snprintf(have + lh, sizeof have - lh, "%s%llu", k ? "," : "",
+                         (unsigned long long)got[k]);
+                snprintf(want + lw, sizeof want - lw, "%s%llu", k ? "," : "",
+                         (unsigned long long)dims[k]);
+            }
+            snprintf(err, errlen, "%s has shape [%s], expected [%s]", path, have, want);
+            goto done;
+        }
+        dims[i] = got[i];
+        if (got[i] == 0 || got[i] > (hsize_t)INT32_MAX || count > SIZE_MAX / 8 / got[i]) {
+            snprintf(err, errlen, "%s has an empty or absurd extent %llu", path,
+                     (unsigned long long)got[i]);
+            goto done;
+        }
+        count *= (size_t)got[i];
+    }
+    if (!(*buf = malloc(count * 8))) {
+        snprintf(err, errlen, "out of memory reading %s", path);
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
+        snprintf(err, errlen, "cannot read %s", path);
+        free(*buf);
+        *buf = NULL;
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    rc = RS_EXIT_OK;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ summary */
+
+/* Print "  key   value" with the value's embedded newlines kept. */
+static void rs_print_str_attr(hid_t f, const char *label, const char *name)
+{
+    char *s = NULL;
+    int o = rs_attr_str(f, name, &s);
+    printf("  %-12s %s\n", label, o > 0 ? (s[0] ? s : "\"\"") : o == 0 ? "(missing)" : "(unreadable)");
+    free(s);
+}
+
+static void rs_trim(char **s)
+{
+    while (**s == ' ' || **s == '\t') (*s)++;
+    char *e = *s + strlen(*s);
+    while (e > *s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) *--e = '\0';
+}
+
+/* The config attribute, one line per INI section ([output] left out: paths only), keys
+ * joined with "; " and wrapped to the report width. */
+static void rs_print_config(const char *text)
+{
+    const int indent = 15;
+    char *copy = rs_strdup(text), *next, line_out[4096] = "";
+    int skip = 0, first = 1;
+    if (!copy) return;
+    next = copy;
+    for (;;) {
+        char *ln = next;  /* NULL after the last line: flushes the last section */
+        if (ln) {
+            char *nl = strchr(ln, '\n');
+            if (nl) *nl = '\0';
+            next = nl ? nl + 1 : NULL;
+            rs_trim(&ln);
+        }
+        if (ln && (*ln == '\0' || *ln == '#' || *ln == ';')) continue;
+        if (!ln || *ln == '[') {
+            if (line_out[0]) {  /* flush the previous section, wrapped */
+                const char *p = line_out;
+                int col = indent;
+                printf("  %-12s ", first ? "config" : "");
+                first = 0;
+                while (*p) {
+                    const char *sep = strstr(p, "; ");
+                    int len = sep ? (int)(sep - p) + 1 : (int)strlen(p);
+                    if (col > indent && col + len > RS_MAX_WIDTH) {
+                        printf("\n%*s", indent + 4, "");
+                        col = indent + 4;
+                    }
+                    printf("%.*s%s", len, p, sep ? " " : "");
+                    col += len + 1;
+                    p = sep ? sep + 2 : p + len;
+                }
+                putchar('\n');
+                line_out[0] = '\0';
+            }
+            if (!ln) break;
+            skip = strcmp(ln, "[output]") == 0;
+            if (!skip) snprintf(line_out, sizeof line_out, "%s", ln);
+            continue;
+        }
+        if (skip) continue;
+        char *eq = strchr(ln, '=');
+        size_t used = strlen(line_out);
+        if (eq) {
+            *eq = '\0';
+            char *k = ln, *v = eq + 1;
+            rs_trim(&k);
+            rs_trim(&v);
+            snprintf(line_out + used, sizeof line_out - used, "%s%s = %s",
+                     used && line_out[used - 1] != ']' ? "; " : " ", k, *v ? v : "\"\"");
+        } else {
+            snprintf(line_out + used, sizeof line_out - used, "%s%s", used ? "; " : "", ln);
+        }
+    }
+    free(copy);
+}
+
+/* ------------------------------------------------------------------ heatmap */
+
+static char rs_shade(double v)
+{
+    if (isnan(v)) return RS_NODATA;
+    if (v <= 0) return RS_RAMP[0];
+    if (v >= 1) return RS_RAMP[RS_RAMP_LEN - 1];
+    int k = 1 + (int)(v * (RS_RAMP_LEN - 2));  /* (0,1) -> 8 shades of width 1/8 */
+    return RS_RAMP[k > RS_RAMP_LEN - 2 ? RS_RAMP_LEN - 2 : k];
+}
+
+static int rs_digits(long long v)
+{
+    char b[32];
+    return snprintf(b, sizeof b, "%lld", v);
+}
+
+/* One or more rows of column labels (n, or d0 per column), staggered over as many rows
+ * as it takes so that neighbouring labels never touch. */
+static void rs_print_labels(const char *name, const int64_t *lab, int ncol, int lw, int cw)
+{
+    int k = 1;
+    for (int again = 1; again;) {
+        again = 0;
+        for (int j = 0; j + k < ncol; j++)
+            if (rs_digits(lab[j]) + 1 > k * cw) {
+                k++;
+                again = 1;
+                break;
+            }
+    }
+    for (int row = 0; row < k; row++) {
+        char buf[4096];
+        int len = snprintf(buf, sizeof buf, "%*s  ", lw, row == 0 ? name : "");
+        for (int j = row; j < ncol && len < (int)sizeof buf - 32; j += k) {
+            int pos = lw + 2 + j * cw;
+            while (len < pos) buf[len++] = ' ';
+            len += snprintf(buf + len, sizeof buf - len, "%lld", (long long)lab[j]);
+        }
+        buf[len] = '\0';
+        puts(buf);
+    }
+}
+
+/* 0, or -1 when out of memory. */
+static int rs_print_panel(const rs_report *R, int i0, int cw)
+{
+    const int n1 = R->n1, nn = R->nn;
+    int *mark = malloc(nn * sizeof *mark);
+    int64_t *lab = malloc(nn * sizeof *lab);
+    int lw = 2;
+    if (!mark || !lab) {
+        free(mark);
+        free(lab);
+        return -1;
+    }
+    for (int i = 0; i < n1; i++)
+        if (rs_digits(R->d1[i]) > lw) lw = rs_digits(R->d1[i]);
+
+    /* the marker row of each column: smallest d1 with P >= n (-1: none reaches n) */
+    for (int in = 0; in < nn; in++) {
+        mark[in] = -1;
+        for (int i1 = 0; i1 < n1; i1++) {
+            size_t c = ((size_t)i0 * n1 + i1) * nn + in;
+            if (R->P[c] >= R->n[in] && (mark[in] < 0 || R->d1[i1] < R->d1[mark[in]]))
+                mark[in] = i1;
+        }
+    }
+
+    if (R->ratio) {
+        printf("d0 = ceil(r n), r = %g", R->r[i0]);
+    } else {
+        printf("d0 = %lld", (long long)R->d0[i0]);
+        int64_t P0 = R->P[(size_t)i0 * n1 * nn];
+        if (R->d1[0] > 0 && P0 % R->d1[0] == 0)
+            printf(" (p = d0 + bias = %lld)", (long long)(P0 / R->d1[0]));
+    }
+    putchar('\n');
+    printf("%*s +", lw, "d1");
+    for (int j = 0; j < nn * cw; j++) putchar('-');
+    puts("+");
+    for (int a = 0; a < n1; a++) {
+        int i1 = R->rows[a];
+        printf("%*lld |", lw, (long long)R->d1[i1]);
+        for (int b = 0; b < nn; b++) {
+            int in = R->cols[b];
+            size_t c = ((size_t)i0 * n1 + i1) * nn + in;
+            char s = rs_shade(R->val[c]);
+            for (int k = 0; k < cw - 1; k++) putchar(s);
+            putchar(mark[in] == i1 ? RS_MARK : ' ');
+        }
+        puts("|");  /* closes the frame: trailing blank cells are data (0) */
+    }
+    printf("%*s +", lw, "");
+    for (int j = 0; j < nn * cw; j++) putchar('-');
+    puts("+");
+
+    for (int b = 0; b < nn; b++) lab[b] = R->n[R->cols[b]];
+    rs_print_labels("n", lab, nn, lw, cw);
+    if (R->ratio) {
+        for (int b = 0; b < nn; b++)
+            lab[b] = R->d0_of_cell[(size_t)i0 * n1 * nn + R->cols[b]];
+        rs_print_labels("d0", lab, nn, lw, cw);
+    }
+    putchar('\n');
+    free(mark);
+    free(lab);
+    return 0;
+}
+
+static void rs_print_legend(const rs_quantity *q, int cw)
+{
+    printf("legend: one cell = %d characters per (d1, n); shade = %s\n", cw, q->label);
+    printf("  ' '=0");
+    for (int k = 1; k < RS_RAMP_LEN - 1; k++) {
+        if (k < RS_RAMP_LEN - 2) printf(" '%c'<%d/8", RS_RAMP[k], k);
+        else printf(" '%c'<1", RS_RAMP[k]);
+    }
+    printf(" '%c'=1 '%c'=no trials\n", RS_RAMP[RS_RAMP_LEN - 1], RS_NODATA);
+    printf("  '%c' after a cell: the smallest d1 of that column with P = d1*p >= n, i.e. the\n"
+           "      line P = n (below it P < n, so rank n is impossible)\n", RS_MARK);
+}
+
+/* Sort index arrays for display (grid lists need not be sorted). */
+static void rs_order(const int64_t *v, int len, int descending, int *idx)
+{
+    for (int i = 0; i < len; i++) idx[i] = i;
+    for (int i = 1; i < len; i++)
+        for (int j = i; j > 0; j--) {
+            int64_t a = v[idx[j - 1]], b = v[idx[j]];
+            if (descending ? a >= b : a <= b) break;
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+}
+
+/* ------------------------------------------------------------------ the report */
+
+static int rs_report_file(const char *path, const rs_quantity *q)
+{
+    rs_report R = {0};
+    hid_t f = H5I_INVALID_HID, run = H5I_INVALID_HID;
+    char err[RS_ERRLEN] = "", *s = NULL;
+    double *qraw = NULL;
+    int64_t *qint = NULL;
+    int rc = RS_EXIT_USAGE;
+    FILE *probe;
+
+    /* a plain open first, so that "no such file" says so in the system's words */
+    if (!(probe = fopen(path, "rb"))) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        goto done;
+    }
+    fclose(probe);
+#if H5_VERSION_GE(1, 12, 0)
+    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
+#else
+    htri_t is_h5 = H5Fis_hdf5(path);
+#endif
+    if (is_h5 <= 0) {
+        snprintf(err, sizeof err, "not an HDF5 file");
+        goto done;
+    }
+    if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
+        snprintf(err, sizeof err, "cannot open the HDF5 file (still being written?)");
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+
+    int o = rs_attr_str(f, "schema", &s);
+    if (o <= 0 || strcmp(s, "reluscape") != 0) {
+        snprintf(err, sizeof err, "not a reluscape file (root attribute 'schema' %s)",
+                 o == 0 ? "is missing" : o < 0 ? "is unreadable" : "is not \"reluscape\"");
+        goto done;
+    }
+    free(s);
+    s = NULL;
+    int64_t schema_version = 0, complete = 0;
+    if (rs_attr_num(f, "schema_version", H5T_NATIVE_INT64, &schema_version) <= 0) {
+        snprintf(err, sizeof err, "missing or unreadable root attribute 'schema_version'");
+        goto done;
+    }
+    if (schema_version > RS_SCHEMA_VERSION || schema_version < 1) {
+        snprintf(err, sizeof err, "schema_version %lld is %s than this reluscape reads (%d)",
+                 (long long)schema_version, schema_version < 1 ? "older" : "newer",
+                 RS_SCHEMA_VERSION);
+        goto done;
+    }
+    if (rs_attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0) complete = 0;
+
+    /* ---- grid: axes first, so every array can be checked against their lengths */
+    hsize_t dims[3] = {0, 0, 0};
+    int e0 = rs_exists(f, "/grid/d0"), er = rs_exists(f, "/grid/d0_ratio");
+    if (e0 < 0 || er < 0) {
+        snprintf(err, sizeof err, "cannot look into /grid");
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    if (e0 == er) {
+        snprintf(err, sizeof err, "%s", e0 ? "both /grid/d0 and /grid/d0_ratio present"
+                                           : "missing /grid/d0 (or /grid/d0_ratio)");
+        goto done;
+    }
+    R.ratio = er;
+    if (R.ratio ? (rc = rs_read_dset(f, "/grid/d0_ratio", 1, &dims[0], H5T_NATIVE_DOUBLE,
+                                     (void **)&R.r, err, sizeof err))
+                : (rc = rs_read_dset(f, "/grid/d0", 1, &dims[0], H5T_NATIVE_INT64,
+                                     (void **)&R.d0, err, sizeof err)))
+        goto done;
+    if ((rc = rs_read_dset(f, "/grid/d1", 1, &dims[1], H5T_NATIVE_INT64, (void **)&R.d1, err,
+                           sizeof err)) ||
+        (rc = rs_read_dset(f, "/grid/n", 1, &dims[2], H5T_NATIVE_INT64, (void **)&R.n, err,
+                           sizeof err)))
+        goto done;
+    R.n0 = (int)dims[0];
+    R.n1 = (int)dims[1];
+    R.nn = (int)dims[2];
+    if ((size_t)R.n0 * R.n1 > SIZE_MAX / 8 / R.nn) {
+        snprintf(err, sizeof err, "grid too large");
+        goto done;
+    }
+    const size_t N = (size_t)R.n0 * R.n1 * R.nn;
+
+    struct { const char *path; int64_t **dst; } ints[] = {
+        {"/grid/P", &R.P}, {"/grid/d0_of_cell", &R.d0_of_cell}, {"/stats/trials", &R.trials},
+        {"/stats/zero_column", &R.zc}, {"/stats/crowded_column", &R.cc},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        hsize_t d[3] = {dims[0], dims[1], dims[2]};
+        if ((rc = rs_read_dset(f, ints[i].path, 3, d, H5T_NATIVE_INT64, (void **)ints[i].dst,
+                               err, sizeof err)))
+            goto done;
+    }
+    char qpath[64];
+    snprintf(qpath, sizeof qpath, "/stats/%s", q->name);
+    hsize_t dq[3] = {dims[0], dims[1], dims[2]};
+    if (q->kind == RS_Q_PER_TRIAL)
+        rc = rs_read_dset(f, qpath, 3, dq, H5T_NATIVE_INT64, (void **)&qint, err, sizeof err);
+    else
+        rc = rs_read_dset(f, qpath, 3, dq, H5T_NATIVE_DOUBLE, (void **)&qraw, err, sizeof err);
+    if (rc) goto done;
+
+    rc = RS_EXIT_FAILURE;
+    R.val = malloc(N * sizeof *R.val);
+    R.rows = malloc(R.n1 * sizeof *R.rows);
+    R.cols = malloc(R.nn * sizeof *R.cols);
+    if (!R.val || !R.rows || !R.cols) {
+        snprintf(err, sizeof err, "out of memory");
+        goto done;
+    }
+    int64_t total = 0;
+    size_t empty = 0, nzc = 0, ncc = 0;
+    for (size_t c = 0; c < N; c++) {
+        int64_t t = R.trials[c];
+        int64_t n = R.n[c % R.nn];
+        total += t;
+        empty += t <= 0;
+        nzc += R.zc[c] > 0;
+        ncc += R.cc[c] > 0;
+        if (t <= 0) R.val[c] = NAN;
+        else if (q->kind == RS_Q_PER_TRIAL) R.val[c] = (double)qint[c] / (double)t;
+        else if (q->kind == RS_Q_PER_N) R.val[c] = n > 0 ? qraw[c] / (double)n : NAN;
+        else R.val[c] = qraw[c];
+    }
+    rs_order(R.d1, R.n1, 1, R.rows);
+    rs_order(R.n, R.nn, 0, R.cols);
+
+    /* ---- summary */
+    if (!complete)
+        fprintf(stderr, "reluscape report: warning: %s: incomplete run (complete = 0): "
+                        "counts may be partial\n", path);
+    printf("reluscape report: %s%s\n", path, complete ? "" : "  [INCOMPLETE RUN]");
+    printf("  %-12s reluscape, version %lld\n", "schema", (long long)schema_version);
+    rs_print_str_attr(f, "version", "version");
+    rs_print_str_attr(f, "git_describe", "git_describe");
+    rs_print_str_attr(f, "created", "created");
+    rs_print_str_attr(f, "finished", "finished");
+    int64_t ranks = 0;
+    uint64_t seed = 0;
+    if (rs_attr_num(f, "ranks", H5T_NATIVE_INT64, &ranks) > 0)
+        printf("  %-12s %lld\n", "ranks", (long long)ranks);
+    else
+        printf("  %-12s (missing)\n", "ranks");
+    if (rs_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed) > 0)
+        printf("  %-12s %llu\n", "seed", (unsigned long long)seed);
+    else
+        printf("  %-12s (missing)\n", "seed");
+    if (rs_attr_str(f, "config", &s) > 0) rs_print_config(s);
+    else printf("  %-12s (missing)\n", "config");
+    free(s);
+    s = NULL;
+    printf("  %-12s %lld in %zu cells (%d x %d x %d)", "trials", (long long)total, N, R.n0, R.n1,
+           R.nn);
+    if (empty) printf(", %zu cells without trials", empty);
+    putchar('\n');
+
+    double wall = 0, imb = 0;
+    int64_t units = 0;
+    int ew = -1, ei = -1, eu = -1;
+    if (rs_exists(f, "/run") > 0 && (run = H5Gopen2(f, "/run", H5P_DEFAULT)) >= 0) {
+        ew = rs_attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
+        ei = rs_attr_num(run, "imbalance", H5T_NATIVE_DOUBLE, &imb);
+        eu = rs_attr_num(run, "work_units", H5T_NATIVE_INT64, &units);
+    }
+    printf("  %-12s ", "wall");
+    if (ew > 0) printf("%.1f s", wall); else printf("?");
+    printf(", imbalance ");
+    if (ei > 0) printf("%.3f", imb); else printf("?");
+    printf(", work units ");
+    if (eu > 0) printf("%lld\n", (long long)units); else printf("?\n");
+    printf("  %-12s cells with zero_column trials: %zu of %zu; with crowded_column trials: "
+           "%zu of %zu\n", "diagnostics", nzc, N, ncc, N);
+    putchar('\n');
+
+    /* ---- heatmaps: 3-character cells unless the map would be too wide */
+    int lw = 2;
+    for (int i = 0; i < R.n1; i++)
+        if (rs_digits(R.d1[i]) > lw) lw = rs_digits(R.d1[i]);
+    int cw = lw + 3 + 3 * R.nn <= RS_MAX_WIDTH ? 3 : 2;
+    printf("heatmaps of %s: columns n, rows d1\n\n", q->label);
+    for (int i0 = 0; i0 < R.n0; i0++)
+        if (rs_print_panel(&R, i0, cw)) {
+            snprintf(err, sizeof err, "out of memory");
+            goto done;  /* rc is still RS_EXIT_FAILURE */
+        }
+    rs_print_legend(q, cw);
+    rc = RS_EXIT_OK;
+
+done:
+    if (rc != RS_EXIT_OK) fprintf(stderr, "reluscape report: %s: %s\n", path, err);
+    fflush(stdout);
+    free(s);
+    free(qraw);
+    free(qint);
+    free(R.d0);
+    free(R.r);
+    free(R.d1);
+    free(R.n);
+    free(R.trials);
+    free(R.P);
+    free(R.d0_of_cell);
+    free(R.zc);
+    free(R.cc);
+    free(R.val);
+    free(R.rows);
+    free(R.cols);
+    if (run >= 0) H5Gclose(run);
+    if (f >= 0) H5Fclose(f);
+    return rc;
+}
+
+/* Parse the command line (rank 0 only) and report. */
+static int rs_report_rank0(int argc, char **argv)
+{
+    const char *path = NULL, *qname = "full_rank_fraction";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            rs_report_usage(stdout);
+            return RS_EXIT_OK;
+        } else if (!strcmp(a, "--quantity")) {
+            if (++i >= argc) {
+                fprintf(stderr, "reluscape report: --quantity needs a value\n");
+                return RS_EXIT_USAGE;
+            }
+            qname = argv[i];
+        } else if (!strncmp(a, "--quantity=", 11)) {
+            qname = a + 11;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "reluscape report: unknown option '%s' (try --help)\n", a);
+            return RS_EXIT_USAGE;
+        } else if (path) {
+            fprintf(stderr, "reluscape report: one file only ('%s' and '%s')\n", path, a);
+            return RS_EXIT_USAGE;
+        } else {
+            path = a;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "reluscape report: no file given\n");
+        rs_report_usage(stderr);
+        return RS_EXIT_USAGE;
+    }
+    const rs_quantity *q = NULL;
+    for (int i = 0; i < RS_NQUANTITIES; i++)
+        if (!strcmp(qname, rs_quantities[i].name)) q = &rs_quantities[i];
+    if (!q) {
+        fprintf(stderr, "reluscape report: unknown --quantity '%s' (allowed:", qname);
+        for (int i = 0; i < RS_NQUANTITIES; i++)
+            fprintf(stderr, " %s", rs_quantities[i].name);
+        fprintf(stderr, ")\n");
+        return RS_EXIT_USAGE;
+    }
+
+    /* our own messages instead of HDF5's error stack; restored for the rest of the program */
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    int have_old = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = rs_report_file(path, q);
+    if (have_old) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    return rc;
+}
+
+int rs_cmd_report(int argc, char **argv, MPI_Comm comm)
+{
+    int rank = 0, rc = RS_EXIT_FAILURE;
+    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return RS_EXIT_FAILURE;
+    if (rank == 0) {
+        rc = rs_report_rank0(argc, argv);
+        fflush(stdout);
+        fflush(stderr);
+    }
+    if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS) return RS_EXIT_FAILURE;
+    return rc;
+}
