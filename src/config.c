@@ -57,7 +57,7 @@ static const rs_option options[] = {
     {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", "gaussian|balanced|ones", 0, 0,
      "frozen output weights v: N(0,1); half -1 and half +1; all ones"},
     {"rank.method", OPT_CHOICE, OFF(rank_method), "svd", "svd|qrcp", 0, 0,
-     "matrix rank: singular values (LAPACK dgesdd) or pivoted QR (dgeqp3)"},
+     "matrix rank: singular values (LAPACK dgesvd) or pivoted QR (dgeqp3)"},
     {"rank.rtol", OPT_DOUBLE, OFF(rtol), "0", NULL, 0, 1,
      "relative tolerance: count sigma > sigma_max * rtol; 0 = max(rows, cols) * eps"},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
@@ -521,11 +521,19 @@ void rs_config_write_doc(FILE *out)
     for (int i = 0; i < NOPT; i++) {
         const rs_option *o = &options[i];
         char allowed[128] = "";
-        if (o->type == OPT_CHOICE)
+        if (o->type == OPT_CHOICE) {
+            /* '|' would split a Markdown table cell */
             RS_FMT(allowed, sizeof allowed, "%s", o->choices);
+            for (char *c = allowed; *c; c++)
+                if (*c == '|') *c = '/';
+        }
         else if (o->type == OPT_BOOL)
-            RS_FMT(allowed, sizeof allowed, "true|false");
-        else if (o->type != OPT_STRING && o->type != OPT_UINT64)
+            RS_FMT(allowed, sizeof allowed, "true/false");
+        else if (o->type == OPT_INT || o->type == OPT_INTLIST)
+            RS_FMT(allowed, sizeof allowed, "%.0f … %.0f", o->min, o->max);
+        else if (o->type == OPT_UINT64)
+            RS_FMT(allowed, sizeof allowed, "0 … 2^64-1");
+        else if (o->type != OPT_STRING)
             RS_FMT(allowed, sizeof allowed, "%g … %g", o->min, o->max);
         fprintf(out, "| `%s` | %s | %s | %s | %s |\n", o->name, type_name[o->type],
                 o->def[0] ? o->def : "—", allowed, o->help);

@@ -108,4 +108,8 @@ rc=$(run_rs "$WORK/info.out" "$WORK/info.err" info)
 check "info exits 0 and names the rank methods" sh -c "[ $rc = 0 ] && grep -q 'svd' '$WORK/info.out'"
 rc=$(run_rs "$WORK/pc.out" "$WORK/pc.err" run "$WORK/bounds.ini" --print-config --set rank.method=qrcp)
 check "--print-config shows overrides" sh -c "[ $rc = 0 ] && grep -q '^method = qrcp' '$WORK/pc.out'"
+# docs/config.md carries the table generated from the option table
+"$RELUSCAPE" info --config-doc >"$WORK/keys.md"
+check "docs/config.md lists every key as the program does" \
+    sh -c "tail -n $(wc -l <"$WORK/keys.md") '$top_srcdir/docs/config.md' | cmp -s - '$WORK/keys.md'"
 finish
