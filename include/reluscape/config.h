@@ -1,0 +1,71 @@
+/* config.h - the run configuration: one option table drives the INI parser, the
+ * --set key=value overrides, --print-config and docs/config.md.
+ *
+ * INI syntax: [section] headers, `key = value` lines, `#` or `;` comments.  A key's full
+ * name is section.key (e.g. rank.method).  Integer axes accept lists and inclusive
+ * ranges a:b:step, mixed: "1,2,10:100:10". */
+#ifndef RELUSCAPE_CONFIG_H
+#define RELUSCAPE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RS_PATH_MAX 4096
+#define RS_NAME_MAX 32
+#define RS_ERR_MAX (3 * RS_PATH_MAX + 1024)
+
+typedef struct rs_intlist {
+    int count;
+    int64_t *v;
+} rs_intlist;
+
+typedef struct rs_dbllist {
+    int count;
+    double *v;
+} rs_dbllist;
+
+typedef struct rs_config {
+    /* [grid] */
+    rs_intlist d0;          /* exclusive with d0_ratio */
+    rs_dbllist d0_ratio;    /* d0 = ceil(r * n) */
+    rs_intlist d1, n;
+    /* [sweep] */
+    int64_t trials;               /* per cell */
+    int64_t patterns_per_dataset; /* trials sharing one dataset draw; divides trials */
+    uint64_t seed;
+    /* [data] */
+    char data_law[RS_NAME_MAX];
+    int bias;
+    char data_file[RS_PATH_MAX];
+    char data_dataset[RS_PATH_MAX];
+    /* [pattern] */
+    char sampler[RS_NAME_MAX];
+    double bernoulli_p;
+    char init_law[RS_NAME_MAX];
+    /* [network] */
+    char vout_law[RS_NAME_MAX];
+    /* [rank] */
+    char rank_method[RS_NAME_MAX];
+    double rtol;                  /* 0 = default max(rows, cols) * eps */
+    /* [output] */
+    char output[RS_PATH_MAX];
+    double progress_seconds;
+    int64_t max_matrix_mib;       /* refuse trials whose J needs more memory */
+} rs_config;
+
+/* Parse config text (the content of `filename`, used in messages) and then apply the
+ * overrides ("key=value" strings, reported as "--set").  Local and deterministic: every
+ * rank that parses the same text reaches the same result.  Returns 0, or -1 with a
+ * message "FILE:LINE: key 'k': what is wrong (allowed: ...)" in err. */
+int rs_config_parse(const char *text, const char *filename, int noverride,
+                    char *const *overrides, rs_config *cfg, char *err, size_t errlen);
+void rs_config_free(rs_config *cfg);
+
+/* Canonical text of every option's effective value, as an INI file.  Caller frees. */
+char *rs_config_effective_text(const rs_config *cfg);
+
+/* Markdown table of all options (for docs/config.md). */
+void rs_config_write_doc(FILE *out);
+
+#endif
