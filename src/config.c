@@ -60,6 +60,9 @@ static const rs_option options[] = {
      "matrix rank: singular values (LAPACK dgesvd) or pivoted QR (dgeqp3)"},
     {"rank.rtol", OPT_DOUBLE, OFF(rtol), "0", NULL, 0, 1,
      "relative tolerance: count sigma > sigma_max * rtol; 0 = max(rows, cols) * eps"},
+    {"rank.certify", OPT_BOOL, OFF(certify), "true", NULL, 0, 0,
+     "first try to prove rank = min(n, P) by a shifted Cholesky factorisation of J J^T "
+     "(decides as the SVD would, at a fraction of the cost); undecided trials run rank.method"},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force"},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,

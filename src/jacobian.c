@@ -2,11 +2,17 @@
  *
  * Bits of the last word above d1 are masked off everywhere: the layout leaves them
  * unspecified, and a stray bit would index v out of range or split equal columns. */
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/jacobian.h"
+
+/* BLAS symmetric rank-k update (Fortran interface). */
+void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
+            const double *a, const int *lda, const double *beta, double *c, const int *ldc);
 
 /* Valid bits of word w of a point. */
 static inline uint64_t rs_word_mask(const rs_pattern *A, int w)
@@ -82,4 +88,33 @@ int rs_pattern_max_column_multiplicity(const rs_pattern *A, int *scratch)
     }
     rs_cmp_pattern = NULL;
     return best;
+}
+
+/* G_ii' = K_ii' S_ii' with K = B^T B, B_ji = |v_j| a_ji, and S = X~^T X~.  Rounding: K's
+ * sums have non-negative terms, so K~ = K (1 + theta), |theta| <= gamma_d1; S~_ii' = S_ii' + e
+ * with |e| <= gamma_p |x_i| |x_i'|; the product adds one rounding u.  With |S_ii'| <= |x_i||x_i'|
+ * and K_ii' <= sqrt(K_ii K_i'i'), every |G~ - G|_ii' <= c r_i r_i' where r_i = sqrt(K_ii) |x_i|
+ * is the norm of row i of J and c = (gamma_d1 + gamma_p + u)(1 + gamma_d1) + u; hence
+ * ||G~ - G||_2 <= c |r|^2 = c tr G. */
+double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int p, double *G,
+                     double *scratch)
+{
+    const int n = A->n, d1 = A->d1;
+    double *B = scratch;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d1; j++) B[(size_t)i * (size_t)d1 + (size_t)j] = rs_pattern_get(A, j, i) ? fabs(v[j]) : 0.0;
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "T", &n, &d1, &one, B, &d1, &zero, G, &n); /* K, n x n */
+    double *S = B;                                         /* B is no longer needed */
+    dsyrk_("L", "T", &n, &p, &one, xt, &p, &zero, S, &n);
+    double trace = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = i; k < n; k++) {
+            size_t at = (size_t)i * (size_t)n + (size_t)k;
+            G[at] *= S[at];
+            if (k == i) trace += G[at];
+        }
+    const double u = DBL_EPSILON / 2;
+    double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
+    return ((gd + gp + u) * (1 + gd) + u) * trace;
 }

@@ -141,6 +141,54 @@ static int rs_rank_qrcp(int m, int n, double *a, int lda, double rtol, rs_worksp
     return 0;
 }
 
+/* ------------------------------------------------------------------ certificate */
+
+/* BLAS symmetric rank-k update (Fortran interface; every BLAS has it). */
+void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
+            const double *a, const int *lda, const double *beta, double *c, const int *ldc);
+
+/* The SVD rule counts sigma_k when sigma_k > sigma_max * rtol.  With G = J J^T (k x k) and
+ * sigma_max <= ||J||_F = sqrt(tr G), it is enough to show lambda_min(G) > tau with
+ * tau = (10 sqrt(tr G) rtol)^2 (the factor 10 leaves the SVD's own rounding a margin).
+ * G is known only as a computed G~ with ||G~ - G||_2 <= form_err.  By Rump's criterion
+ * (Verification of positive definiteness, BIT 46, 2006) a Cholesky factorisation of
+ * G~ - cI that succeeds in floating point proves G~ - (c - gamma_{k+1} tr G~) I positive
+ * definite; so success with c = tau + 2 form_err + 2 gamma_{k+1} tr G~ (twice each bound)
+ * proves lambda_min(G) > tau.  Costs k^3 / 3 flops; when the proof fails (a deficient or
+ * ill-conditioned matrix) nothing is decided and the caller ranks J itself. */
+int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol)
+{
+    if (k <= 0) return 1;
+    double trace = 0;
+    for (int i = 0; i < k; i++) trace += g[(size_t)i * (size_t)k + (size_t)i];
+    /* far from underflow, so that the relative error bounds hold */
+    if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(form_err)) return 0;
+    const double u = DBL_EPSILON / 2;
+    double tol = sqrt(trace) * rtol;
+    double shift = 100.0 * tol * tol + 2.0 * form_err + 2.0 * ((double)k + 1.0) * u * trace;
+    for (int i = 0; i < k; i++) g[(size_t)i * (size_t)k + (size_t)i] -= shift;
+    return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', k, g, k) == 0;
+}
+
+/* Generic form: G~ = A A^T (or A^T A) by dsyrk, whose entries are dot products of length
+ * L, so ||G~ - G||_2 <= gamma_L ||A||_F^2 = gamma_L tr G. */
+int rs_matrank_certify_full(int m, int n, const double *a, int lda, double rtol, rs_workspace *ws)
+{
+    int k = m < n ? m : n, L = m < n ? n : m;
+    if (k <= 0) return 1;
+    double *g = rs_workspace_doubles(ws, (size_t)k * (size_t)k);
+    if (!g) return 0;
+    const double one = 1.0, zero = 0.0;
+    if (m <= n)
+        dsyrk_("L", "N", &m, &n, &one, a, &lda, &zero, g, &k);
+    else
+        dsyrk_("L", "T", &n, &m, &one, a, &lda, &zero, g, &k);
+    double trace = 0;
+    for (int i = 0; i < k; i++) trace += g[(size_t)i * (size_t)k + (size_t)i];
+    double gammaL = (double)L * (DBL_EPSILON / 2) / (1.0 - (double)L * (DBL_EPSILON / 2));
+    return rs_matrank_certify_gram(k, g, gammaL * trace, rtol > 0 ? rtol : rs_matrank_default_rtol(m, n));
+}
+
 /* ------------------------------------------------------------------ registry */
 
 static const rs_matrank_method rs_matrank_methods[] = {

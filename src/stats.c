@@ -9,8 +9,8 @@
 int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins)
 {
     memset(st, 0, sizeof *st);
-    /* five per-cell scalars + the histogram, one buffer so one Allreduce covers all */
-    int64_t count = (int64_t)ncells * (5 + (int64_t)hist_bins);
+    /* six per-cell scalars + the histogram, one buffer so one Allreduce covers all */
+    int64_t count = (int64_t)ncells * (6 + (int64_t)hist_bins);
     st->buf = rs_calloc((size_t)count, sizeof(int64_t));
     if (!st->buf) return -1;
     st->ncells = ncells;
@@ -21,7 +21,8 @@ int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins)
     st->rank_sum = st->full_rank + ncells;
     st->zero_column = st->rank_sum + ncells;
     st->crowded_column = st->zero_column + ncells;
-    st->deficit_hist = st->crowded_column + ncells;
+    st->certified = st->crowded_column + ncells;
+    st->deficit_hist = st->certified + ncells;
     return 0;
 }
 
@@ -31,7 +32,8 @@ void rs_stats_free(rs_stats *st)
     memset(st, 0, sizeof *st);
 }
 
-void rs_stats_record(rs_stats *st, int cell, int n, int matrank, int zero_column, int crowded)
+void rs_stats_record(rs_stats *st, int cell, int n, int matrank, int zero_column, int crowded,
+                     int certified)
 {
     int deficit = n - matrank;
     st->trials[cell]++;
@@ -39,6 +41,7 @@ void rs_stats_record(rs_stats *st, int cell, int n, int matrank, int zero_column
     st->rank_sum[cell] += matrank;
     st->zero_column[cell] += zero_column != 0;
     st->crowded_column[cell] += crowded != 0;
+    st->certified[cell] += certified != 0;
     if (deficit >= st->hist_bins) deficit = st->hist_bins - 1; /* cannot happen: bins = max n + 1 */
     st->deficit_hist[(int64_t)cell * st->hist_bins + deficit]++;
 }

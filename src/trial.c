@@ -28,6 +28,7 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
     ts->prm.bias = cfg->bias;
     ts->vout = (rs_vout_law)vout;
     ts->rtol = cfg->rtol;
+    ts->certify = cfg->certify;
     return 0;
 }
 
@@ -80,6 +81,22 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
     res->zero_column = rs_pattern_has_zero_column(&w->A);
     res->crowded_column = rs_pattern_max_column_multiplicity(&w->A, w->scratch) > p;
 
+    /* Most trials of a sweep are full rank: prove it from the n x n Gram matrix, built
+     * without J.  A zero or crowded column, or P < n, rules full rank out beforehand. */
+    res->certified = 0;
+    if (ts->certify && !res->zero_column && !res->crowded_column && P >= (size_t)n) {
+        size_t big = (size_t)(d1 > n ? d1 : n);
+        if (reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+            reserve((void **)&w->gscratch, &w->gscratch_cap, big * n, sizeof(double)))
+            return -1;
+        double err = rs_gram_build(&w->A, w->v, w->xt, p, w->G, w->gscratch);
+        double rtol = ts->rtol > 0 ? ts->rtol : rs_matrank_default_rtol(n, (int)P);
+        res->certified = rs_matrank_certify_gram(n, w->G, err, rtol);
+    }
+    if (res->certified) {
+        res->matrank = n;
+        return 0;
+    }
     rs_jacobian_build(&w->A, w->v, w->xt, p, w->J);
     return ts->method->rank(n, (int)P, w->J, n, ts->rtol, &w->ws, &res->matrank);
 }
@@ -90,6 +107,8 @@ void rs_trial_work_free(rs_trial_work *w)
     free(w->xt);
     free(w->v);
     free(w->J);
+    free(w->G);
+    free(w->gscratch);
     free(w->scratch);
     rs_pattern_free(&w->A);
     memset(w, 0, sizeof *w);

@@ -73,6 +73,7 @@ def invariants(path):
     expect((s["full_rank"][lowP] == 0).all(), f"{path}: no full rank where P < n ({lowP.sum()} such cells)")
     forced = np.maximum(s["zero_column"], s["crowded_column"])
     expect((s["full_rank"] <= s["trials"] - forced).all(), f"{path}: zero/crowded columns are deficient")
+    expect((s["certified"] <= s["full_rank"]).all(), f"{path}: certified trials are full rank")
     fr, lo, hi = s["full_rank_fraction"], s["full_rank_lo"], s["full_rank_hi"]
     expect((lo <= fr + 1e-15).all() and (fr <= hi + 1e-15).all(), f"{path}: Wilson bounds bracket the fraction")
     expect(np.allclose(fr, s["full_rank"] / s["trials"]), f"{path}: fraction = full_rank / trials")
@@ -102,6 +103,21 @@ t_fail=$((t_fail + $(grep -c '^FAIL' "$WORK/check.out")))
 rc=$(run_rs "$WORK/again.out" "$WORK/again.err" -q run "$WORK/again.ini" -o "$WORK/again.h5")
 check "stored config runs" [ "$rc" = 0 ]
 check "stored config reproduces /stats" "$H5DIFF" -q "$WORK/bounds.h5" "$WORK/again.h5" /stats /stats
+
+# the full-rank certificate decides exactly as the rank method would
+for m in svd qrcp; do
+    mpirun 2 "$RELUSCAPE" -q run "$WORK/bounds.ini" --set pattern.sampler=init --set rank.method=$m \
+        --set rank.certify=false -o "$WORK/nocert-$m.h5"
+    mpirun 2 "$RELUSCAPE" -q run "$WORK/bounds.ini" --set pattern.sampler=init --set rank.method=$m \
+        -o "$WORK/cert-$m.h5"
+    for q in full_rank rank_sum deficit_hist; do
+        check "$m: certificate on/off give the same $q" "$H5DIFF" -q "$WORK/cert-$m.h5" "$WORK/nocert-$m.h5" /stats/$q /stats/$q
+    done
+    check "$m: the certificate decided some trials" \
+        "$PYTHON3" -c "import h5py, sys; f = h5py.File(sys.argv[1]); c = f['stats/certified'][()]; sys.exit(not (0 < c.sum() <= f['stats/full_rank'][()].sum()))" "$WORK/cert-$m.h5"
+    check "$m: certify=false decides none" \
+        "$PYTHON3" -c "import h5py, sys; sys.exit(int(h5py.File(sys.argv[1])['stats/certified'][()].sum()))" "$WORK/nocert-$m.h5"
+done
 
 # subcommands
 rc=$(run_rs "$WORK/info.out" "$WORK/info.err" info)

@@ -424,6 +424,39 @@ static void test_multiplicity_words(void)
     pat_free(&A);
 }
 
+/* The structured Gram matrix equals J J^T within the bound rs_gram_build returns. */
+static void test_gram(void)
+{
+    for (int trial = 0; trial < 60; trial++) {
+        int d0 = 1 + (int)(rnd() % 6), bias = (int)(rnd() % 2), p = d0 + bias;
+        int d1 = 1 + (int)(rnd() % 140), n = 1 + (int)(rnd() % 50);
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        pat_bernoulli(&A, 0.5);
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1), *J = build(&A, v, xt, p);
+        size_t big = (size_t)(d1 > n ? d1 : n);
+        double *G = malloc(sizeof *G * (size_t)n * n), *scratch = malloc(sizeof *G * big * n);
+        double err = rs_gram_build(&A, v, xt, p, G, scratch), worst = 0, trace = 0;
+        size_t P = (size_t)d1 * p;
+        for (int i = 0; i < n; i++)
+            for (int k = i; k < n; k++) {
+                long double exact = 0;
+                for (size_t c = 0; c < P; c++) exact += (long double)J[i + (size_t)n * c] * J[k + (size_t)n * c];
+                double diff = fabs((double)(G[(size_t)i * n + k] - exact));
+                if (diff > worst) worst = diff;
+                if (i == k) trace += (double)exact;
+            }
+        CHECK(worst <= err, "trial %d: |G~ - J J^T| = %g above the bound %g", trial, worst, err);
+        CHECK(err <= 1e-12 * trace + 1e-300, "trial %d: bound %g is tight enough (trace %g)", trial, err, trace);
+        free(G);
+        free(scratch);
+        free(J);
+        free(xt);
+        free(v);
+        pat_free(&A);
+    }
+}
+
 int main(void)
 {
     test_entries();
@@ -432,6 +465,7 @@ int main(void)
     test_independent_data();
     test_rank_bounds();
     test_multiplicity_words();
+    test_gram();
     mrank(NULL, 0, 0, NULL);
     return check_done("test_jacobian");
 }

@@ -164,6 +164,7 @@ static void test_planted_rank(void)
         {60, 20, 1}, {20, 60, 20}, {100, 120, 55}, {3, 3, 2},
     };
     rs_workspace ws = {0};
+    int certified_total = 0;
     rng_state = 12345;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int m = shapes[s][0], n = shapes[s][1], r = shapes[s][2];
@@ -183,6 +184,10 @@ static void test_planted_rank(void)
                 for (int l = 0; l < r; l++)
                     for (int i = 0; i < m; i++)
                         A[i + (size_t)m * j] += (double)B[i + m * l] * C[l + r * j];
+            /* the certificate may only ever claim full rank when it is true */
+            int certified = rs_matrank_certify_full(m, n, A, m, 0, &ws);
+            CHECK(!certified || r == (m < n ? m : n), "(%d,%d) planted %d certified full", m, n, r);
+            certified_total += certified;
             for (int k = 0; k < NMETHODS; k++) {
                 int got = rank_of(rs_matrank_lookup(METHODS[k]), m, n, A, m, 0, &ws);
                 CHECK(got == r, "%s (%d x %d, planted %d) trial %d: rank %d", METHODS[k], m, n,
@@ -193,6 +198,44 @@ static void test_planted_rank(void)
             free(C);
         }
     }
+    CHECK(certified_total >= 5 * 6, "full-rank planted products get certified (%d)", certified_total);
+    rs_workspace_free(&ws);
+}
+
+/* The Cholesky certificate against the SVD rule: near-dependent and badly scaled columns
+ * are never certified unless the SVD counts full rank, and it does not touch the matrix. */
+static void test_certificate(void)
+{
+    rs_workspace ws = {0};
+    const rs_matrank_method *svd = rs_matrank_lookup("svd");
+    int certified = 0, undecided_full = 0;
+    rng_state = 777;
+    for (int trial = 0; trial < 400; trial++) {
+        int m = rnd_int(1, 30), n = rnd_int(1, 40);
+        double *A = malloc(sizeof *A * (size_t)m * n), *copy = malloc(sizeof *A * (size_t)m * n);
+        for (int e = 0; e < m * n; e++) A[e] = rnd_int(-1000, 1000) / 7.0;
+        /* make some columns nearly dependent: col j = col 0 + delta * noise */
+        double delta = trial % 4 == 0 ? 0 : trial % 4 == 1 ? 1e-4 : trial % 4 == 2 ? 1e-9 : 1e-14;
+        for (int j = 1; j < n && trial % 3 == 0; j += 3)
+            for (int i = 0; i < m; i++) A[i + (size_t)m * j] = A[i] + delta * rnd_int(-5, 5);
+        memcpy(copy, A, sizeof *A * (size_t)m * n);
+        int c = rs_matrank_certify_full(m, n, A, m, 0, &ws);
+        CHECK(memcmp(copy, A, sizeof *A * (size_t)m * n) == 0, "certificate left the matrix intact");
+        int r = rank_of(svd, m, n, A, m, 0, &ws), k = m < n ? m : n;
+        CHECK(!c || r == k, "trial %d (%d x %d, delta %g): certified but svd rank %d", trial, m, n, delta, r);
+        certified += c;
+        undecided_full += !c && r == k;
+        free(A);
+        free(copy);
+    }
+    CHECK(certified > 150, "well-conditioned matrices are certified (%d of 400)", certified);
+    printf("certificate: %d certified, %d full-rank left to the svd\n", certified, undecided_full);
+    /* a matrix full rank by the SVD rule but too ill-conditioned for the Gram route */
+    double D[4] = {1, 0, 0, 1e-10};
+    CHECK(rank_of(svd, 2, 2, D, 2, 0, &ws) == 2 && !rs_matrank_certify_full(2, 2, D, 2, 0, &ws),
+          "diag(1, 1e-10): svd rank 2, certificate undecided");
+    double Z[6] = {0};
+    CHECK(!rs_matrank_certify_full(2, 3, Z, 2, 0, &ws), "zero matrix not certified");
     rs_workspace_free(&ws);
 }
 
@@ -276,5 +319,6 @@ int main(void)
     test_planted_rank();
     test_tolerance_and_edges();
     test_workspace_reuse();
+    test_certificate();
     return check_done("test_matrank");
 }

@@ -48,6 +48,7 @@ typedef struct rs_config {
     /* [rank] */
     char rank_method[RS_NAME_MAX];
     double rtol;                  /* 0 = default max(rows, cols) * eps */
+    int certify;                  /* try the Cholesky full-rank certificate first */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

@@ -12,6 +12,12 @@
 /* Fill J (n * d1 * p doubles, column-major, ld = n). Local. */
 void rs_jacobian_build(const rs_pattern *A, const double *v, const double *xt, int p, double *J);
 
+/* The Gram matrix G = J J^T = (A^T diag(v)^2 A) o (X~^T X~) (n x n, lower triangle, ld = n)
+ * without forming J: n^2 (d1 + p) flops instead of n^2 P.  scratch: max(d1, n) * n doubles.
+ * Returns a bound on ||G~ - G||_2 for the computed G~ (see jacobian.c). */
+double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int p, double *G,
+                     double *scratch);
+
 /* 1 if some point activates no neuron (zero column of A, zero row of J). */
 int rs_pattern_has_zero_column(const rs_pattern *A);
 

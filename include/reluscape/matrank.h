@@ -27,6 +27,15 @@ typedef struct rs_matrank_method {
     int (*rank)(int m, int n, double *a, int lda, double rtol, rs_workspace *ws, int *matrank);
 } rs_matrank_method;
 
+/* Full-rank certificates: 1 if rank = min(m, n) is proven by a shifted Cholesky
+ * factorisation of the Gram matrix (the SVD rule with the same rtol would agree), 0 if
+ * undecided.  A fast path for the common full-rank case; matrank.c has the error analysis.
+ * certify_full: of the matrix a (not changed).
+ * certify_gram: of any J whose computed Gram matrix G~ (k x k, lower triangle used,
+ * destroyed) satisfies ||G~ - J J^T||_2 <= form_err; rtol as the SVD rule for J (> 0). */
+int rs_matrank_certify_full(int m, int n, const double *a, int lda, double rtol, rs_workspace *ws);
+int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol);
+
 const rs_matrank_method *rs_matrank_lookup(const char *name); /* "svd" | "qrcp"; NULL */
 const char *rs_matrank_names(void);
 double rs_matrank_default_rtol(int m, int n);

@@ -21,13 +21,14 @@ typedef struct rs_trial_setup {
     rs_vout_law vout;
     const rs_matrank_method *method;
     double rtol;
+    int certify;
 } rs_trial_setup;
 
 /* Buffers reused across trials (grown on demand).  Zero-initialise before use. */
 typedef struct rs_trial_work {
     rs_workspace ws;
-    double *xt, *v, *J;
-    size_t xt_cap, v_cap, J_cap;
+    double *xt, *v, *J, *G, *gscratch;
+    size_t xt_cap, v_cap, J_cap, G_cap, gscratch_cap;
     int *scratch;
     size_t scratch_cap;
     rs_pattern A;
@@ -39,6 +40,7 @@ typedef struct rs_trial_result {
     int matrank;
     int zero_column;
     int crowded_column;
+    int certified;       /* full rank proven by the Cholesky certificate */
 } rs_trial_result;
 
 /* Resolve names in cfg.  0, or -1 with a message naming the key. */
