@@ -118,3 +118,88 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
     double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
     return ((gd + gp + u) * (1 + gd) + u) * trace;
 }
+
+/* rs_neuron_reduce sorts neurons by (hash of the row, index); equal rows have equal
+ * hashes, and rows that merely collide are told apart by comparing them. */
+static int rs_cmp_keyed(const void *pa, const void *pb)
+{
+    const rs_neuron_key *a = pa, *b = pb;
+    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static uint64_t rs_row_hash(const uint64_t *row, int words)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int w = 0; w < words; w++) {
+        h ^= row[w] + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+        h *= 0xBF58476D1CE4E5B9ull;
+    }
+    return h ^ (h >> 31);
+}
+
+int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
+                     uint64_t *rows, rs_neuron_key *key)
+{
+    const int n = A->n, d1 = A->d1, rw = (n + 63) / 64;
+    memset(rows, 0, sizeof *rows * (size_t)d1 * (size_t)rw);
+    for (int i = 0; i < n; i++)
+        for (int w = 0; w < A->words; w++) {
+            uint64_t word = A->bits[(size_t)i * A->words + w];
+            if (w == A->words - 1 && d1 % 64) word &= ((uint64_t)1 << (d1 % 64)) - 1;
+            while (word) {
+                int j = w * 64 + __builtin_ctzll(word);
+                word &= word - 1;
+                rows[(size_t)j * rw + i / 64] |= (uint64_t)1 << (i % 64);
+            }
+        }
+    int live = 0;
+    for (int j = 0; j < d1; j++) {
+        const uint64_t *row = rows + (size_t)j * rw;
+        int zero = 1;
+        for (int w = 0; w < rw && zero; w++) zero = row[w] == 0;
+        if (!zero) key[live++] = (rs_neuron_key){rs_row_hash(row, rw), j}; /* a silent neuron adds nothing */
+    }
+    qsort(key, (size_t)live, sizeof *key, rs_cmp_keyed);
+    /* Within a run of equal hashes, merge each neuron into the first earlier one with the
+     * same row (a run almost always holds a single row; collisions only cost compares).
+     * Members are visited in index order, so the sums are the same on every run. */
+    int kept = 0;
+    for (int g = 0; g < live;) {
+        int e = g + 1;
+        while (e < live && key[e].hash == key[g].hash) e++;
+        int first_kept = kept;
+        for (int k = g; k < e; k++) {
+            const uint64_t *row = rows + (size_t)key[k].index * rw;
+            int into = -1;
+            for (int q = first_kept; q < kept && into < 0; q++)
+                if (!memcmp(rows + (size_t)key[q].index * rw, row, sizeof *row * (size_t)rw)) into = q;
+            double vj = v[key[k].index];
+            if (into < 0) {
+                key[kept].index = key[k].index;
+                vr[kept++] = vj * vj;
+            } else {
+                vr[into] += vj * vj;
+            }
+        }
+        g = e;
+    }
+    for (int k = 0; k < kept; k++) vr[k] = sqrt(vr[k]);
+    R->d1 = kept;
+    R->n = n;
+    R->words = kept > 0 ? (kept + 63) / 64 : 0;
+    if (kept == 0) return 0;
+    memset(R->bits, 0, sizeof *R->bits * (size_t)n * (size_t)R->words);
+    for (int k = 0; k < kept; k++) {
+        const uint64_t *row = rows + (size_t)key[k].index * rw;
+        for (int w = 0; w < rw; w++) {
+            uint64_t word = row[w];
+            while (word) {
+                int i = w * 64 + __builtin_ctzll(word);
+                word &= word - 1;
+                R->bits[(size_t)i * R->words + k / 64] |= (uint64_t)1 << (k % 64);
+            }
+        }
+    }
+    return kept;
+}

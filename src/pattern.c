@@ -81,49 +81,63 @@ static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_s
 static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream *s,
                        rs_pattern *A)
 {
-    int d0 = prm->d0, bias = prm->bias, p = d0 + bias;
+    int d0 = prm->d0, bias = prm->bias, p = d0 + bias, d1 = A->d1;
     if (d0 < 1 || (bias != 0 && bias != 1))
         return -1;
-    double *w = malloc((size_t)d0 * sizeof *w);
-    if (!w)
+    /* Weights stored coordinate-major: wt[r * d1 + j] = w_jr, row d0 = b (0 without
+     * bias and for He), then d1 doubles of pre-activations. */
+    double *wt = calloc((size_t)d1 * (size_t)(d0 + 2), sizeof *wt);
+    if (!wt)
         return -1;
+    double *b = wt + (size_t)d0 * d1, *z = b + d1;
     double sd_he = sqrt(2.0 / d0), lim = 1.0 / sqrt((double)d0);
-    int rc = 0;
-    rs_pattern_clear(A);
-    for (int j = 0; j < A->d1 && rc == 0; j++) {
-        double b = 0.0;
+    /* The stream's draw order: neuron by neuron, w_j then b_j. */
+    for (int j = 0; j < d1; j++) {
         switch (prm->init) {
         case RS_INIT_GAUSSIAN:
             for (int r = 0; r < d0; r++)
-                w[r] = rs_normal(s);
+                wt[(size_t)r * d1 + j] = rs_normal(s);
             if (bias)
-                b = rs_normal(s);
+                b[j] = rs_normal(s);
             break;
         case RS_INIT_HE:
             for (int r = 0; r < d0; r++)
-                w[r] = sd_he * rs_normal(s);
+                wt[(size_t)r * d1 + j] = sd_he * rs_normal(s);
             break;
         case RS_INIT_TORCH: /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0 */
             for (int r = 0; r < d0; r++)
-                w[r] = rs_uniform_range(s, -lim, lim);
+                wt[(size_t)r * d1 + j] = rs_uniform_range(s, -lim, lim);
             if (bias)
-                b = rs_uniform_range(s, -lim, lim);
+                b[j] = rs_uniform_range(s, -lim, lim);
             break;
         default:
-            rc = -1;
-            continue;
-        }
-        for (int i = 0; i < A->n; i++) {
-            const double *x = xt + (size_t)i * p;
-            double z = 0.0;
-            for (int r = 0; r < d0; r++)
-                z += w[r] * x[r];
-            if (z + b > 0.0)
-                rs_pattern_set(A, j, i);
+            free(wt);
+            return -1;
         }
     }
-    free(w);
-    return rc;
+    /* Point by point, all neurons at once (vectorisable over j); a_ji = [<w_j, x_i> + b_j > 0]
+     * summed in the order w_j1 x_i1 + ... + w_jd0 x_id0, then + b_j. */
+    rs_pattern_clear(A);
+    for (int i = 0; i < A->n; i++) {
+        const double *x = xt + (size_t)i * p;
+        for (int j = 0; j < d1; j++)
+            z[j] = 0.0;
+        for (int r = 0; r < d0; r++) {
+            const double xr = x[r], *w = wt + (size_t)r * d1;
+            for (int j = 0; j < d1; j++)
+                z[j] += w[j] * xr;
+        }
+        uint64_t *bits = A->bits + (size_t)i * A->words;
+        for (int j0 = 0; j0 < d1; j0 += 64) {
+            uint64_t word = 0;
+            int jend = d1 - j0 < 64 ? d1 - j0 : 64;
+            for (int jj = 0; jj < jend; jj++)
+                word |= (uint64_t)(z[j0 + jj] + b[j0 + jj] > 0.0) << jj;
+            bits[j0 / 64] = word;
+        }
+    }
+    free(wt);
+    return 0;
 }
 
 typedef struct {

@@ -47,15 +47,18 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
                  rs_trial_result *res)
 {
     const int n = cell->n, d1 = cell->d1, p = cell->p;
-    const size_t P = (size_t)d1 * (size_t)p;
+    const size_t P = (size_t)d1 * (size_t)p, rw = (size_t)(n + 63) / 64;
     if (reserve((void **)&w->xt, &w->xt_cap, (size_t)p * n, sizeof(double)) ||
-        reserve((void **)&w->v, &w->v_cap, (size_t)d1, sizeof(double)) ||
+        reserve((void **)&w->v, &w->v_cap, 2 * (size_t)d1, sizeof(double)) ||
         reserve((void **)&w->J, &w->J_cap, (size_t)n * P, sizeof(double)) ||
-        reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)))
+        reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)) ||
+        reserve((void **)&w->rows, &w->rows_cap, (size_t)d1 * rw, sizeof(uint64_t)) ||
+        reserve((void **)&w->keys, &w->keys_cap, (size_t)d1, sizeof(rs_neuron_key)))
         return -1;
     if (w->A.d1 != d1 || w->A.n != n) {
         rs_pattern_free(&w->A);
-        if (rs_pattern_alloc(&w->A, d1, n)) return -1;
+        rs_pattern_free(&w->R);
+        if (rs_pattern_alloc(&w->A, d1, n) || rs_pattern_alloc(&w->R, d1, n)) return -1;
         w->xt_cell = NULL;
     }
 
@@ -74,31 +77,39 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
 
     rs_sampler_params prm = ts->prm;
     prm.d0 = cell->d0;
-    rs_pattern_clear(&w->A);
     rs_stream_init(&s, ts->seed, cell->key, (uint64_t)trial, RS_STREAM_PATTERN);
     if (ts->sampler->sample(&prm, w->xt, &s, &w->A)) return -1;
 
     res->zero_column = rs_pattern_has_zero_column(&w->A);
     res->crowded_column = rs_pattern_max_column_multiplicity(&w->A, w->scratch) > p;
+    res->certified = 0;
+
+    /* Same singular values as J, fewer columns; the tolerance stays that of J's shape. */
+    double *vr = w->v + d1;
+    int d1r = rs_neuron_reduce(&w->A, w->v, &w->R, vr, w->rows, w->keys);
+    double rtol = ts->rtol > 0 ? ts->rtol : rs_matrank_default_rtol(n, (int)P);
+    if (d1r == 0) {
+        res->matrank = 0; /* no neuron fires on any point: J = 0 */
+        return 0;
+    }
+    const int Pr = d1r * p;
 
     /* Most trials of a sweep are full rank: prove it from the n x n Gram matrix, built
      * without J.  A zero or crowded column, or P < n, rules full rank out beforehand. */
-    res->certified = 0;
-    if (ts->certify && !res->zero_column && !res->crowded_column && P >= (size_t)n) {
-        size_t big = (size_t)(d1 > n ? d1 : n);
+    if (ts->certify && !res->zero_column && !res->crowded_column && Pr >= n) {
+        size_t big = (size_t)(d1r > n ? d1r : n);
         if (reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
             reserve((void **)&w->gscratch, &w->gscratch_cap, big * n, sizeof(double)))
             return -1;
-        double err = rs_gram_build(&w->A, w->v, w->xt, p, w->G, w->gscratch);
-        double rtol = ts->rtol > 0 ? ts->rtol : rs_matrank_default_rtol(n, (int)P);
+        double err = rs_gram_build(&w->R, vr, w->xt, p, w->G, w->gscratch);
         res->certified = rs_matrank_certify_gram(n, w->G, err, rtol);
     }
     if (res->certified) {
         res->matrank = n;
         return 0;
     }
-    rs_jacobian_build(&w->A, w->v, w->xt, p, w->J);
-    return ts->method->rank(n, (int)P, w->J, n, ts->rtol, &w->ws, &res->matrank);
+    rs_jacobian_build(&w->R, vr, w->xt, p, w->J);
+    return ts->method->rank(n, Pr, w->J, n, rtol, &w->ws, &res->matrank);
 }
 
 void rs_trial_work_free(rs_trial_work *w)
@@ -109,6 +120,9 @@ void rs_trial_work_free(rs_trial_work *w)
     free(w->J);
     free(w->G);
     free(w->gscratch);
+    free(w->rows);
+    free(w->keys);
+    rs_pattern_free(&w->R);
     free(w->scratch);
     rs_pattern_free(&w->A);
     memset(w, 0, sizeof *w);

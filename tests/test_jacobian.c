@@ -457,6 +457,71 @@ static void test_gram(void)
     }
 }
 
+/* Neuron reduction: zero rows dropped, equal rows merged with weight sqrt(sum v^2), so
+ * J' J'^T = J J^T; the kept count is the number of distinct non-zero rows. */
+static void test_neuron_reduce(void)
+{
+    for (int trial = 0; trial < 80; trial++) {
+        int d0 = 1 + (int)(rnd() % 4), bias = (int)(rnd() % 2), p = d0 + bias;
+        int d1 = 1 + (int)(rnd() % 150), n = 1 + (int)(rnd() % 70);
+        rs_pattern A, R;
+        pat_alloc(&A, d1, n);
+        pat_alloc(&R, d1, n);
+        /* few distinct rows: each neuron copies one of k prototypes (one of them zero) */
+        int k = 1 + (int)(rnd() % 6);
+        for (int j = 0; j < d1; j++) {
+            int proto = (int)(rnd() % (unsigned)k);
+            for (int i = 0; i < n; i++) {
+                uint64_t h = (uint64_t)(proto + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(i + 1) * 0xC2B2AE3D27D4EB4Full;
+                h ^= h >> 29;
+                if (proto != 0 && (h * 0xBF58476D1CE4E5B9ull) >> 63) rs_pattern_set(&A, j, i);
+            }
+        }
+        double *xt = make_xt(d0, bias, n), *v = make_v(d1), *vr = malloc(sizeof *vr * (size_t)d1);
+        uint64_t *rows = malloc(sizeof *rows * (size_t)d1 * (size_t)((n + 63) / 64));
+        rs_neuron_key *idx = malloc(sizeof *idx * (size_t)d1);
+        int kept = rs_neuron_reduce(&A, v, &R, vr, rows, idx);
+        /* brute force: distinct non-zero rows */
+        int distinct = 0;
+        for (int j = 0; j < d1; j++) {
+            int nonzero = 0, seen = 0;
+            for (int i = 0; i < n; i++) nonzero |= rs_pattern_get(&A, j, i);
+            for (int q = 0; q < j && nonzero && !seen; q++) {
+                int same = 1;
+                for (int i = 0; i < n && same; i++) same = rs_pattern_get(&A, j, i) == rs_pattern_get(&A, q, i);
+                seen = same;
+            }
+            distinct += nonzero && !seen;
+        }
+        CHECK(kept == distinct && R.d1 == kept, "trial %d: kept %d, distinct non-zero rows %d", trial, kept, distinct);
+        double *J = build(&A, v, xt, p), *Jr = kept ? build(&R, vr, xt, p) : NULL;
+        double worst = 0, scale = 0;
+        for (int i = 0; i < n; i++)
+            for (int q = 0; q <= i; q++) {
+                double g = 0, gr = 0;
+                for (size_t c = 0; c < (size_t)d1 * p; c++) g += J[i + (size_t)n * c] * J[q + (size_t)n * c];
+                for (size_t c = 0; c < (size_t)kept * p; c++) gr += Jr[i + (size_t)n * c] * Jr[q + (size_t)n * c];
+                if (fabs(g - gr) > worst) worst = fabs(g - gr);
+                if (fabs(g) > scale) scale = fabs(g);
+            }
+        CHECK(worst <= 1e-12 * (scale + 1e-300), "trial %d: |J'J'^T - JJ^T| = %g (scale %g)", trial, worst, scale);
+        if (kept) {
+            for (int m = 0; m < 2; m++)
+                CHECK(mrank(METHODS[m], n, kept * p, Jr) == mrank(METHODS[m], n, d1 * p, J),
+                      "trial %d: %s rank of J' = rank of J", trial, METHODS[m]);
+        }
+        free(J);
+        free(Jr);
+        free(xt);
+        free(v);
+        free(vr);
+        free(rows);
+        free(idx);
+        pat_free(&A);
+        pat_free(&R);
+    }
+}
+
 int main(void)
 {
     test_entries();
@@ -466,6 +531,7 @@ int main(void)
     test_rank_bounds();
     test_multiplicity_words();
     test_gram();
+    test_neuron_reduce();
     mrank(NULL, 0, 0, NULL);
     return check_done("test_jacobian");
 }

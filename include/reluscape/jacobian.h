@@ -18,6 +18,21 @@ void rs_jacobian_build(const rs_pattern *A, const double *v, const double *xt, i
 double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int p, double *G,
                      double *scratch);
 
+/* Exact reduction of the neurons before any linear algebra.  J J^T =
+ * sum_j v_j^2 diag(a_j) X~^T X~ diag(a_j), so a neuron that never fires adds nothing and
+ * neurons with the same activation row a_j merge into one with weight
+ * sqrt(sum of their v_j^2): the reduced J' (n x d1' p) has J' J'^T = J J^T, hence exactly
+ * the singular values of J, with far fewer columns (typically d1' << d1 at small d0).
+ * R must have room for A's d1 (its bits buffer from rs_pattern_alloc(R, A->d1, A->n));
+ * vr: d1 doubles; rows: d1 * ceil(n/64) words; keys: d1 elements.  Returns d1'.
+ * The kept neurons keep the order of their row hashes: deterministic, not by index. */
+typedef struct rs_neuron_key {
+    uint64_t hash; /* of the neuron's activation row */
+    int index;
+} rs_neuron_key;
+int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
+                     uint64_t *rows, rs_neuron_key *keys);
+
 /* 1 if some point activates no neuron (zero column of A, zero row of J). */
 int rs_pattern_has_zero_column(const rs_pattern *A);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "reluscape/config.h"
 #include "reluscape/data.h"
+#include "reluscape/jacobian.h"
 #include "reluscape/pattern.h"
 #include "reluscape/matrank.h"
 #include "reluscape/sweep.h"
@@ -31,7 +32,11 @@ typedef struct rs_trial_work {
     size_t xt_cap, v_cap, J_cap, G_cap, gscratch_cap;
     int *scratch;
     size_t scratch_cap;
-    rs_pattern A;
+    uint64_t *rows;            /* neuron-major copy of A for the reduction */
+    size_t rows_cap;
+    rs_neuron_key *keys;
+    size_t keys_cap;
+    rs_pattern A, R;           /* sampled pattern and its reduced neurons */
     const rs_cell *xt_cell;    /* dataset cache: which (cell, dataset) xt holds */
     int64_t xt_dataset;
 } rs_trial_work;
