@@ -119,15 +119,6 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
     return ((gd + gp + u) * (1 + gd) + u) * trace;
 }
 
-/* rs_neuron_reduce sorts neurons by (hash of the row, index); equal rows have equal
- * hashes, and rows that merely collide are told apart by comparing them. */
-static int rs_cmp_keyed(const void *pa, const void *pb)
-{
-    const rs_neuron_key *a = pa, *b = pb;
-    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
-    return (a->index > b->index) - (a->index < b->index);
-}
-
 static uint64_t rs_row_hash(const uint64_t *row, int words)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -153,36 +144,32 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
                 rows[(size_t)j * rw + i / 64] |= (uint64_t)1 << (i % 64);
             }
         }
-    int live = 0;
+    /* Open-addressing table of kept neurons by row hash (size a power of two >= 2 d1,
+     * in key[d1 ...]); neurons are visited in index order, so the kept list, their order
+     * and the sums of v_j^2 are the same on every run. */
+    size_t tsize = 2;
+    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    rs_neuron_key *table = key + d1;
+    for (size_t t = 0; t < tsize; t++) table[t].index = -1;
+    int kept = 0;
     for (int j = 0; j < d1; j++) {
         const uint64_t *row = rows + (size_t)j * rw;
         int zero = 1;
         for (int w = 0; w < rw && zero; w++) zero = row[w] == 0;
-        if (!zero) key[live++] = (rs_neuron_key){rs_row_hash(row, rw), j}; /* a silent neuron adds nothing */
-    }
-    qsort(key, (size_t)live, sizeof *key, rs_cmp_keyed);
-    /* Within a run of equal hashes, merge each neuron into the first earlier one with the
-     * same row (a run almost always holds a single row; collisions only cost compares).
-     * Members are visited in index order, so the sums are the same on every run. */
-    int kept = 0;
-    for (int g = 0; g < live;) {
-        int e = g + 1;
-        while (e < live && key[e].hash == key[g].hash) e++;
-        int first_kept = kept;
-        for (int k = g; k < e; k++) {
-            const uint64_t *row = rows + (size_t)key[k].index * rw;
-            int into = -1;
-            for (int q = first_kept; q < kept && into < 0; q++)
-                if (!memcmp(rows + (size_t)key[q].index * rw, row, sizeof *row * (size_t)rw)) into = q;
-            double vj = v[key[k].index];
-            if (into < 0) {
-                key[kept].index = key[k].index;
-                vr[kept++] = vj * vj;
-            } else {
-                vr[into] += vj * vj;
-            }
+        if (zero) continue; /* a silent neuron adds nothing */
+        uint64_t h = rs_row_hash(row, rw);
+        size_t t = (size_t)h & (tsize - 1);
+        while (table[t].index >= 0 &&
+               (table[t].hash != h ||
+                memcmp(rows + (size_t)key[table[t].index].index * rw, row, sizeof *row * (size_t)rw)))
+            t = (t + 1) & (tsize - 1);
+        if (table[t].index < 0) {
+            table[t] = (rs_neuron_key){h, kept};
+            key[kept] = (rs_neuron_key){h, j};
+            vr[kept++] = v[j] * v[j];
+        } else {
+            vr[table[t].index] += v[j] * v[j];
         }
-        g = e;
     }
     for (int k = 0; k < kept; k++) vr[k] = sqrt(vr[k]);
     R->d1 = kept;

@@ -53,7 +53,7 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
         reserve((void **)&w->J, &w->J_cap, (size_t)n * P, sizeof(double)) ||
         reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)) ||
         reserve((void **)&w->rows, &w->rows_cap, (size_t)d1 * rw, sizeof(uint64_t)) ||
-        reserve((void **)&w->keys, &w->keys_cap, (size_t)d1, sizeof(rs_neuron_key)))
+        reserve((void **)&w->keys, &w->keys_cap, rs_neuron_keys(d1), sizeof(rs_neuron_key)))
         return -1;
     if (w->A.d1 != d1 || w->A.n != n) {
         rs_pattern_free(&w->A);

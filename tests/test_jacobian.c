@@ -479,7 +479,7 @@ static void test_neuron_reduce(void)
         }
         double *xt = make_xt(d0, bias, n), *v = make_v(d1), *vr = malloc(sizeof *vr * (size_t)d1);
         uint64_t *rows = malloc(sizeof *rows * (size_t)d1 * (size_t)((n + 63) / 64));
-        rs_neuron_key *idx = malloc(sizeof *idx * (size_t)d1);
+        rs_neuron_key *idx = malloc(sizeof *idx * rs_neuron_keys(d1));
         int kept = rs_neuron_reduce(&A, v, &R, vr, rows, idx);
         /* brute force: distinct non-zero rows */
         int distinct = 0;

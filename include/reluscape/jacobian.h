@@ -24,12 +24,18 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
  * sqrt(sum of their v_j^2): the reduced J' (n x d1' p) has J' J'^T = J J^T, hence exactly
  * the singular values of J, with far fewer columns (typically d1' << d1 at small d0).
  * R must have room for A's d1 (its bits buffer from rs_pattern_alloc(R, A->d1, A->n));
- * vr: d1 doubles; rows: d1 * ceil(n/64) words; keys: d1 elements.  Returns d1'.
- * The kept neurons keep the order of their row hashes: deterministic, not by index. */
+ * vr: d1 doubles; rows: d1 * ceil(n/64) words; keys: rs_neuron_keys(d1) elements.
+ * Returns d1'; kept neurons are in index order (each class by its first member). */
 typedef struct rs_neuron_key {
     uint64_t hash; /* of the neuron's activation row */
     int index;
 } rs_neuron_key;
+static inline size_t rs_neuron_keys(int d1)
+{
+    size_t t = 2;
+    while (t < 2 * (size_t)d1) t *= 2;
+    return (size_t)d1 + t; /* kept list + hash table */
+}
 int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
                      uint64_t *rows, rs_neuron_key *keys);
 
