@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "reluscape/jacobian.h"
 
-/* BLAS symmetric rank-k update (Fortran interface). */
-void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
-            const double *a, const int *lda, const double *beta, double *c, const int *ldc);
 
 /* Valid bits of word w of a point. */
 static inline uint64_t rs_word_mask(const rs_pattern *A, int w)

@@ -10,6 +10,7 @@
 
 #include <lapacke.h>
 
+#include "blas.h"
 #include "reluscape/matrank.h"
 
 /* rs_workspace hands out int*, which LAPACK reads as lapack_int*. */
@@ -142,10 +143,6 @@ static int rs_rank_qrcp(int m, int n, double *a, int lda, double rtol, rs_worksp
 }
 
 /* ------------------------------------------------------------------ certificate */
-
-/* BLAS symmetric rank-k update (Fortran interface; every BLAS has it). */
-void dsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
-            const double *a, const int *lda, const double *beta, double *c, const int *ldc);
 
 /* The SVD rule counts sigma_k when sigma_k > sigma_max * rtol.  With G = J J^T (k x k) and
  * sigma_max <= ||J||_F = sqrt(tr G), it is enough to show lambda_min(G) > tau with
