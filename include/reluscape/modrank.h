@@ -1,0 +1,63 @@
+/* modrank.h - exact ranks: the rank over Q of binary64 matrices, computed modulo a prime.
+ *
+ * Every finite double is a dyadic rational m * 2^e, so a matrix of doubles maps exactly
+ * into Z/pZ for any odd prime p.  The rank mod p never exceeds the rank over Q and equals it
+ * unless p divides every maximal non-zero minor; with p drawn from the ~5.4e16 primes in
+ * [2^61, 2^62) that is negligible (modrank.c has the bound).  All functions are local. */
+#ifndef RELUSCAPE_MODRANK_H
+#define RELUSCAPE_MODRANK_H
+
+#include <stdint.h>
+
+#include "reluscape/matrank.h"
+#include "reluscape/pattern.h"
+#include "reluscape/rng.h"
+
+/* Arithmetic mod an odd prime p < 2^62 with Montgomery reduction (R = 2^64): the bound on p
+ * leaves room for lazy reduction (a residue plus a Montgomery product's high words fits an
+ * int64; 8 products of residues add up in 128 bits). */
+typedef struct rs_modp {
+    uint64_t p;
+    uint64_t pinv;        /* p^-1 mod 2^64 */
+    uint64_t one;         /* R mod p: Montgomery form of 1 */
+    uint64_t pow2_64[33]; /* 2^(64 t) mod p, t = -15..17: scales a double's mantissa */
+} rs_modp;
+
+/* 1 if n is prime: deterministic Miller-Rabin with the first 12 prime bases, proven exact
+ * for every n < 3.18e23 > 2^64. */
+int rs_is_prime_u64(uint64_t n);
+
+/* 0, or -1 unless p is an odd prime below 2^62. */
+int rs_modp_init(rs_modp *m, uint64_t p);
+
+/* A prime in [2^61, 2^62) that depends only on (seed, which): Philox hash -> odd start ->
+ * next prime (wrapping to 2^61 at the top).  Fixed per seed, so results are reproducible. */
+uint64_t rs_prime_from_seed(uint64_t seed, unsigned which);
+
+/* *r = the residue of the rational number x mod p (0 for +-0).  -1 for NaN or +-Inf. */
+int rs_modp_from_double(const rs_modp *m, double x, uint64_t *r);
+
+/* Rank of the rows x cols row-major matrix a of residues in [0, p); a is destroyed.
+ * Cost <= rank * rows * cols multiply-adds (n^3/3 for a regular n x n); rows are the inner
+ * loop, so make them the longer dimension.  Returns 0, or -1 on bad arguments or an
+ * entry >= p. */
+int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank);
+
+/* Exact rank (mod p) of the rows x cols column-major binary64 matrix a (lda >= rows; a is
+ * not changed).  Returns 0, or -1 on a non-finite entry, bad arguments or OOM. */
+int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, int lda,
+                        rs_workspace *ws, int *rank);
+
+/* Exact rank (mod p) of J = A (.)_KR X~, the n x P matrix J[i, j*p + k] = a_ji xt[k + p*i]
+ * (xt: p x n column-major, n = A->n, P = A->d1 * p).  Output weights v_j != 0 scale columns
+ * and do not change the rank, so they are not an argument.
+ * P <= n: J itself is eliminated; s is not used (may be NULL).
+ * P > n: J is never formed; the rank of the n x n sketch J R is returned, R a random P x n
+ * matrix of uniform 52-bit integers, rs_next_u64(s) >> 12, drawn row by row over (j, k)
+ * (row j*p + k), columns inner: exactly P*n draws.  The sketch never raises the rank and
+ * loses rank with probability <= rank/2^52 (Schwartz-Zippel).
+ * Returns 0, or -1 on a non-finite xt entry, bad arguments or OOM. */
+int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                            rs_stream *s, rs_workspace *ws, int *rank);
+
+#endif

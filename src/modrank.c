@@ -1,0 +1,446 @@
+/* modrank.c - exact ranks of binary64 matrices modulo a prime p in (2^61, 2^62).
+ *
+ * Why the answer can be trusted.  Reduction Z[1/2] -> Z/pZ is a ring map (p is odd), and
+ * every double is in Z[1/2]; so a minor that vanishes over Q vanishes mod p, and the rank
+ * mod p never exceeds the rank r over Q.  It is smaller only if
+ *  (a) the sketch of rs_modp_rank_khatri_rao loses rank: det of a fixed r x r minor of J R
+ *      is a non-zero polynomial of degree r in R's entries, drawn uniformly from a set of
+ *      2^52 residues (distinct as p > 2^52), so by Schwartz-Zippel this has probability
+ *      <= r / 2^52 (1.1e-13 at r = 500), fresh for every call; or
+ *  (b) p divides D, a fixed non-zero r x r minor of J with its rows scaled by powers of two
+ *      to integers below 2^B.  Hadamard: |D| <= r^(r/2) 2^(rB), so at most
+ *      k = r (B + log2(r)/2) / 61 primes above 2^61 divide D.  p is not random per matrix
+ *      but fixed by the seed: rs_prime_from_seed takes the first prime after a hashed odd
+ *      start, and with prime gaps below 2^64 at most 1550 a given prime is hit by at most
+ *      775 of the 2^60 odd starts.  Over the seed (the Philox hash taken as independent of
+ *      the data streams), P(b) <= k * 775 / 2^60 = k * 6.7e-16 (r = 500, B = 64: k = 561,
+ *      P(b) <= 3.8e-13; at the average gap ~43 it is ~1e-14).  B is 53 for data in [0,1)
+ *      plus the spread of binary exponents within a row of J.
+ * Nothing else is approximate: every residue is the exact image of its rational entry.
+ *
+ * Arithmetic: Montgomery with R = 2^64.  With p < 2^62 a reduced value plus a Montgomery
+ * product stays in (-p, 2p), inside int64, so no step can overflow. */
+#include <stdint.h>
+#include <string.h>
+
+#include "reluscape/modrank.h"
+
+typedef unsigned __int128 rs_u128;
+_Static_assert(sizeof(double) == sizeof(uint64_t), "binary64 doubles are required");
+
+#define RS_TWO61 ((uint64_t)1 << 61)
+#define RS_TWO62 ((uint64_t)1 << 62)
+
+/* ------------------------------------------------------------------ primes */
+
+/* Plain a*b mod n for any n < 2^64: only for primality tests and one-off constants. */
+static uint64_t rs_mulmod(uint64_t a, uint64_t b, uint64_t n)
+{
+    return (uint64_t)((rs_u128)a * b % n);
+}
+
+static uint64_t rs_powmod(uint64_t a, uint64_t e, uint64_t n)
+{
+    uint64_t r = 1 % n;
+    a %= n;
+    while (e) {
+        if (e & 1) r = rs_mulmod(r, a, n);
+        a = rs_mulmod(a, a, n);
+        e >>= 1;
+    }
+    return r;
+}
+
+int rs_is_prime_u64(uint64_t n)
+{
+    /* These 12 bases make Miller-Rabin exact for n < 3.18e23 (Sorenson & Webster 2015). */
+    static const uint64_t bases[12] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+    if (n < 2) return 0;
+    for (int b = 0; b < 12; b++) { /* also ensures every base is below n */
+        if (n == bases[b]) return 1;
+        if (n % bases[b] == 0) return 0;
+    }
+    uint64_t d = n - 1;
+    int s = 0;
+    while (!(d & 1)) {
+        d >>= 1;
+        s++;
+    }
+    for (int b = 0; b < 12; b++) {
+        uint64_t x = rs_powmod(bases[b], d, n);
+        if (x == 1 || x == n - 1) continue;
+        int witness = 1;
+        for (int t = 1; t < s && witness; t++) {
+            x = rs_mulmod(x, x, n);
+            if (x == n - 1) witness = 0;
+        }
+        if (witness) return 0;
+    }
+    return 1;
+}
+
+uint64_t rs_prime_from_seed(uint64_t seed, unsigned which)
+{
+    /* The key tag keeps this hash apart from every (seed, cell) data stream. */
+    const uint64_t key[2] = {seed, 0x6d6f6472616e6b00ull /* "modrank" */};
+    const uint64_t ctr[4] = {which, 0, 0, 0};
+    uint64_t h[4];
+    rs_philox4x64(ctr, key, h);
+    uint64_t x = RS_TWO61 | (h[0] >> 3) | 1;
+    while (!rs_is_prime_u64(x)) {
+        x += 2;
+        if (x >= RS_TWO62) x = RS_TWO61 + 1;
+    }
+    return x;
+}
+
+/* ------------------------------------------------------------------ Montgomery arithmetic */
+
+/* t R^-1 mod p, for t < 2^127.  t - q p is divisible by R with the same low word, so the
+ * high words subtract exactly: the result is congruent and lies in [0, max(p, t / R)),
+ * i.e. it is reduced when t < p R. */
+static inline uint64_t rs_redc(const rs_modp *m, rs_u128 t)
+{
+    uint64_t q = (uint64_t)t * m->pinv;
+    uint64_t h = (uint64_t)(t >> 64) - (uint64_t)(((rs_u128)q * m->p) >> 64);
+    return (int64_t)h < 0 ? h + m->p : h;
+}
+
+/* a b R^-1 mod p; valid for a < p and any 64-bit b (then a b < p R: the high word of the
+ * product is below p). */
+static inline uint64_t rs_mont_mul(const rs_modp *m, uint64_t a, uint64_t b)
+{
+    return rs_redc(m, (rs_u128)a * b);
+}
+
+/* Montgomery-domain power: a = x R gives x^e R. */
+static uint64_t rs_mont_pow(const rs_modp *m, uint64_t a, uint64_t e)
+{
+    uint64_t r = m->one;
+    while (e) {
+        if (e & 1) r = rs_mont_mul(m, r, a);
+        a = rs_mont_mul(m, a, a);
+        e >>= 1;
+    }
+    return r;
+}
+
+int rs_modp_init(rs_modp *m, uint64_t p)
+{
+    if (!m || p < 3 || !(p & 1) || p >= RS_TWO62 || !rs_is_prime_u64(p)) return -1;
+    m->p = p;
+    /* Newton on the 2-adic inverse: p p = 1 mod 8, and each step doubles the good bits. */
+    uint64_t inv = p;
+    for (int i = 0; i < 5; i++)
+        inv *= 2 - p * inv;
+    m->pinv = inv;
+    m->one = (uint64_t)(((rs_u128)1 << 64) % p);
+    uint64_t one_inv = rs_powmod(m->one, p - 2, p); /* 2^-64 */
+    for (int t = -15; t <= 17; t++)
+        m->pow2_64[t + 15] = t >= 0 ? rs_powmod(m->one, (uint64_t)t, p)
+                                    : rs_powmod(one_inv, (uint64_t)-t, p);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ doubles */
+
+int rs_modp_from_double(const rs_modp *m, double x, uint64_t *r)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int biased = (int)((bits >> 52) & 0x7ff);
+    uint64_t mant = bits & (((uint64_t)1 << 52) - 1);
+    if (biased == 0x7ff) return -1; /* NaN or Inf */
+    int e = -1074;                  /* x = +-mant 2^e exactly; subnormals have biased 0 */
+    if (biased) {
+        mant |= (uint64_t)1 << 52;
+        e = biased - 1075;
+    }
+    if (!mant) {
+        *r = 0;
+        return 0;
+    }
+    /* e = 64 q + s with s in [0, 64), q in [-17, 15] (floor division on a positive shift).
+     * u = redc(mant 2^s) = mant 2^s R^-1 mod p; the high word of mant 2^s is below 2^53,
+     * so u < max(p, 2^53) (reduced unless p < 2^53).  Multiplying by 2^(64 (q + 2)) =
+     * 2^(64 q) R^2 (< p) in Montgomery fashion leaves mant 2^e, fully reduced.
+     * p is odd and, for p > 2^53, mant < p: then a non-zero x never maps to 0. */
+    int q = (e + 17 * 64) / 64 - 17;
+    int s = e - 64 * q;
+    uint64_t u = rs_redc(m, (rs_u128)mant << s);
+    uint64_t v = rs_mont_mul(m, m->pow2_64[q + 17], u);
+    *r = (bits >> 63) && v ? m->p - v : v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ elimination */
+
+/* dst[j] -= g src[j] R^-1 for j < len.  dst + redc-high-words lies in (-p, 2p), so two
+ * conditional corrections fully reduce it without a division. */
+static void rs_row_submul(const rs_modp *m, uint64_t *restrict dst, const uint64_t *restrict src,
+                          int len, uint64_t g)
+{
+    const uint64_t p = m->p, pinv = m->pinv;
+    for (int j = 0; j < len; j++) {
+        rs_u128 t = (rs_u128)g * src[j];
+        uint64_t q = (uint64_t)t * pinv;
+        int64_t x = (int64_t)(dst[j] + (uint64_t)(((rs_u128)q * p) >> 64) - (uint64_t)(t >> 64));
+        x += (int64_t)(p & (uint64_t)(x >> 63));
+        dst[j] = (uint64_t)(x >= (int64_t)p ? x - (int64_t)p : x);
+    }
+}
+
+/* Basis rows applied per pass: 8 products < 8 p^2 < 2^127 add up in 128 bits unreduced,
+ * and the high word stays below 2p, so one subtraction readies the sum for redc. */
+#define RS_CHUNK 8
+
+/* dst[j] -= sum_t g[t] u[t][j] R^-1 for j in [from, cols): the O(n^3) loop, one redc per
+ * RS_CHUNK multiply-adds instead of one per product. */
+static void rs_row_submul_chunk(const rs_modp *m, uint64_t *restrict dst,
+                                const uint64_t *const u[RS_CHUNK], const uint64_t g[RS_CHUNK],
+                                int from, int cols)
+{
+    const uint64_t p = m->p, pinv = m->pinv;
+    const uint64_t *u0 = u[0], *u1 = u[1], *u2 = u[2], *u3 = u[3], *u4 = u[4], *u5 = u[5],
+                   *u6 = u[6], *u7 = u[7];
+    const uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5],
+                   g6 = g[6], g7 = g[7];
+    _Static_assert(RS_CHUNK == 8, "the pass below is unrolled for 8 rows");
+    for (int j = from; j < cols; j++) {
+        /* a sum tree instead of a chain: independent 128-bit additions overlap */
+        rs_u128 acc = (((rs_u128)g0 * u0[j] + (rs_u128)g1 * u1[j]) +
+                       ((rs_u128)g2 * u2[j] + (rs_u128)g3 * u3[j])) +
+                      (((rs_u128)g4 * u4[j] + (rs_u128)g5 * u5[j]) +
+                       ((rs_u128)g6 * u6[j] + (rs_u128)g7 * u7[j]));
+        uint64_t hi = (uint64_t)(acc >> 64);
+        hi -= hi >= p ? p : 0; /* subtracts p 2^64, a multiple of p: now acc < p R */
+        uint64_t q = (uint64_t)acc * pinv;
+        int64_t x = (int64_t)(dst[j] + (uint64_t)(((rs_u128)q * p) >> 64) - hi);
+        x += (int64_t)(p & (uint64_t)(x >> 63));
+        dst[j] = (uint64_t)(x >= (int64_t)p ? x - (int64_t)p : x);
+    }
+}
+
+int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank)
+{
+    if (!m || !rank || rows < 0 || cols < 0 || (rows && cols && !a)) return -1;
+    const size_t total = (size_t)rows * (size_t)cols;
+    for (size_t t = 0; t < total; t++)
+        if (a[t] >= m->p) return -1;
+    /* The residues are read as Montgomery forms, i.e. the matrix is scaled by R^-1: a
+     * non-zero scalar, so the rank is unchanged and no conversion pass is needed.
+     * Rows are reduced one at a time against the basis U_0..U_{k-1} kept in rows 0..k-1:
+     * columns are permuted so that U_t's pivot is in column t and normalised to one, the
+     * multiplier of U_t is then the row's current entry t, and the new pivot is the first
+     * non-zero entry of the reduced row (a contiguous search). */
+    int k = 0;
+    for (int i = 0; i < rows && k < cols; i++) {
+        uint64_t *row = a + (size_t)i * cols;
+        for (int t0 = 0; t0 < k; t0 += RS_CHUNK) {
+            const int t1 = t0 + RS_CHUNK < k ? t0 + RS_CHUNK : k;
+            const uint64_t *u[RS_CHUNK];
+            uint64_t g[RS_CHUNK];
+            int any = 0;
+            for (int t = t0; t < t0 + RS_CHUNK; t++) {
+                /* past the basis: multiplier 0 on a valid row keeps the pass branch-free */
+                u[t - t0] = a + (size_t)(t < t1 ? t : t0) * cols;
+                g[t - t0] = t < t1 ? row[t] : 0;
+                if (g[t - t0]) { /* entries t+1 .. t1-1 feed the next multipliers */
+                    rs_row_submul(m, row + t + 1, u[t - t0] + t + 1, t1 - t - 1, g[t - t0]);
+                    any = 1;
+                }
+            }
+            if (any) rs_row_submul_chunk(m, row, u, g, t1, cols);
+        }
+        int c = k;
+        while (c < cols && row[c] == 0)
+            c++;
+        if (c == cols) continue; /* row i depends on the rows before it */
+        if (c != k)
+            for (int r = 0; r < rows; r++) {
+                uint64_t *ar = a + (size_t)r * cols, t = ar[c];
+                ar[c] = ar[k];
+                ar[k] = t;
+            }
+        const uint64_t inv = rs_mont_pow(m, row[k], m->p - 2); /* (x R)^-1 R^2 = x^-1 R */
+        uint64_t *uk = a + (size_t)k * cols;
+        for (int j = k; j < cols; j++)
+            uk[j] = rs_mont_mul(m, row[j], inv);
+        k++;
+    }
+    *rank = k;
+    return 0;
+}
+
+int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, int lda,
+                        rs_workspace *ws, int *rank)
+{
+    if (!m || !ws || !rank || rows < 0 || cols < 0 || lda < (rows > 1 ? rows : 1) ||
+        (rows && cols && !a))
+        return -1;
+    uint64_t *t = (uint64_t *)rs_workspace_doubles(ws, (size_t)rows * (size_t)cols);
+    if (!t) return -1;
+    /* Long rows make the elimination's inner loop long: store A^T when A is tall. */
+    const int tall = rows >= cols;
+    for (int c = 0; c < cols; c++)
+        for (int i = 0; i < rows; i++) {
+            uint64_t v;
+            if (rs_modp_from_double(m, a[i + (size_t)lda * c], &v)) return -1;
+            t[tall ? (size_t)c * rows + i : (size_t)i * cols + c] = v;
+        }
+    return rs_modp_rank_dense(m, tall ? cols : rows, tall ? rows : cols, t, rank);
+}
+
+/* ------------------------------------------------------------------ Khatri-Rao sketch */
+
+/* Sketch entries have 52 bits and sums restart from a value below p < 2^62, so 2048 of
+ * them fit in a uint64 (< 2^62 + 2^63): the accumulation is plain integer addition. */
+#define RS_SKETCH_BITS 52
+#define RS_ACC_RUN 2048
+#define RS_SKETCH_W 8 /* sketch columns per pass: one cache line of a row of R */
+
+/* dst = a + b and acc += b over one pass width; the constant trip count lets -O2
+ * vectorise them. */
+static inline void rs_add_w(uint64_t *restrict dst, const uint64_t *restrict a,
+                            const uint64_t *restrict b)
+{
+    for (int u = 0; u < RS_SKETCH_W; u++)
+        dst[u] = a[u] + b[u];
+}
+static inline void rs_acc_w(uint64_t *restrict acc, const uint64_t *restrict b)
+{
+    for (int u = 0; u < RS_SKETCH_W; u++)
+        acc[u] += b[u];
+}
+
+/* Neurons j0 .. j0+g-1 of one point as a g-bit index (g <= 8, j0 + g <= d1). */
+static unsigned rs_pattern_group(const uint64_t *bits, int j0, int g)
+{
+    const int w = j0 / 64, off = j0 % 64;
+    uint64_t b = bits[w] >> off;
+    if (off + g > 64) b |= bits[w + 1] << (64 - off);
+    return (unsigned)(b & ((1u << g) - 1));
+}
+
+/* a * b is small enough that a sum of four such word counts fits in bytes. */
+static int rs_words_ok(size_t a, size_t b)
+{
+    return !b || a <= SIZE_MAX / 32 / b;
+}
+
+/* M = J^T (P x n, row-major), for P <= n: J is no wider than a sketch would be. */
+static void rs_kr_exact(const rs_pattern *A, const uint64_t *xr, int p, uint64_t *M)
+{
+    const int n = A->n;
+    for (int j = 0; j < A->d1; j++)
+        for (int k = 0; k < p; k++) {
+            uint64_t *row = M + ((size_t)j * p + k) * n;
+            for (int i = 0; i < n; i++)
+                row[i] = rs_pattern_get(A, j, i) ? xr[k + (size_t)p * i] : 0;
+        }
+}
+
+/* M = (J R)^T (c x n, row-major) with R drawn from s into R (P * ceil(c/W) * W words);
+ * acc: n W words, tab: 256 W words.  Returns 0, or -1 on OOM. */
+static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *xr, int p,
+                        size_t c, rs_stream *s, rs_workspace *ws, uint64_t *R, uint64_t *acc,
+                        uint64_t *tab, uint64_t *M)
+{
+    const int n = A->n, d1 = A->d1, W = RS_SKETCH_W;
+    const size_t P = (size_t)d1 * p, nacc = (size_t)n * W;
+    /* R is stored by pass: the W columns c0.. of all P rows are contiguous, so a pass
+     * reads one compact block.  Columns past c are zero. */
+    memset(R + (c - 1) / W * P * W, 0, P * W * sizeof *R);
+    for (size_t row = 0; row < P; row++)
+        for (size_t col = 0; col < c; col++)
+            R[(col / W * P + row) * W + col % W] = rs_next_u64(s) >> (64 - RS_SKETCH_BITS);
+
+    /* Neurons go in groups of g; a group's 2^g subset sums of R rows are tabulated once
+     * and each point adds one entry (Four Russians), so a pass costs (2^g + n) W additions
+     * per group instead of (#active) W per point.  g minimises (2^g + n) / g. */
+    int gs = 1;
+    for (int g = 2; g <= 8; g++)
+        if (((int64_t)(1 << g) + n) * gs < ((int64_t)(1 << gs) + n) * g) gs = g;
+    const int ngroups = (d1 + gs - 1) / gs;
+    int *idx = rs_workspace_ints(ws, (size_t)ngroups * n);
+    if (!idx) return -1;
+    for (int q = 0; q < ngroups; q++) {
+        const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
+        for (int i = 0; i < n; i++)
+            idx[(size_t)q * n + i] = (int)rs_pattern_group(A->bits + (size_t)i * A->words, j0, g);
+    }
+
+    /* (J R)[i, :] = sum_k x_ki sum_{j active at i} R[(j,k), :]: integer sums of R rows
+     * per k, then one Montgomery product per k and entry.  redc(S x) = S x R^-1 for any
+     * 64-bit S, so every entry carries the same factor R^-1, which leaves the rank alone. */
+    memset(tab, 0, W * sizeof *tab); /* the empty subset */
+    for (size_t c0 = 0; c0 < c; c0 += W) {
+        const int wide = c - c0 < (size_t)W ? (int)(c - c0) : W;
+        for (int k = 0; k < p; k++) {
+            memset(acc, 0, nacc * sizeof *acc);
+            int run = 0;
+            for (int q = 0; q < ngroups; q++) {
+                const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
+                for (unsigned sub = 1; sub < 1u << g; sub++) {
+                    const int j = j0 + __builtin_ctz(sub);
+                    rs_add_w(tab + (size_t)sub * W, tab + (size_t)(sub & (sub - 1)) * W,
+                             R + c0 * P + ((size_t)j * p + k) * W);
+                }
+                if (run + g > RS_ACC_RUN) {
+                    for (size_t t = 0; t < nacc; t++)
+                        acc[t] %= m->p;
+                    run = 0;
+                }
+                run += g;
+                const int *iq = idx + (size_t)q * n;
+                for (int i = 0; i < n; i++)
+                    if (iq[i]) rs_acc_w(acc + (size_t)i * W, tab + (size_t)iq[i] * W);
+            }
+            for (int i = 0; i < n; i++) {
+                const uint64_t x = xr[k + (size_t)p * i], *ai = acc + (size_t)i * W;
+                for (int u = 0; u < wide; u++) {
+                    uint64_t *mi = M + (c0 + u) * n + i;
+                    uint64_t v = (k ? *mi : 0) + rs_mont_mul(m, x, ai[u]);
+                    *mi = v >= m->p ? v - m->p : v;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                            rs_stream *s, rs_workspace *ws, int *rank)
+{
+    if (!m || !A || !ws || !rank || p < 1 || A->n < 0 || A->d1 < 0 || (A->n && !xt) ||
+        (A->n && A->d1 && !A->bits))
+        return -1;
+    const int n = A->n, W = RS_SKETCH_W;
+    const int64_t P = (int64_t)A->d1 * p;
+    const int sketch = P > n;
+    if (sketch && !s) return -1;
+    const size_t c = (size_t)(sketch ? n : P);
+    const size_t cw = (c + W - 1) / W * W;
+    if (!rs_words_ok((size_t)p, (size_t)n) || !rs_words_ok((size_t)n, c) ||
+        (sketch && (!rs_words_ok((size_t)P, cw) || !rs_words_ok((size_t)n + 256, W))))
+        return -1;
+    const size_t nx = (size_t)p * n, nm = (size_t)n * c;
+    const size_t nr = sketch ? (size_t)P * cw : 0, nacc = sketch ? (size_t)n * W : 0;
+    const size_t ntab = sketch ? 256 * (size_t)W : 0;
+    uint64_t *xr = (uint64_t *)rs_workspace_doubles(ws, nx + nm + nr + nacc + ntab);
+    if (!xr) return -1;
+    uint64_t *M = xr + nx, *R = M + nm, *acc = R + nr, *tab = acc + nacc;
+
+    for (size_t t = 0; t < nx; t++)
+        if (rs_modp_from_double(m, xt[t], &xr[t])) return -1;
+    if (c == 0) {
+        *rank = 0;
+        return 0;
+    }
+    /* M is J^T or (J R)^T, c x n: rows of length n >= c for the elimination. */
+    if (!sketch)
+        rs_kr_exact(A, xr, p, M);
+    else if (rs_kr_sketch(m, A, xr, p, c, s, ws, R, acc, tab, M))
+        return -1;
+    return rs_modp_rank_dense(m, (int)c, n, M, rank);
+}
