@@ -205,8 +205,8 @@ int main(int argc, char **argv)
                     break;
                 }
                 b->done++;
-                b->full += res.matrank == b->cell.n;
-                b->rank_sum += res.matrank;
+                b->full += res.rank.matrank == b->cell.n;
+                b->rank_sum += res.rank.matrank;
                 total++;
             }
         }

@@ -56,13 +56,21 @@ static const rs_option options[] = {
      "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))"},
     {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", "gaussian|balanced|ones", 0, 0,
      "frozen output weights v: N(0,1); half -1 and half +1; all ones"},
-    {"rank.method", OPT_CHOICE, OFF(rank_method), "svd", "svd|qrcp", 0, 0,
-     "matrix rank: singular values (LAPACK dgesvd) or pivoted QR (dgeqp3)"},
+    {"rank.method", OPT_CHOICE, OFF(rank_method), "auto", "svd|qrcp|gram|exact|auto", 0, 0,
+     "svd: float64 singular values (the reference); qrcp: pivoted QR; gram: pivoted Cholesky of "
+     "(A^T A) o (X^T X); exact: rank over Q modulo a large prime; auto: the full-rank certificate, "
+     "then exact (docs/config.md, Rank)"},
     {"rank.rtol", OPT_DOUBLE, OFF(rtol), "0", NULL, 0, 1,
-     "relative tolerance: count sigma > sigma_max * rtol; 0 = max(rows, cols) * eps"},
+     "relative tolerance of svd and qrcp (and the certificate): count sigma > sigma_max * rtol; "
+     "0 = max(n, P) * eps"},
     {"rank.certify", OPT_BOOL, OFF(certify), "true", NULL, 0, 0,
      "first try to prove rank = min(n, P) by a shifted Cholesky factorisation of J J^T "
      "(decides as the SVD would, at a fraction of the cost); undecided trials run rank.method"},
+    {"rank.verify", OPT_DOUBLE, OFF(verify), "0.01", NULL, 0, 1,
+     "fraction of trials (chosen by their own random stream) also ranked exactly; disagreements "
+     "are counted in /stats/verify_disagree"},
+    {"rank.exact_primes", OPT_INT, OFF(exact_primes), "1", NULL, 1, 2,
+     "primes for the exact rank (2: the larger of two modular ranks, even less likely to fall short)"},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force"},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,

@@ -179,6 +179,7 @@ static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const hi
         {"trials", st->trials},           {"full_rank", st->full_rank},
         {"rank_sum", st->rank_sum},       {"zero_column", st->zero_column},
         {"crowded_column", st->crowded_column}, {"certified", st->certified},
+        {"verified", st->verified},       {"verify_disagree", st->verify_disagree},
     };
     for (size_t i = 0; i < RS_ARRAY_LEN(counts); i++)
         if (put_grid_array(w, grp, counts[i].name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, counts[i].data, scales))

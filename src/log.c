@@ -122,6 +122,17 @@ int rs_any_true(int flag, MPI_Comm comm)
     return any;
 }
 
+int rs_reserve(void **buf, size_t *cap, size_t count, size_t size)
+{
+    if (count <= *cap && *buf) return 0;
+    if (size && count > SIZE_MAX / size) return -1;
+    void *nb = realloc(*buf, (count ? count : 1) * size);
+    if (!nb) return -1;
+    *buf = nb;
+    *cap = count;
+    return 0;
+}
+
 void *rs_calloc(size_t count, size_t size)
 {
     if (count == 0 || size == 0) return calloc(1, 1);

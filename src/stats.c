@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "reluscape/stats.h"
+#include "reluscape/trial.h"
 #include "util.h"
 
 int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins)
 {
     memset(st, 0, sizeof *st);
-    /* six per-cell scalars + the histogram, one buffer so one Allreduce covers all */
-    int64_t count = (int64_t)ncells * (6 + (int64_t)hist_bins);
+    /* eight per-cell scalars + the histogram, one buffer so one Allreduce covers all */
+    int64_t count = (int64_t)ncells * (8 + (int64_t)hist_bins);
     st->buf = rs_calloc((size_t)count, sizeof(int64_t));
     if (!st->buf) return -1;
     st->ncells = ncells;
@@ -22,7 +23,9 @@ int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins)
     st->zero_column = st->rank_sum + ncells;
     st->crowded_column = st->zero_column + ncells;
     st->certified = st->crowded_column + ncells;
-    st->deficit_hist = st->certified + ncells;
+    st->verified = st->certified + ncells;
+    st->verify_disagree = st->verified + ncells;
+    st->deficit_hist = st->verify_disagree + ncells;
     return 0;
 }
 
@@ -32,16 +35,17 @@ void rs_stats_free(rs_stats *st)
     memset(st, 0, sizeof *st);
 }
 
-void rs_stats_record(rs_stats *st, int cell, int n, int matrank, int zero_column, int crowded,
-                     int certified)
+void rs_stats_record(rs_stats *st, int cell, int n, const rs_trial_result *r)
 {
-    int deficit = n - matrank;
+    int deficit = n - r->rank.matrank;
     st->trials[cell]++;
     st->full_rank[cell] += deficit == 0;
-    st->rank_sum[cell] += matrank;
-    st->zero_column[cell] += zero_column != 0;
-    st->crowded_column[cell] += crowded != 0;
-    st->certified[cell] += certified != 0;
+    st->rank_sum[cell] += r->rank.matrank;
+    st->zero_column[cell] += r->zero_column != 0;
+    st->crowded_column[cell] += r->crowded_column != 0;
+    st->certified[cell] += r->rank.certified != 0;
+    st->verified[cell] += r->rank.verified != 0;
+    st->verify_disagree[cell] += r->rank.disagree != 0;
     if (deficit >= st->hist_bins) deficit = st->hist_bins - 1; /* cannot happen: bins = max n + 1 */
     st->deficit_hist[(int64_t)cell * st->hist_bins + deficit]++;
 }

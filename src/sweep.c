@@ -94,7 +94,7 @@ static int run_trial(sched *s, const rs_unit *u, int64_t t)
                  cell->n, rc < 0 ? "out of memory or sampler not applicable:" : "LAPACK info", rc);
         return -1;
     }
-    rs_stats_record(s->st, u->cell, cell->n, r.matrank, r.zero_column, r.crowded_column, r.certified);
+    rs_stats_record(s->st, u->cell, cell->n, &r);
     s->my_trials++;
     return 0;
 }

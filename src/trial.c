@@ -14,33 +14,19 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
     ts->patterns_per_dataset = cfg->patterns_per_dataset;
     ts->data = data;
     ts->sampler = rs_sampler_lookup(cfg->sampler);
-    ts->method = rs_matrank_lookup(cfg->rank_method);
     int init = rs_init_law_from_name(cfg->init_law), vout = rs_vout_law_from_name(cfg->vout_law);
     /* the config table already restricts these names; a mismatch is a programming error */
-    if (!ts->sampler || !ts->method || init < 0 || vout < 0) {
+    if (!ts->sampler || init < 0 || vout < 0) {
         RS_FMT(err, errlen, "internal: config names not known to the library (pattern.sampler '%s', "
-               "rank.method '%s', pattern.init '%s', network.v '%s')", cfg->sampler, cfg->rank_method,
-               cfg->init_law, cfg->vout_law);
+               "pattern.init '%s', network.v '%s')", cfg->sampler, cfg->init_law, cfg->vout_law);
         return -1;
     }
     ts->prm.p = cfg->bernoulli_p;
     ts->prm.init = (rs_init_law)init;
     ts->prm.bias = cfg->bias;
     ts->vout = (rs_vout_law)vout;
-    ts->rtol = cfg->rtol;
-    ts->certify = cfg->certify;
-    return 0;
-}
-
-/* Grow *buf to hold count elements of size bytes. */
-static int reserve(void **buf, size_t *cap, size_t count, size_t size)
-{
-    if (count <= *cap) return 0;
-    void *nb = realloc(*buf, count * size);
-    if (!nb) return -1;
-    *buf = nb;
-    *cap = count;
-    return 0;
+    return rs_engine_init(&ts->engine, cfg->rank_method, cfg->rtol, cfg->certify, cfg->verify,
+                          (int)cfg->exact_primes, cfg->seed, err, errlen);
 }
 
 int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
@@ -48,12 +34,11 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
 {
     const int n = cell->n, d1 = cell->d1, p = cell->p;
     const size_t P = (size_t)d1 * (size_t)p, rw = (size_t)(n + 63) / 64;
-    if (reserve((void **)&w->xt, &w->xt_cap, (size_t)p * n, sizeof(double)) ||
-        reserve((void **)&w->v, &w->v_cap, 2 * (size_t)d1, sizeof(double)) ||
-        reserve((void **)&w->J, &w->J_cap, (size_t)n * P, sizeof(double)) ||
-        reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)) ||
-        reserve((void **)&w->rows, &w->rows_cap, (size_t)d1 * rw, sizeof(uint64_t)) ||
-        reserve((void **)&w->keys, &w->keys_cap, rs_neuron_keys(d1), sizeof(rs_neuron_key)))
+    if (rs_reserve((void **)&w->xt, &w->xt_cap, (size_t)p * n, sizeof(double)) ||
+        rs_reserve((void **)&w->v, &w->v_cap, 2 * (size_t)d1, sizeof(double)) ||
+        rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)) ||
+        rs_reserve((void **)&w->rows, &w->rows_cap, (size_t)d1 * rw, sizeof(uint64_t)) ||
+        rs_reserve((void **)&w->keys, &w->keys_cap, rs_neuron_keys(d1), sizeof(rs_neuron_key)))
         return -1;
     if (w->A.d1 != d1 || w->A.n != n) {
         rs_pattern_free(&w->A);
@@ -82,44 +67,21 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
 
     res->zero_column = rs_pattern_has_zero_column(&w->A);
     res->crowded_column = rs_pattern_max_column_multiplicity(&w->A, w->scratch) > p;
-    res->certified = 0;
 
-    /* Same singular values as J, fewer columns; the tolerance stays that of J's shape. */
+    /* Same singular values as J with fewer columns (rs_neuron_reduce). */
     double *vr = w->v + d1;
-    int d1r = rs_neuron_reduce(&w->A, w->v, &w->R, vr, w->rows, w->keys);
-    double rtol = ts->rtol > 0 ? ts->rtol : rs_matrank_default_rtol(n, (int)P);
-    if (d1r == 0) {
-        res->matrank = 0; /* no neuron fires on any point: J = 0 */
-        return 0;
-    }
-    const int Pr = d1r * p;
-
-    /* Most trials of a sweep are full rank: prove it from the n x n Gram matrix, built
-     * without J.  A zero or crowded column, or P < n, rules full rank out beforehand. */
-    if (ts->certify && !res->zero_column && !res->crowded_column && Pr >= n) {
-        size_t big = (size_t)(d1r > n ? d1r : n);
-        if (reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
-            reserve((void **)&w->gscratch, &w->gscratch_cap, big * n, sizeof(double)))
-            return -1;
-        double err = rs_gram_build(&w->R, vr, w->xt, p, w->G, w->gscratch);
-        res->certified = rs_matrank_certify_gram(n, w->G, err, rtol);
-    }
-    if (res->certified) {
-        res->matrank = n;
-        return 0;
-    }
-    rs_jacobian_build(&w->R, vr, w->xt, p, w->J);
-    return ts->method->rank(n, Pr, w->J, n, rtol, &w->ws, &res->matrank);
+    rs_neuron_reduce(&w->A, w->v, &w->R, vr, w->rows, w->keys);
+    rs_rank_problem pb = {.A = &w->R, .w = vr, .xt = w->xt, .p = p, .P = (int64_t)P,
+                          .ruled_out = res->zero_column || res->crowded_column,
+                          .cell = cell->key, .trial = (uint64_t)trial};
+    return rs_engine_rank(&ts->engine, &pb, &w->ew, &res->rank);
 }
 
 void rs_trial_work_free(rs_trial_work *w)
 {
-    rs_workspace_free(&w->ws);
+    rs_engine_work_free(&w->ew);
     free(w->xt);
     free(w->v);
-    free(w->J);
-    free(w->G);
-    free(w->gscratch);
     free(w->rows);
     free(w->keys);
     rs_pattern_free(&w->R);

@@ -28,4 +28,8 @@ int rs_any_true(int flag, MPI_Comm comm);
 /* Allocation that is zeroed; NULL on overflow or OOM. */
 void *rs_calloc(size_t count, size_t size);
 
+/* Grow *buf (capacity *cap elements) to hold count elements of size bytes; contents kept.
+ * 0, or -1 on overflow or OOM (the old buffer stays valid). */
+int rs_reserve(void **buf, size_t *cap, size_t count, size_t size);
+
 #endif

@@ -52,7 +52,7 @@ case_ absurd_size "key 'output.max_matrix_mib': cell d0=100000 d1=1000000 n=1000
 d0 = 100000
 d1 = 1000000
 n = 1000000"
-case_ bad_choice "bad_choice.ini:8: key 'rank.method': 'lu' is not allowed \(allowed: svd\|qrcp\)" "$good
+case_ bad_choice "bad_choice.ini:8: key 'rank.method': 'lu' is not allowed \(allowed: svd\|qrcp\|gram\|exact\|auto\)" "$good
 [rank]
 method = lu"
 case_ bad_number "bad_number.ini:7: key 'sweep.seed': 'abc' is not an unsigned" "$good

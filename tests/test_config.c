@@ -22,7 +22,7 @@ static void test_lists(void)
     CHECK(c.d0.count == 3 && c.d0.v[2] == 3, "d0 list");
     CHECK(c.d1.count == 10 && c.d1.v[0] == 30 && c.d1.v[9] == 300, "inclusive range with step");
     CHECK(c.n.count == 4 && c.n.v[0] == 10 && c.n.v[2] == 12 && c.n.v[3] == 50, "range without step, then item");
-    CHECK(c.trials == 100 && c.seed == 1 && c.bias == 1 && !strcmp(c.rank_method, "svd"), "defaults");
+    CHECK(c.trials == 100 && c.seed == 1 && c.bias == 1 && !strcmp(c.rank_method, "auto"), "defaults");
     rs_config_free(&c);
 
     CHECK(parse("[grid]\nd0_ratio = 0.25, 0.5, 1, 2\nd1 = 1:15\nn = 10:190:20\n", 0, NULL, &c) == 0, "%s", err);

@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "reluscape/stats.h"
+#include "reluscape/trial.h"
 
 static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
 
@@ -11,12 +12,16 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     rs_stats st;
     CHECK(rs_stats_alloc(&st, 3, 6) == 0, "alloc");
-    rs_stats_record(&st, 1, 5, 5, 0, 0, 1);
-    rs_stats_record(&st, 1, 5, 3, 1, 0, 0);
-    rs_stats_record(&st, 2, 4, 0, 1, 1, 0);
+    rs_trial_result a = {.rank = {.matrank = 5, .certified = 1, .verified = 1}},
+                    b = {.rank = {.matrank = 3, .verified = 1, .disagree = 1}, .zero_column = 1},
+                    c = {.rank = {.matrank = 0}, .zero_column = 1, .crowded_column = 1};
+    rs_stats_record(&st, 1, 5, &a);
+    rs_stats_record(&st, 1, 5, &b);
+    rs_stats_record(&st, 2, 4, &c);
     CHECK(st.trials[0] == 0 && st.trials[1] == 2 && st.trials[2] == 1, "trials");
     CHECK(st.full_rank[1] == 1 && st.rank_sum[1] == 8 && st.zero_column[1] == 1, "cell 1 counts");
     CHECK(st.certified[1] == 1 && st.certified[2] == 0, "certified counts");
+    CHECK(st.verified[1] == 2 && st.verify_disagree[1] == 1 && st.verified[2] == 0, "verification counts");
     CHECK(st.deficit_hist[1 * 6 + 0] == 1 && st.deficit_hist[1 * 6 + 2] == 1, "deficit histogram");
     CHECK(st.deficit_hist[2 * 6 + 4] == 1 && st.crowded_column[2] == 1, "cell 2");
     int64_t before = st.rank_sum[1];

@@ -49,6 +49,8 @@ typedef struct rs_config {
     char rank_method[RS_NAME_MAX];
     double rtol;                  /* 0 = default max(rows, cols) * eps */
     int certify;                  /* try the Cholesky full-rank certificate first */
+    double verify;                /* fraction of trials also ranked exactly */
+    int64_t exact_primes;         /* 1 or 2 */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

@@ -15,7 +15,9 @@ enum rs_stream_id {
     RS_STREAM_SUBSET = 2,  /* row subset of a file dataset (trial = dataset index) */
     RS_STREAM_PATTERN = 3, /* activation pattern / initial weights */
     RS_STREAM_VOUT = 4,    /* output weights v */
-    RS_STREAM_TARGET = 5   /* regression targets (region LPs) */
+    RS_STREAM_TARGET = 5,  /* regression targets (region LPs) */
+    RS_STREAM_SKETCH = 6,  /* exact rank's random sketch (6 and 7: one per prime) */
+    RS_STREAM_VERIFY = 8   /* whether rank.verify picks this trial */
 };
 
 typedef struct rs_stream {

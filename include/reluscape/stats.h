@@ -19,14 +19,16 @@ typedef struct rs_stats {
     int64_t *zero_column;     /* some point activates no neuron */
     int64_t *crowded_column;  /* an activation column occurs more than p times */
     int64_t *certified;       /* full rank proven by the Cholesky certificate */
+    int64_t *verified;        /* also ranked exactly (rank.verify) */
+    int64_t *verify_disagree; /* ... with a different result */
     int64_t *deficit_hist;    /* [ncells][hist_bins] */
     int64_t count;            /* total int64s in buf */
 } rs_stats;
 
 int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins); /* zeroed; 0 or -1 */
 void rs_stats_free(rs_stats *st);
-void rs_stats_record(rs_stats *st, int cell, int n, int matrank, int zero_column, int crowded,
-                     int certified);
+typedef struct rs_trial_result rs_trial_result;
+void rs_stats_record(rs_stats *st, int cell, int n, const rs_trial_result *r);
 /* Collective over comm: every rank ends with the sums. Returns the MPI error code. */
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "reluscape/config.h"
 #include "reluscape/data.h"
+#include "reluscape/engine.h"
 #include "reluscape/jacobian.h"
 #include "reluscape/pattern.h"
 #include "reluscape/matrank.h"
@@ -20,16 +21,14 @@ typedef struct rs_trial_setup {
     const rs_sampler *sampler;
     rs_sampler_params prm;     /* d0 filled per cell */
     rs_vout_law vout;
-    const rs_matrank_method *method;
-    double rtol;
-    int certify;
+    rs_engine engine;
 } rs_trial_setup;
 
 /* Buffers reused across trials (grown on demand).  Zero-initialise before use. */
 typedef struct rs_trial_work {
-    rs_workspace ws;
-    double *xt, *v, *J, *G, *gscratch;
-    size_t xt_cap, v_cap, J_cap, G_cap, gscratch_cap;
+    rs_engine_work ew;
+    double *xt, *v;
+    size_t xt_cap, v_cap;
     int *scratch;
     size_t scratch_cap;
     uint64_t *rows;            /* neuron-major copy of A for the reduction */
@@ -42,16 +41,15 @@ typedef struct rs_trial_work {
 } rs_trial_work;
 
 typedef struct rs_trial_result {
-    int matrank;
+    rs_rank_result rank;
     int zero_column;
     int crowded_column;
-    int certified;       /* full rank proven by the Cholesky certificate */
 } rs_trial_result;
 
 /* Resolve names in cfg.  0, or -1 with a message naming the key. */
 int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_spec *data,
                         char *err, size_t errlen);
-/* 0, -1 out of memory or sampler not applicable, or >0 LAPACK info. */
+/* 0, -1 out of memory, sampler not applicable or non-finite data, or >0 LAPACK info. */
 int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial,
                  rs_trial_work *w, rs_trial_result *res);
 void rs_trial_work_free(rs_trial_work *w);

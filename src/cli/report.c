@@ -469,6 +469,50 @@ static void rs_order(const int64_t *v, int len, int descending, int *idx)
 
 /* ------------------------------------------------------------------ the report */
 
+/* How ranks were decided (schema files without these arrays print nothing): trials the
+ * certificate decided, trials also ranked exactly, and where the two ranks disagreed. */
+static int rs_print_rank_checks(hid_t f, const rs_report *R, const hsize_t *dims)
+{
+    int64_t *cert = NULL, *ver = NULL, *dis = NULL;
+    char err[256];
+    hsize_t d[3][3] = {{dims[0], dims[1], dims[2]}, {dims[0], dims[1], dims[2]}, {dims[0], dims[1], dims[2]}};
+    if (rs_exists(f, "/stats/verify_disagree") <= 0) return 0;
+    int rc = rs_read_dset(f, "/stats/certified", 3, d[0], H5T_NATIVE_INT64, (void **)&cert, err, sizeof err) ||
+             rs_read_dset(f, "/stats/verified", 3, d[1], H5T_NATIVE_INT64, (void **)&ver, err, sizeof err) ||
+             rs_read_dset(f, "/stats/verify_disagree", 3, d[2], H5T_NATIVE_INT64, (void **)&dis, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "reluscape report: %s\n", err);
+        goto done;
+    }
+    size_t N = (size_t)R->n0 * R->n1 * R->nn, cells = 0;
+    int64_t tc = 0, tv = 0, td = 0, tt = 0;
+    for (size_t c = 0; c < N; c++) {
+        tc += cert[c];
+        tv += ver[c];
+        td += dis[c];
+        tt += R->trials[c];
+        cells += dis[c] > 0;
+    }
+    printf("  %-12s %lld of %lld trials decided by the full-rank certificate\n", "rank", (long long)tc,
+           (long long)tt);
+    printf("  %-12s %lld trials also ranked exactly: %lld disagreements%s\n", "verification", (long long)tv,
+           (long long)td, td ? "" : " (none)");
+    for (size_t c = 0, shown = 0; c < N && shown < 8; c++)
+        if (dis[c] > 0) {
+            size_t i0 = c / ((size_t)R->n1 * R->nn), i1 = c / R->nn % R->n1, in = c % R->nn;
+            printf("  %-12s   d0=%lld d1=%lld n=%lld: %lld of %lld verified trials\n", "", (long long)R->d0_of_cell[c],
+                   (long long)R->d1[i1], (long long)R->n[in], (long long)dis[c], (long long)ver[c]);
+            (void)i0;
+            shown++;
+        }
+    if (cells > 8) printf("  %-12s   ... %zu cells in all\n", "", cells);
+done:
+    free(cert);
+    free(ver);
+    free(dis);
+    return rc;
+}
+
 static int rs_report_file(const char *path, const rs_quantity *q)
 {
     rs_report R = {0};
@@ -643,6 +687,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     if (eu > 0) printf("%lld\n", (long long)units); else printf("?\n");
     printf("  %-12s cells with zero_column trials: %zu of %zu; with crowded_column trials: "
            "%zu of %zu\n", "diagnostics", nzc, N, ncc, N);
+    if (rs_print_rank_checks(f, &R, dims)) goto done;
     putchar('\n');
 
     /* ---- heatmaps: 3-character cells unless the map would be too wide */

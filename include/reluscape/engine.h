@@ -1,0 +1,70 @@
+/* engine.h - the rank engine: how the rank of one trial's Jacobian is decided.
+ *
+ * A trial hands over its reduced problem (distinct non-zero neuron rows with merged
+ * weights, so J'J'^T = JJ^T; rs_neuron_reduce) and the engine applies the configured
+ * method.  Methods (rank.method):
+ *   svd, qrcp  float64 LAPACK on J' with the SVD rule's tolerance (svd is the reference);
+ *   gram       pivoted Cholesky of G = (A'^T A') o (X~^T X~), never forming J;
+ *   exact      rank over Q of J (binary64 inputs taken exactly) modulo a large prime;
+ *   auto       the full-rank certificate, then exact for what it leaves open.
+ * Before svd, qrcp and auto the certificate (rank.certify) may prove rank = n from the
+ * Gram matrix: it decides as the SVD rule would and proves the exact rank n as well.
+ * rank.verify: a deterministic fraction of trials is also ranked exactly and
+ * disagreements are counted.  All functions are local. */
+#ifndef RELUSCAPE_ENGINE_H
+#define RELUSCAPE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reluscape/matrank.h"
+#include "reluscape/modrank.h"
+#include "reluscape/pattern.h"
+
+typedef struct rs_rank_problem {
+    const rs_pattern *A;  /* distinct non-zero neuron rows, d1' x n */
+    const double *w;      /* their merged output weights sqrt(sum v_j^2) */
+    const double *xt;     /* data, p x n column-major */
+    int p;                /* d0 + bias */
+    int64_t P;            /* parameters of the unreduced J: the tolerance's shape */
+    int ruled_out;        /* a zero or crowded column: rank n impossible */
+    uint64_t cell, trial; /* for the exact method's random sketch */
+} rs_rank_problem;
+
+typedef struct rs_rank_result {
+    int matrank;
+    int certified;       /* decided by the Gram certificate */
+    int verified;        /* also ranked exactly (rank.verify) */
+    int disagree;        /* ... and the exact rank differs */
+} rs_rank_result;
+
+struct rs_rank_method;
+
+/* Everything fixed for a run. */
+typedef struct rs_engine {
+    const struct rs_rank_method *method;
+    double rtol;          /* 0 = max(n, P) eps */
+    int certify;
+    double verify;        /* fraction of trials also ranked exactly */
+    uint64_t seed;
+    int nprimes;          /* 1 or 2 primes for the exact rank (the larger rank wins) */
+    rs_modp modp[2];      /* primes from the seed */
+} rs_engine;
+
+/* Per-rank buffers, grown on demand; zero-initialise. */
+typedef struct rs_engine_work {
+    rs_workspace ws;
+    double *J, *G, *scratch;
+    size_t J_cap, G_cap, scratch_cap;
+} rs_engine_work;
+
+/* 0, or -1 with a message naming rank.method. */
+int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, double verify,
+                   int nprimes, uint64_t seed, char *err, size_t errlen);
+const char *rs_engine_method_names(void); /* "svd|qrcp|gram|exact|auto" */
+/* 0, -1 out of memory or a non-finite input, > 0 a LAPACK info. */
+int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
+                   rs_rank_result *res);
+void rs_engine_work_free(rs_engine_work *w);
+
+#endif

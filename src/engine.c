@@ -1,0 +1,202 @@
+/* engine.c - rank methods over the reduced Khatri-Rao problem, the full-rank
+ * certificate, and exact verification.  See engine.h for the methods. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lapacke.h>
+
+#include "blas.h"
+#include "reluscape/engine.h"
+#include "reluscape/jacobian.h"
+#include "reluscape/rng.h"
+#include "util.h"
+
+typedef struct rs_rank_method {
+    const char *name;
+    const char *help;
+    int certify_first; /* try the certificate before the method itself */
+    int (*rank)(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank);
+} rs_rank_method;
+
+static int pb_n(const rs_rank_problem *pb) { return pb->A->n; }
+
+/* The SVD rule's relative tolerance, always that of the unreduced J. */
+static double rtol_of(const rs_engine *e, const rs_rank_problem *pb)
+{
+    return e->rtol > 0 ? e->rtol : rs_matrank_default_rtol(pb_n(pb), (int)pb->P);
+}
+
+/* svd / qrcp: LAPACK on J' (n x d1' p), built with the merged weights. */
+static int rank_dense(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank,
+                      const char *kernel)
+{
+    const int n = pb_n(pb), cols = pb->A->d1 * pb->p;
+    if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)n * (size_t)cols, sizeof(double))) return -1;
+    rs_jacobian_build(pb->A, pb->w, pb->xt, pb->p, w->J);
+    return rs_matrank_lookup(kernel)->rank(n, cols, w->J, n, rtol_of(e, pb), &w->ws, matrank);
+}
+
+static int rank_svd(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    return rank_dense(e, pb, w, matrank, "svd");
+}
+
+static int rank_qrcp(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    return rank_dense(e, pb, w, matrank, "qrcp");
+}
+
+/* S = X~^T X~ into the lower triangle of s (n x n). */
+static void data_gram(const rs_rank_problem *pb, double *s)
+{
+    const int n = pb_n(pb), p = pb->p;
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "T", &n, &p, &one, pb->xt, &p, &zero, s, &n);
+}
+
+/* gram: G = (A'^T A') o (X~^T X~) has the rank of J (v only scales columns), with A'^T A'
+ * counted by popcount.  Rank by pivoted Cholesky (dpstrf), stopping at pivots below
+ * 2 (n + 1) u tr G: the rounding error a Cholesky of a positive semidefinite matrix can
+ * leave (gamma_{n+1} tr G), doubled.  So gram counts singular values of J above about
+ * sqrt(2 (n + 1) u) |J|_F; between that and the SVD rule's threshold it sees nothing,
+ * which is the price of squaring the condition number (docs/config.md). */
+static int rank_gram(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    (void)e;
+    const int n = pb_n(pb), words = pb->A->words;
+    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+        rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n * n, sizeof(double)))
+        return -1;
+    data_gram(pb, w->scratch);
+    double trace = 0;
+    for (int i = 0; i < n; i++) {
+        const uint64_t *ai = pb->A->bits + (size_t)i * words;
+        for (int k = i; k < n; k++) {
+            const uint64_t *ak = pb->A->bits + (size_t)k * words;
+            int common = 0;
+            for (int q = 0; q < words; q++) common += __builtin_popcountll(ai[q] & ak[q]);
+            size_t at = (size_t)i * n + (size_t)k;
+            w->G[at] = common * w->scratch[at];
+            if (k == i) trace += w->G[at];
+        }
+    }
+    if (!(trace > 0)) return *matrank = 0, 0;
+    int *piv = rs_workspace_ints(&w->ws, (size_t)n);
+    double *work = rs_workspace_doubles(&w->ws, 2 * (size_t)n);
+    if (!piv || !work) return -1;
+    double tol = 2.0 * (n + 1) * (DBL_EPSILON / 2) * trace;
+    lapack_int r = 0;
+    lapack_int info = LAPACKE_dpstrf_work(LAPACK_COL_MAJOR, 'L', n, w->G, n, piv, &r, tol, work);
+    if (info < 0) return (int)-info;
+    *matrank = (int)r; /* info = 1 only says the matrix is rank deficient */
+    return 0;
+}
+
+/* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
+ * sketch whose stream depends on (seed, cell, trial) only. */
+static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    *matrank = 0;
+    for (int q = 0; q < e->nprimes; q++) {
+        rs_stream s;
+        rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
+        int r = 0;
+        if (rs_modp_rank_khatri_rao(&e->modp[q], pb->A, pb->xt, pb->p, &s, &w->ws, &r)) return -1;
+        if (r > *matrank) *matrank = r; /* each is <= the true rank */
+    }
+    return 0;
+}
+
+static const rs_rank_method methods[] = {
+    {.name = "svd", .help = "singular values of J (LAPACK dgesvd), the float reference",
+     .certify_first = 1, .rank = rank_svd},
+    {.name = "qrcp", .help = "QR with column pivoting of J (LAPACK dgeqp3)", .certify_first = 1,
+     .rank = rank_qrcp},
+    {.name = "gram", .help = "pivoted Cholesky of (A^T A) o (X^T X) (LAPACK dpstrf)",
+     .certify_first = 0, .rank = rank_gram},
+    {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .rank = rank_exact},
+    {.name = "auto", .help = "full-rank certificate, then exact", .certify_first = 1, .rank = rank_exact},
+};
+
+const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
+
+int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, double verify,
+                   int nprimes, uint64_t seed, char *err, size_t errlen)
+{
+    memset(e, 0, sizeof *e);
+    for (size_t i = 0; i < RS_ARRAY_LEN(methods); i++)
+        if (!strcmp(methods[i].name, method)) e->method = &methods[i];
+    if (!e->method) {
+        RS_FMT(err, errlen, "key 'rank.method': '%s' is not allowed (allowed: %s)", method,
+               rs_engine_method_names());
+        return -1;
+    }
+    e->rtol = rtol;
+    e->certify = certify;
+    e->verify = verify;
+    e->seed = seed;
+    e->nprimes = nprimes == 2 ? 2 : 1;
+    for (int q = 0; q < e->nprimes; q++)
+        if (rs_modp_init(&e->modp[q], rs_prime_from_seed(seed, (unsigned)q))) {
+            RS_FMT(err, errlen, "internal: no prime for seed %llu", (unsigned long long)seed);
+            return -1;
+        }
+    return 0;
+}
+
+/* The certificate of matrank.c on the weighted Gram matrix, built without J. */
+static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *decided)
+{
+    const int n = pb_n(pb), d1r = pb->A->d1;
+    *decided = 0;
+    if (pb->ruled_out || (int64_t)d1r * pb->p < n) return 0;
+    size_t big = (size_t)(d1r > n ? d1r : n);
+    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)))
+        return -1;
+    double err = rs_gram_build(pb->A, pb->w, pb->xt, pb->p, w->G, w->scratch);
+    *decided = rs_matrank_certify_gram(n, w->G, err, rtol_of(e, pb));
+    return 0;
+}
+
+/* Deterministic choice of the verified trials: a uniform draw of their own stream. */
+static int chosen_for_verify(const rs_engine *e, const rs_rank_problem *pb)
+{
+    if (e->verify <= 0) return 0;
+    rs_stream s;
+    rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_VERIFY);
+    return rs_uniform01(&s) < e->verify;
+}
+
+int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
+                   rs_rank_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
+    int rc = 0;
+    if (e->method->certify_first && e->certify && (rc = certify(e, pb, w, &res->certified))) return rc;
+    if (res->certified)
+        res->matrank = pb_n(pb);
+    else if ((rc = e->method->rank(e, pb, w, &res->matrank)))
+        return rc;
+    if (e->method->rank != rank_exact || res->certified) {
+        if (chosen_for_verify(e, pb)) {
+            int exact = 0;
+            if ((rc = rank_exact(e, pb, w, &exact))) return rc;
+            res->verified = 1;
+            res->disagree = exact != res->matrank;
+        }
+    }
+    return 0;
+}
+
+void rs_engine_work_free(rs_engine_work *w)
+{
+    rs_workspace_free(&w->ws);
+    free(w->J);
+    free(w->G);
+    free(w->scratch);
+    memset(w, 0, sizeof *w);
+}
