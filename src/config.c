@@ -75,6 +75,9 @@ static const rs_option options[] = {
      "result file (HDF5); -o overrides; an existing file needs --force"},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,
      "seconds between progress lines on rank 0 (0 = none)"},
+    {"output.checkpoint", OPT_DOUBLE, OFF(checkpoint_seconds), "600", NULL, 0, 1e9,
+     "seconds between checkpoints (OUT.h5.ckpt: finished work units and their statistics) for "
+     "--resume; 0 = only on SIGTERM/SIGUSR1/SIGINT"},
     {"output.max_matrix_mib", OPT_INT, OFF(max_matrix_mib), "4096", NULL, 1, 1e9,
      "refuse a grid whose largest Jacobian (n x P doubles) exceeds this many MiB per rank"},
 };
@@ -498,7 +501,7 @@ static void format_value(sbuf *b, const rs_config *cfg, const rs_option *o)
     }
 }
 
-char *rs_config_effective_text(const rs_config *cfg)
+static char *config_text(const rs_config *cfg, int with_output)
 {
     sbuf b = {0};
     char section[RS_NAME_MAX * 2] = "";
@@ -506,6 +509,7 @@ char *rs_config_effective_text(const rs_config *cfg)
     for (int i = 0; i < NOPT; i++) {
         const rs_option *o = &options[i];
         const char *dot = strchr(o->name, '.');
+        if (!with_output && !strncmp(o->name, "output.", 7)) continue;
         size_t sl = (size_t)(dot - o->name);
         if (strlen(section) != sl || strncmp(section, o->name, sl)) {
             memcpy(section, o->name, sl);
@@ -521,6 +525,10 @@ char *rs_config_effective_text(const rs_config *cfg)
     }
     return b.s;
 }
+
+char *rs_config_effective_text(const rs_config *cfg) { return config_text(cfg, 1); }
+
+char *rs_config_science_text(const rs_config *cfg) { return config_text(cfg, 0); }
 
 void rs_config_write_doc(FILE *out)
 {

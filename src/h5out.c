@@ -265,6 +265,9 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
     H5_TRY(put_attr_string(w->file, "config", prov->config_text));
     H5_TRY(put_attr_num(w->file, "seed", H5T_NATIVE_UINT64, &cfg->seed));
     H5_TRY(put_attr_num(w->file, "ranks", H5T_NATIVE_INT64, &nranks));
+    int64_t shard[2] = {prov->shard_index, prov->shard_count > 0 ? prov->shard_count : 1};
+    H5_TRY(put_attr_num(w->file, "shard_index", H5T_NATIVE_INT64, &shard[0]));
+    H5_TRY(put_attr_num(w->file, "shard_count", H5T_NATIVE_INT64, &shard[1]));
     rc = 0;
 done:
     return rc;

@@ -76,6 +76,7 @@ void rs_progress_start(rs_progress *p, int64_t total_cells, int64_t total_trials
     p->interval = interval;
     p->total_cells = total_cells;
     p->total_trials = total_trials;
+    p->base_trials = 0;
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -95,7 +96,7 @@ void rs_progress_update(rs_progress *p, int64_t cells_done, int64_t trials_done,
     if (p->interval <= 0 || (!force && now - p->last < p->interval)) return;
     p->last = now;
     double elapsed = now - p->start;
-    double rate = elapsed > 0 ? (double)trials_done / elapsed : 0;
+    double rate = elapsed > 0 ? (double)(trials_done - p->base_trials) / elapsed : 0;
     char eta[32] = "?", el[32];
     if (rate > 0) format_duration((double)(p->total_trials - trials_done) / rate, eta, sizeof eta);
     format_duration(elapsed, el, sizeof el);

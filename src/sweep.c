@@ -5,10 +5,18 @@
  * the tail short: a cell's cost grows like n^2 P).  Rank 0 hands units out on request
  * and works through units itself between requests, so no core is spent on a pure
  * master.  Every trial's numbers depend only on (seed, cell, trial), and the statistics
- * are integer sums, so the result is identical for any number of ranks and any order. */
+ * are integer sums, so the result is identical for any number of ranks and any order.
+ *
+ * Job arrays: --shard i/N keeps every N-th unit of the sorted list.  Checkpoints: when
+ * the interval has passed or a stop was requested (signal), rank 0 hands out no more
+ * units; once every rank is between units they sum their statistics onto rank 0, which
+ * writes them with the done flags (checkpoint.h); a resumed run skips the done units,
+ * starting from those statistics on rank 0. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "reluscape/checkpoint.h"
 #include "reluscape/log.h"
 #include "reluscape/sweep.h"
 #include "reluscape/trial.h"
@@ -66,20 +74,42 @@ static rs_unit *make_units(const rs_config *cfg, const rs_grid *g, int64_t *nuni
     return u;
 }
 
+/* Keep every shard_count-th unit of the cost-sorted list, starting at shard_index: each
+ * shard gets a similar mix of large and small units. */
+static int64_t shard_units(rs_unit *u, int64_t count, int64_t index, int64_t shards)
+{
+    if (shards <= 1) return count;
+    int64_t kept = 0;
+    for (int64_t k = index; k < count; k += shards) u[kept++] = u[k];
+    return kept;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+void rs_sweep_request_stop(void) { stop_requested = 1; }
+
+/* Messages: a worker's request carries {finished unit or -1, failed, stop requested}; the
+ * answer is a unit index, UNIT_STOP, or UNIT_CHECKPOINT (join the checkpoint, then ask
+ * again). */
+enum { UNIT_STOP = -1, UNIT_CHECKPOINT = -2 };
+
 /* State shared by the trial loop and rank 0's bookkeeping. */
 typedef struct sched {
     const rs_grid *g;
     const rs_unit *units;
-    int64_t nunits, next;
-    int64_t *cell_left;          /* rank 0: trials not yet reported per cell */
+    int64_t nunits;
+    int64_t *queue, nqueue, next; /* rank 0: units not done at the start, in order */
+    uint8_t *done;                /* rank 0: [nunits] finished units */
+    int64_t *cell_left;           /* rank 0: trials not yet reported per cell */
     int64_t cells_done, trials_done;
     rs_progress progress;
     const rs_trial_setup *ts;
     rs_trial_work work;
     rs_stats *st;
-    double busy;
+    const rs_sweep_opts *opts;
+    double busy, last_checkpoint;
     int64_t my_trials;
-    int failed;
+    int failed, stopping;
 } sched;
 
 static int run_trial(sched *s, const rs_unit *u, int64_t t)
@@ -91,7 +121,7 @@ static int run_trial(sched *s, const rs_unit *u, int64_t t)
     s->busy += rs_cputime() - t0;
     if (rc) {
         rs_error("trial %lld of cell d0=%d d1=%d n=%d failed (%s %d)", (long long)t, cell->d0, cell->d1,
-                 cell->n, rc < 0 ? "out of memory or sampler not applicable:" : "LAPACK info", rc);
+                 cell->n, rc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info", rc);
         return -1;
     }
     rs_stats_record(s->st, u->cell, cell->n, &r);
@@ -104,39 +134,91 @@ static void unit_done(sched *s, int64_t id)
 {
     if (id < 0) return;
     const rs_unit *u = &s->units[id];
+    s->done[id] = 1;
     s->trials_done += u->t1 - u->t0;
     if ((s->cell_left[u->cell] -= u->t1 - u->t0) == 0) s->cells_done++;
     rs_progress_update(&s->progress, s->cells_done, s->trials_done, 0);
 }
 
-/* Rank 0: receive one request and answer it; returns 1 if that worker is now stopped. */
-static int serve_one(sched *s, MPI_Comm comm, int blocking)
+/* Collective: the statistics of every finished unit, summed on rank 0, written with the
+ * done flags.  Every rank is between units.  Returns 0 on every rank, or -1 on every rank. */
+static int checkpoint(sched *s, MPI_Comm comm, int rank)
+{
+    int64_t *sum = NULL;
+    int bad = 0;
+    if (rank == 0 && !(sum = rs_calloc((size_t)s->st->count, sizeof *sum))) bad = 1;
+    RS_MPI_CHECK(MPI_Reduce(s->st->buf, sum, (int)s->st->count, MPI_INT64_T, MPI_SUM, 0, comm));
+    if (rank == 0 && !bad) {
+        char err[RS_ERR_MAX];
+        rs_checkpoint ck = {.config = s->opts->config_text, .nunits = s->nunits,
+                            .shard_index = s->opts->shard_index, .shard_count = s->opts->shard_count,
+                            .done = s->done, .stats = sum, .nstats = s->st->count};
+        if (rs_checkpoint_write(s->opts->checkpoint, &ck, err, sizeof err)) {
+            rs_error("%s", err);
+            bad = 1;
+        } else {
+            rs_info("checkpoint: %lld of %lld trials done, written to %s", (long long)s->trials_done,
+                    (long long)s->progress.total_trials, s->opts->checkpoint);
+        }
+    }
+    free(sum);
+    RS_MPI_CHECK(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+    s->last_checkpoint = rs_wtime();
+    return bad ? -1 : 0;
+}
+
+/* Rank 0: receive one request (blocking or not); answer it or hold it.  held collects
+ * the workers waiting for a checkpoint.  Returns the worker count that stopped (0 or 1),
+ * or -1 if nothing was pending. */
+static int serve_one(sched *s, MPI_Comm comm, int blocking, int pausing, int *held, int *nheld)
 {
     int flag = 1;
     MPI_Status status;
     if (!blocking) RS_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, comm, &flag, &status));
     if (!flag) return -1;
-    int64_t msg[2];
-    RS_MPI_CHECK(MPI_Recv(msg, 2, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQUEST, comm, &status));
+    int64_t msg[3];
+    RS_MPI_CHECK(MPI_Recv(msg, 3, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQUEST, comm, &status));
     unit_done(s, msg[0]);
     if (msg[1]) s->failed = 1;
-    int64_t give = (!s->failed && s->next < s->nunits) ? s->next++ : -1;
+    if (msg[2]) stop_requested = 1;
+    if (pausing && !s->failed) {
+        held[(*nheld)++] = status.MPI_SOURCE;
+        return 0;
+    }
+    int64_t give = (!s->failed && !s->stopping && s->next < s->nqueue) ? s->queue[s->next++] : UNIT_STOP;
     RS_MPI_CHECK(MPI_Send(&give, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_UNIT, comm));
-    return give < 0;
+    return give == UNIT_STOP;
 }
 
 static void coordinator(sched *s, MPI_Comm comm, int size)
 {
-    int workers = size - 1;
+    int workers = size - 1, nheld = 0, pausing = 0;
+    int *held = rs_calloc((size_t)size, sizeof *held);
     int64_t mine = -1, t = 0;
+    if (!held) s->failed = 1, rs_error("out of memory");
     for (;;) {
-        while (workers > 0) {
-            int r = serve_one(s, comm, 0);
+        /* A checkpoint is due on a stop request (signal) or when the interval passed; none
+         * is needed once every unit has been handed out. */
+        if (!pausing && !s->stopping && !s->failed && s->opts->checkpoint && s->next < s->nqueue &&
+            (stop_requested ||
+             (s->opts->checkpoint_seconds > 0 && rs_wtime() - s->last_checkpoint >= s->opts->checkpoint_seconds)))
+            pausing = 1;
+        if (s->failed && nheld) { /* release the held workers: everyone stops */
+            for (int k = 0; k < nheld; k++) {
+                int64_t give = UNIT_STOP;
+                RS_MPI_CHECK(MPI_Send(&give, 1, MPI_INT64_T, held[k], TAG_UNIT, comm));
+            }
+            workers -= nheld;
+            nheld = 0;
+            pausing = 0;
+        }
+        while (workers > nheld) {
+            int r = serve_one(s, comm, 0, pausing, held, &nheld);
             if (r < 0) break;
             workers -= r;
         }
-        if (mine < 0 && !s->failed && s->next < s->nunits) {
-            mine = s->next++;
+        if (mine < 0 && !pausing && !s->stopping && !s->failed && s->next < s->nqueue) {
+            mine = s->queue[s->next++];
             t = s->units[mine].t0;
         }
         if (mine >= 0) {
@@ -146,23 +228,39 @@ static void coordinator(sched *s, MPI_Comm comm, int size)
                 if (!s->failed) unit_done(s, mine);
                 mine = -1;
             }
-        } else if (workers > 0) {
-            workers -= serve_one(s, comm, 1);
+        } else if (pausing && nheld == workers) {
+            int64_t give = UNIT_CHECKPOINT;
+            for (int k = 0; k < nheld; k++) RS_MPI_CHECK(MPI_Send(&give, 1, MPI_INT64_T, held[k], TAG_UNIT, comm));
+            nheld = 0;
+            pausing = 0;
+            if (checkpoint(s, comm, 0)) s->failed = 1;
+            if (stop_requested) s->stopping = 1;
+        } else if (workers > nheld) {
+            workers -= serve_one(s, comm, 1, pausing, held, &nheld);
         } else {
             break;
         }
     }
+    free(held);
 }
 
-static void worker(sched *s, MPI_Comm comm)
+static void worker(sched *s, MPI_Comm comm, int rank)
 {
-    int64_t msg[2] = {-1, 0};
+    int64_t msg[3] = {-1, 0, 0};
     for (;;) {
         int64_t id;
-        RS_MPI_CHECK(MPI_Send(msg, 2, MPI_INT64_T, 0, TAG_REQUEST, comm));
+        msg[2] = stop_requested;
+        RS_MPI_CHECK(MPI_Send(msg, 3, MPI_INT64_T, 0, TAG_REQUEST, comm));
         RS_MPI_CHECK(MPI_Recv(&id, 1, MPI_INT64_T, 0, TAG_UNIT, comm, MPI_STATUS_IGNORE));
+        msg[0] = -1;
+        if (id == UNIT_CHECKPOINT) {
+            if (checkpoint(s, comm, rank)) s->failed = 1;
+            msg[1] = s->failed;
+            continue;
+        }
         if (id < 0) break;
         const rs_unit *u = &s->units[id];
+        /* a stop request lets the unit finish: the checkpoint holds whole units only */
         for (int64_t t = u->t0; t < u->t1 && !s->failed; t++)
             if (run_trial(s, u, t)) s->failed = 1;
         msg[0] = s->failed ? -1 : id;
@@ -170,10 +268,45 @@ static void worker(sched *s, MPI_Comm comm)
     }
 }
 
-int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *data, MPI_Comm comm,
-                 rs_stats *st, rs_run_report *rep)
+/* Rank 0: the queue of units still to run, after a checkpoint if resuming. */
+static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errlen)
 {
-    int rank, size, rc = 1;
+    s->done = rs_calloc((size_t)s->nunits, 1);
+    s->queue = rs_calloc((size_t)s->nunits, sizeof *s->queue);
+    s->cell_left = rs_calloc((size_t)s->g->ncells, sizeof *s->cell_left);
+    if (!s->done || !s->queue || !s->cell_left) return RS_FMT(err, errlen, "out of memory"), -1;
+    for (int64_t k = 0; k < s->nunits; k++) {
+        const rs_unit *u = &s->units[k];
+        s->cell_left[u->cell] += u->t1 - u->t0;
+    }
+    if (s->opts->resume && s->opts->checkpoint) {
+        rs_checkpoint expect = {.config = s->opts->config_text, .nunits = s->nunits,
+                                .shard_index = s->opts->shard_index, .shard_count = s->opts->shard_count,
+                                .nstats = s->st->count};
+        int rc = rs_checkpoint_read(s->opts->checkpoint, &expect, s->done, s->st->buf, err, errlen);
+        if (rc < 0) return -1;
+        if (rc == 1)
+            rs_info("resume: no checkpoint %s, starting from the beginning", s->opts->checkpoint);
+        for (int64_t k = 0; k < s->nunits; k++)
+            if (s->done[k]) {
+                s->done[k] = 0;
+                unit_done(s, k);
+            }
+        if (rc == 0)
+            rs_info("resume: %lld of %lld trials already done (checkpoint %s)", (long long)s->trials_done,
+                    (long long)s->progress.total_trials, s->opts->checkpoint);
+        s->progress.base_trials = s->trials_done;
+    }
+    for (int64_t k = 0; k < s->nunits; k++)
+        if (!s->done[k]) s->queue[s->nqueue++] = k;
+    (void)cfg;
+    return 0;
+}
+
+int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *data, MPI_Comm comm,
+                 const rs_sweep_opts *opts, rs_stats *st, rs_run_report *rep)
+{
+    int rank, size, rc = RS_SWEEP_FAILED;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     memset(rep, 0, sizeof *rep);
@@ -185,28 +318,52 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     s.g = g;
     s.ts = &ts;
     s.st = st;
+    s.opts = opts;
     int local_fail = rs_trial_setup_init(&ts, cfg, data, err, sizeof err) != 0;
     if (local_fail) rs_error("%s", err);
-    rs_unit *units = local_fail ? NULL : make_units(cfg, g, &s.nunits);
-    s.units = units;
+    int64_t all = 0;
+    rs_unit *units = local_fail ? NULL : make_units(cfg, g, &all);
     if (!local_fail && !units) local_fail = 1, rs_error("out of memory for the work units");
-    if (rank == 0 && !local_fail) {
-        s.cell_left = rs_calloc((size_t)g->ncells, sizeof *s.cell_left);
-        if (!s.cell_left) local_fail = 1, rs_error("out of memory");
-        for (int c = 0; s.cell_left && c < g->ncells; c++) s.cell_left[c] = cfg->trials;
+    s.units = units;
+    s.nunits = units ? shard_units(units, all, opts->shard_index, opts->shard_count) : 0;
+    int64_t total = 0;
+    for (int64_t k = 0; k < s.nunits; k++) total += units[k].t1 - units[k].t0;
+    int64_t cells = 0;
+    if (!local_fail) {
+        /* cells this shard touches, for the progress line */
+        uint8_t *touched = rs_calloc((size_t)g->ncells, 1);
+        for (int64_t k = 0; touched && k < s.nunits; k++) cells += !touched[units[k].cell]++;
+        free(touched);
     }
-    if (rs_any_true(local_fail, comm)) goto done;
+    rs_progress_start(&s.progress, cells, total, cfg->progress_seconds);
+    int bad_checkpoint = 0;
+    if (rank == 0 && !local_fail && prepare_queue(&s, cfg, err, sizeof err)) {
+        rs_error("%s", err);
+        local_fail = 1;
+        bad_checkpoint = 1;
+    }
+    if (rs_any_true(local_fail, comm)) {
+        RS_MPI_CHECK(MPI_Bcast(&bad_checkpoint, 1, MPI_INT, 0, comm));
+        rc = bad_checkpoint ? RS_SWEEP_BAD_CHECKPOINT : RS_SWEEP_FAILED;
+        goto done;
+    }
 
     rep->units = s.nunits;
-    rs_progress_start(&s.progress, g->ncells, (int64_t)g->ncells * cfg->trials, cfg->progress_seconds);
     double wall0 = rs_wtime();
+    s.last_checkpoint = wall0;
     if (rank == 0)
         coordinator(&s, comm, size);
     else
-        worker(&s, comm);
+        worker(&s, comm, rank);
     rep->wall = rs_wtime() - wall0;
-    if (rank == 0 && !s.failed) rs_progress_update(&s.progress, s.cells_done, s.trials_done, 1);
+    int stopped = s.stopping;
+    RS_MPI_CHECK(MPI_Bcast(&stopped, 1, MPI_INT, 0, comm));
+    if (rank == 0 && !s.failed && !stopped) rs_progress_update(&s.progress, s.cells_done, s.trials_done, 1);
     if (rs_any_true(s.failed, comm)) goto done;
+    if (stopped) {
+        rc = RS_SWEEP_STOPPED;
+        goto done;
+    }
 
     RS_MPI_CHECK(rs_stats_allreduce(st, comm));
     rep->nranks = size;
@@ -222,10 +379,12 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
         if (rep->busy_cpu[r] > max) max = rep->busy_cpu[r];
     }
     rep->imbalance = sum > 0 ? max / (sum / size) : 1.0;
-    rc = 0;
+    rc = RS_SWEEP_DONE;
 done:
     free(units);
     free(s.cell_left);
+    free(s.queue);
+    free(s.done);
     rs_trial_work_free(&s.work);
     return rc;
 }

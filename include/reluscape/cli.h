@@ -9,7 +9,8 @@
 enum rs_exit {
     RS_EXIT_OK = 0,
     RS_EXIT_FAILURE = 1,  /* runtime failure (I/O, library error) */
-    RS_EXIT_USAGE = 2     /* bad command line, config or input: nothing written */
+    RS_EXIT_USAGE = 2,    /* bad command line, config or input: nothing written */
+    RS_EXIT_CHECKPOINTED = 3 /* stopped by a signal after writing a checkpoint: --resume */
 };
 
 /* Collective over comm. Returns an rs_exit code, the same on every rank. */

@@ -55,6 +55,7 @@ typedef struct rs_config {
     char output[RS_PATH_MAX];
     double progress_seconds;
     int64_t max_matrix_mib;       /* refuse trials whose J needs more memory */
+    double checkpoint_seconds;    /* checkpoint interval; 0 = only when signalled */
 } rs_config;
 
 /* Parse config text (the content of `filename`, used in messages) and then apply the
@@ -67,6 +68,10 @@ void rs_config_free(rs_config *cfg);
 
 /* Canonical text of every option's effective value, as an INI file.  Caller frees. */
 char *rs_config_effective_text(const rs_config *cfg);
+
+/* The same without the [output] keys: what determines the results.  Two runs (parts of a
+ * job array, a run and its resumption) belong together iff these texts are equal. */
+char *rs_config_science_text(const rs_config *cfg);
 
 /* Markdown table of all options (for docs/config.md). */
 void rs_config_write_doc(FILE *out);

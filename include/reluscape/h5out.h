@@ -18,6 +18,7 @@ typedef struct rs_provenance {
     const char *config_text;
     const char *created;   /* ISO 8601 UTC */
     int nranks;
+    long long shard_index, shard_count; /* --shard i/N; 0/1 for a whole run */
 } rs_provenance;
 
 /* Collective over comm.  0, or -1 after printing the HDF5 error stack. */

@@ -17,6 +17,7 @@ void rs_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* a
 typedef struct rs_progress {
     double start, last, interval;
     int64_t total_trials, total_cells;
+    int64_t base_trials;   /* done before this run started (resumed): not in the rate */
 } rs_progress;
 void rs_progress_start(rs_progress *p, int64_t total_cells, int64_t total_trials, double interval);
 void rs_progress_update(rs_progress *p, int64_t cells_done, int64_t trials_done, int force);

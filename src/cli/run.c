@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@
 typedef struct run_args {
     const char *config_path;
     const char *output;
-    int force, print_config;
+    int force, print_config, resume;
+    long long shard_index, shard_count;
     int nset;
     char **set;
 } run_args;
@@ -37,6 +39,9 @@ static void run_usage(FILE *out)
             "  --set k=v        override a config key (repeatable), e.g. --set rank.method=qrcp\n"
             "  -o FILE.h5       output file (default: output.file of the config)\n"
             "  --force          replace an existing output file (only once the new one is complete)\n"
+            "  --resume         continue from FILE.h5.ckpt (the last checkpoint) if it exists\n"
+            "  --shard i/N      run part i (0 <= i < N) of the work, for job arrays; merge the parts\n"
+            "                   with `reluscape merge`\n"
             "  --print-config   print the effective configuration and exit\n"
             "Keys: docs/config.md or `reluscape info --config-doc`.\n");
 }
@@ -45,6 +50,7 @@ static void run_usage(FILE *out)
 static int parse_args(int argc, char **argv, run_args *a, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
+    a->shard_count = 1;
     a->set = rs_calloc((size_t)argc, sizeof *a->set);
     if (!a->set) return RS_FMT(err, errlen, "out of memory"), -1;
     for (int i = 1; i < argc; i++) {
@@ -52,6 +58,16 @@ static int parse_args(int argc, char **argv, run_args *a, char *err, size_t errl
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) return 1;
         if (!strcmp(s, "--force"))
             a->force = 1;
+        else if (!strcmp(s, "--resume"))
+            a->resume = 1;
+        else if (!strcmp(s, "--shard") || !strncmp(s, "--shard=", 8)) {
+            const char *v = s[7] == '=' ? s + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            char tail;
+            if (!v || sscanf(v, "%lld/%lld%c", &a->shard_index, &a->shard_count, &tail) != 2 ||
+                a->shard_count < 1 || a->shard_index < 0 || a->shard_index >= a->shard_count)
+                return RS_FMT(err, errlen, "--shard takes i/N with 0 <= i < N, e.g. --shard 3/8 (got '%s')",
+                              v ? v : ""), -1;
+        }
         else if (!strcmp(s, "--print-config"))
             a->print_config = 1;
         else if (!strcmp(s, "--set") || !strcmp(s, "-o")) {
@@ -185,6 +201,25 @@ static int load_data_file(const rs_config *cfg, const char *cfgname, rs_data_fil
     return 0;
 }
 
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    rs_sweep_request_stop();
+}
+
+/* SLURM sends SIGTERM at the time limit (or --signal=USR1@T before it); Ctrl-C is SIGINT.
+ * Each ends the run at a work-unit boundary with a checkpoint. */
+static void install_stop_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 static char *join_argv(int argc, char **argv)
 {
     size_t len = 16;
@@ -211,7 +246,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     rs_stats st = {0};
     rs_run_report rep = {0};
     rs_data_file df = {0};
-    char *text = NULL, *effective = NULL, *cmdline = NULL;
+    char *text = NULL, *effective = NULL, *science = NULL, *cmdline = NULL;
     int parsed = 0;
 
     int pa = parse_args(argc, argv, &a, err, sizeof err);
@@ -263,16 +298,32 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (sampler %s, data %s, rank %s) -> %s",
             PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.sampler,
             cfg.data_law, cfg.rank_method, cfg.output);
-    char created[64];
+    char created[64], ckpt[RS_PATH_MAX + 8];
     rs_iso8601_now(created, sizeof created);
-    if (rs_sweep_run(&cfg, &grid, &data, comm, &st, &rep)) goto done;
+    RS_FMT(ckpt, sizeof ckpt, "%s.ckpt", cfg.output);
+    science = rs_config_science_text(&cfg);
+    if (!science) goto done;
+    rs_sweep_opts opts = {.shard_index = a.shard_index, .shard_count = a.shard_count, .checkpoint = ckpt,
+                          .checkpoint_seconds = cfg.checkpoint_seconds, .resume = a.resume,
+                          .config_text = science};
+    install_stop_handlers();
+    int status = rs_sweep_run(&cfg, &grid, &data, comm, &opts, &st, &rep);
+    if (status == RS_SWEEP_BAD_CHECKPOINT) rc = RS_EXIT_USAGE;
+    if (status == RS_SWEEP_STOPPED) {
+        rs_info("stopped on request after a checkpoint: continue with the same command and --resume");
+        rc = RS_EXIT_CHECKPOINTED;
+    }
+    if (status != RS_SWEEP_DONE) goto done;
 
     cmdline = join_argv(argc, argv);
     RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
     rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = effective,
-                          .created = created, .nranks = size};
+                          .created = created, .nranks = size, .shard_index = a.shard_index,
+                          .shard_count = a.shard_count};
     if (rs_h5_write(cfg.output, &cfg, &grid, &st, &rep, &prov, comm)) goto done;
-    int64_t total = (int64_t)grid.ncells * cfg.trials;
+    if (rank == 0) remove(ckpt); /* the complete file supersedes it */
+    int64_t total = 0; /* trials run by this invocation (a resumed run did some before) */
+    for (int r = 0; r < rep.nranks; r++) total += rep.trials_done[r];
     rs_info("wrote %s: %lld trials in %.2f s (%.1f trials/s), load imbalance %.2f",
             cfg.output, (long long)total, rep.wall, rep.wall > 0 ? (double)total / rep.wall : 0.0, rep.imbalance);
     rc = RS_EXIT_OK;
@@ -280,6 +331,7 @@ done:
     free(a.set);
     free(text);
     free(effective);
+    free(science);
     free(cmdline);
     if (parsed) rs_config_free(&cfg);
     rs_grid_free(&grid);

@@ -1,0 +1,163 @@
+/* checkpoint.c - checkpoint files for --resume (checkpoint.h). */
+#include <errno.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reluscape/checkpoint.h"
+#include "reluscape/config.h"
+#include "util.h"
+
+static int put_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
+    int ok = t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
+             (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, t, &value) >= 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return ok ? 0 : -1;
+}
+
+static int put_i64(hid_t loc, const char *name, int64_t value)
+{
+    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+    int ok = sp >= 0 && (a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, H5T_NATIVE_INT64, &value) >= 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+static int put_array(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hsize_t len, const void *data)
+{
+    hsize_t dims[1] = {len};
+    hid_t sp = H5Screate_simple(1, dims, NULL), d = -1;
+    int ok = sp >= 0 && (d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
+    if (d >= 0) H5Dclose(d);
+    if (sp >= 0) H5Sclose(sp);
+    return ok ? 0 : -1;
+}
+
+int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, size_t errlen)
+{
+    char tmp[RS_PATH_MAX + 8];
+    RS_FMT(tmp, sizeof tmp, "%s.tmp", path);
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = f >= 0 && put_i64(f, "checkpoint_version", RS_CHECKPOINT_VERSION) == 0 &&
+             put_str(f, "config", ck->config) == 0 && put_i64(f, "shard_index", ck->shard_index) == 0 &&
+             put_i64(f, "shard_count", ck->shard_count) == 0 &&
+             put_array(f, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, (hsize_t)ck->nunits, ck->done) == 0 &&
+             put_array(f, "stats", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)ck->nstats, ck->stats) == 0;
+    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    if (ok && rename(tmp, path) == 0) return 0;
+    RS_FMT(err, errlen, "cannot write checkpoint '%s': %s", tmp, ok ? strerror(errno) : "HDF5 error");
+    remove(tmp);
+    return -1;
+}
+
+static int get_i64(hid_t loc, const char *name, int64_t *v)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int ok = a >= 0 && H5Aread(a, H5T_NATIVE_INT64, v) >= 0;
+    if (a >= 0) H5Aclose(a);
+    return ok ? 0 : -1;
+}
+
+/* Variable-length string attribute; caller frees. */
+static char *get_str(hid_t loc, const char *name)
+{
+    char *value = NULL, *copy = NULL;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    if (a >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Aread(a, t, &value) >= 0 && value) {
+        copy = strdup(value);
+        H5free_memory(value);
+    }
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    return copy;
+}
+
+static int get_array(hid_t loc, const char *name, hid_t mtype, int64_t len, void *out)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[1] = {0};
+    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 && H5Sget_simple_extent_dims(sp, dims, NULL) == 1 &&
+             (int64_t)dims[0] == len && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    return ok ? 0 : -1;
+}
+
+/* The first line where two texts differ, for the message. */
+static void first_difference(const char *a, const char *b, char *out, size_t len)
+{
+    int line = 1;
+    const char *la = a, *lb = b;
+    while (*a && *a == *b) {
+        if (*a == '\n') line++, la = a + 1, lb = b + 1;
+        a++, b++;
+    }
+    int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
+    RS_FMT(out, len, "line %d of the effective config: checkpoint has '%.*s', this run '%.*s'", line, na, la, nb, lb);
+}
+
+int rs_checkpoint_read(const char *path, const rs_checkpoint *expect, uint8_t *done, int64_t *stats,
+                       char *err, size_t errlen)
+{
+    if (access(path, F_OK) != 0) return 1;
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = -1;
+    char *config = NULL;
+    int64_t version = 0, si = -1, sc = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        RS_FMT(err, errlen, "checkpoint '%s' is not a readable HDF5 file", path);
+        goto done;
+    }
+    if (get_i64(f, "checkpoint_version", &version) || version != RS_CHECKPOINT_VERSION) {
+        RS_FMT(err, errlen, "checkpoint '%s' has format %lld, this reluscape reads %d: finish it with the "
+               "binary that wrote it, or start afresh without --resume", path, (long long)version,
+               RS_CHECKPOINT_VERSION);
+        goto done;
+    }
+    if (!(config = get_str(f, "config")) || get_i64(f, "shard_index", &si) || get_i64(f, "shard_count", &sc)) {
+        RS_FMT(err, errlen, "checkpoint '%s' lacks its config or shard", path);
+        goto done;
+    }
+    if (strcmp(config, expect->config)) {
+        char what[RS_ERR_MAX / 2];
+        first_difference(config, expect->config, what, sizeof what);
+        RS_FMT(err, errlen, "checkpoint '%s' belongs to another configuration (%s): resume with the same "
+               "config, or start afresh without --resume", path, what);
+        goto done;
+    }
+    if (si != expect->shard_index || sc != expect->shard_count) {
+        RS_FMT(err, errlen, "checkpoint '%s' is of shard %lld/%lld, this run is shard %lld/%lld", path,
+               (long long)si, (long long)sc, (long long)expect->shard_index, (long long)expect->shard_count);
+        goto done;
+    }
+    if (get_array(f, "done", H5T_NATIVE_UINT8, expect->nunits, done) ||
+        get_array(f, "stats", H5T_NATIVE_INT64, expect->nstats, stats)) {
+        RS_FMT(err, errlen, "checkpoint '%s' does not match this run's work units or statistics (written by "
+               "another version?)", path);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (f >= 0) H5Fclose(f);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    free(config);
+    return rc;
+}
