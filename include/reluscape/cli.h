@@ -16,6 +16,7 @@ enum rs_exit {
 /* Collective over comm. Returns an rs_exit code, the same on every rank. */
 int rs_main(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_run(int argc, char **argv, MPI_Comm comm);
+int rs_cmd_merge(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_report(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_info(int argc, char **argv, MPI_Comm comm);
 

@@ -19,6 +19,7 @@ static const struct subcommand {
     const char *help;
 } subcommands[] = {
     {"run", rs_cmd_run, "run a sweep: reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]"},
+    {"merge", rs_cmd_merge, "combine job-array parts (run --shard i/N): reluscape merge -o OUT.h5 [--force] PART.h5..."},
     {"report", rs_cmd_report, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
     {"info", rs_cmd_info, "build configuration, library versions and features"},
 };

@@ -1,0 +1,782 @@
+/* cli/merge.c - `reluscape merge -o OUT.h5 [--force] PART.h5...`: combine the parts of a
+ * job array (`reluscape run ... --shard i/N`, i = 0..N-1) into one result file whose
+ * integer /stats arrays are the exact sums, identical to one run of the whole config.
+ *
+ * Rank 0 checks and reads the parts with serial HDF5 (a merge must work on a login node,
+ * and the parts are small next to the sweep); every rank then takes part in the
+ * collective write of rs_h5_write, so `mpiexec -n K reluscape merge` works as well.
+ * Any refusal (unreadable, incomplete, mismatched, overlapping or missing parts, an
+ * existing output without --force) exits 2 before anything is written.  The result is
+ * written under a scratch name and renamed to OUT.h5 only when whole, like `run`. */
+#include "config.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "provenance.h"
+#include "reluscape/cli.h"
+#include "reluscape/config.h"
+#include "reluscape/h5out.h"
+#include "reluscape/log.h"
+#include "reluscape/stats.h"
+#include "reluscape/sweep.h"
+#include "util.h"
+
+#define RS_MERGE_SUFFIX ".merge" /* scratch name: OUT.h5.merge(.partial) */
+#define RS_MERGE_MAX_LISTED 16   /* missing shards named in a message before "..." */
+
+typedef struct merge_args {
+    const char *output;
+    int force;
+    int nparts;
+    char **parts; /* [nparts], pointers into argv */
+} merge_args;
+
+/* What rank 0 learns about a part in the first (metadata) pass. */
+typedef struct rs_part {
+    const char *path;
+    int64_t shard_index, shard_count;
+} rs_part;
+
+/* Everything the write needs; filled by rank 0, then broadcast. */
+typedef struct rs_merged {
+    char *config_text;     /* the `config` attribute of shard 0 */
+    rs_config cfg;
+    int parsed;
+    rs_grid grid;
+    rs_stats st;
+    rs_run_report rep;
+    int *order;            /* rank 0: part indices by shard index */
+} rs_merged;
+
+static void merge_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: reluscape merge -o OUT.h5 [--force] PART.h5...\n"
+            "  Combine the parts of a job array (reluscape run ... --shard i/N -o part_i.h5,\n"
+            "  i = 0..N-1) into one result file: the /stats counts are the exact sums, identical\n"
+            "  to one run of the whole config.  A single whole-run file is copied.\n"
+            "  -o OUT.h5   merged output file\n"
+            "  --force     replace an existing OUT.h5 (only once the new one is complete)\n"
+            "exit status: 0 ok, 1 runtime failure, 2 bad usage or parts that do not fit together\n");
+}
+
+/* Local (same result on every rank). 0 ok, 1 help printed, -1 usage error. */
+static int parse_args(int argc, char **argv, merge_args *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->parts = rs_calloc((size_t)argc, sizeof *a->parts);
+    if (!a->parts) return RS_FMT(err, errlen, "out of memory"), -1;
+    int only_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (only_files || s[0] != '-' || !s[1])
+            a->parts[a->nparts++] = argv[i];
+        else if (!strcmp(s, "--"))
+            only_files = 1;
+        else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
+            return 1;
+        else if (!strcmp(s, "--force"))
+            a->force = 1;
+        else if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
+            if (i + 1 >= argc) return RS_FMT(err, errlen, "%s needs a value", s), -1;
+            if (a->output) return RS_FMT(err, errlen, "more than one output given ('%s' and '%s')", a->output, argv[i + 1]), -1;
+            a->output = argv[++i];
+        } else
+            return RS_FMT(err, errlen, "unknown option '%s'", s), -1;
+    }
+    if (!a->output) return RS_FMT(err, errlen, "no output given: -o OUT.h5"), -1;
+    /* rs_h5_write appends ".partial" to our scratch name within RS_PATH_MAX + 16 */
+    if (strlen(a->output) + strlen(RS_MERGE_SUFFIX) >= RS_PATH_MAX)
+        return RS_FMT(err, errlen, "output name is too long"), -1;
+    if (a->nparts < 1) return RS_FMT(err, errlen, "no part files given"), -1;
+    return 0;
+}
+
+/* Rank 0: may the output be written?  Exists without --force, or unwritable directory. */
+static int check_output(const char *path, int force, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!force)
+            return RS_FMT(err, errlen, "output '%s' exists: use --force to replace it, or -o to choose another name", path), -1;
+        if (!S_ISREG(sb.st_mode)) return RS_FMT(err, errlen, "output '%s' exists and is not a regular file", path), -1;
+    }
+    char dir[RS_PATH_MAX];
+    RS_FMT(dir, sizeof dir, "%s", path);
+    const char *d = dirname(dir);
+    if (access(d, W_OK) != 0)
+        return RS_FMT(err, errlen, "output directory '%s' is not writable: %s", d, strerror(errno)), -1;
+    return 0;
+}
+
+static char *dup_string(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *d = malloc(len);
+    if (d) memcpy(d, s, len);
+    return d;
+}
+
+/* ------------------------------------------------------------------ HDF5 reading (rank 0) */
+
+/* Scalar string attribute (variable or fixed length) into a malloc'd string:
+ * 1 read, 0 missing, -1 unreadable or not a string. */
+static int attr_str(hid_t obj, const char *name, char **out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    int rc = -1;
+    *out = NULL;
+    htri_t e = H5Aexists(obj, name);
+    if (e <= 0) return e < 0 ? -1 : 0;
+    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
+    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto done;
+    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    htri_t vlen = H5Tis_variable_str(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
+    /* same character set as the file: HDF5 refuses ASCII <-> UTF-8 conversion */
+    if (vlen < 0 || cset == H5T_CSET_ERROR || (mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(mt, cset) < 0)
+        goto done;
+    if (vlen) {
+        char *s = NULL;
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0) goto done;
+        *out = dup_string(s ? s : "");
+        H5free_memory(s);
+    } else {
+        size_t sz = H5Tget_size(ft);
+        char *s = sz ? calloc(sz + 1, 1) : NULL;
+        if (!s) goto done;
+        if (H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, s) < 0) {
+            free(s);
+            goto done;
+        }
+        *out = s;
+    }
+    rc = *out ? 1 : -1;
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Scalar numeric attribute converted to memtype: 1 read, 0 missing, -1 unreadable. */
+static int attr_num(hid_t obj, const char *name, hid_t memtype, void *out)
+{
+    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+    int rc = -1;
+    htri_t e = H5Aexists(obj, name);
+    if (e <= 0) return e < 0 ? -1 : 0;
+    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
+    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto done;
+    if ((ft = H5Aget_type(a)) < 0) goto done;
+    H5T_class_t cls = H5Tget_class(ft);
+    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, memtype, out) >= 0) rc = 1;
+done:
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
+    H5Aclose(a);
+    return rc;
+}
+
+/* Read dataset `path` (numeric, nd dimensions) as memtype into buf, which holds
+ * dims[0]*...*dims[nd-1] elements.  want[i] = 0 accepts any extent (returned in got[i]).
+ * 0, or -1 with a message in err. */
+static int read_dset(hid_t f, const char *path, int nd, const hsize_t *want, hsize_t *got,
+                     hid_t memtype, void **buf, size_t elsize, char *err, size_t errlen)
+{
+    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    hsize_t dims[H5S_MAX_RANK];
+    int rc = -1;
+    *buf = NULL;
+    /* H5Lexists fails on a missing parent group, which is also "missing" here */
+    const char *slash = strchr(path + 1, '/');
+    char parent[64];
+    RS_FMT(parent, sizeof parent, "%.*s", slash ? (int)(slash - path) : 0, path);
+    if ((slash && H5Lexists(f, parent, H5P_DEFAULT) <= 0) || H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return RS_FMT(err, errlen, "missing %s", path), -1;
+    if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
+        RS_FMT(err, errlen, "%s is not a dataset", path);
+        goto done;
+    }
+    if ((ft = H5Dget_type(d)) < 0 || (sp = H5Dget_space(d)) < 0) {
+        RS_FMT(err, errlen, "cannot read the type or shape of %s", path);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(ft);
+    int want_int = H5Tget_class(memtype) == H5T_INTEGER;
+    if (want_int ? cls != H5T_INTEGER : cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        RS_FMT(err, errlen, "%s is not %s dataset", path, want_int ? "an integer" : "a numeric");
+        goto done;
+    }
+    int r = H5Sget_simple_extent_ndims(sp);
+    if (r != nd || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+        RS_FMT(err, errlen, "%s has %d dimensions, expected %d", path, r, nd);
+        goto done;
+    }
+    size_t count = 1;
+    for (int i = 0; i < nd; i++) {
+        if (want[i] && dims[i] != want[i]) {
+            char have[128] = "", exp[128] = "";
+            for (int k = 0; k < nd; k++) {
+                size_t lh = strlen(have), le = strlen(exp);
+                RS_FMT(have + lh, sizeof have - lh, "%s%llu", k ? "," : "", (unsigned long long)dims[k]);
+                RS_FMT(exp + le, sizeof exp - le, "%s%llu", k ? "," : "", (unsigned long long)want[k]);
+            }
+            RS_FMT(err, errlen, "%s has shape [%s], expected [%s] (the grid of its config)", path, have, exp);
+            goto done;
+        }
+        if (got) got[i] = dims[i];
+        if (dims[i] == 0 || dims[i] > (hsize_t)INT32_MAX || count > SIZE_MAX / elsize / dims[i]) {
+            RS_FMT(err, errlen, "%s has an empty or absurd extent %llu", path, (unsigned long long)dims[i]);
+            goto done;
+        }
+        count *= (size_t)dims[i];
+    }
+    if (!(*buf = malloc(count * elsize))) {
+        RS_FMT(err, errlen, "out of memory reading %s", path);
+        goto done;
+    }
+    if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
+        RS_FMT(err, errlen, "cannot read %s", path);
+        free(*buf);
+        *buf = NULL;
+        goto done;
+    }
+    rc = 0;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    if (ft >= 0) H5Tclose(ft);
+    if (d >= 0) H5Dclose(d);
+    return rc;
+}
+
+/* Open a part and check that it is a complete reluscape file this version reads.
+ * Returns the open file, or -1 with a message in err (*rc: the exit code). */
+static hid_t open_part(const char *path, int *rc, char *err, size_t errlen)
+{
+    hid_t f = H5I_INVALID_HID;
+    char *schema = NULL;
+    *rc = RS_EXIT_USAGE;
+    /* a plain open first, so that "no such file" says so in the system's words */
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return RS_FMT(err, errlen, "'%s': cannot read: %s", path, strerror(errno)), -1;
+    fclose(probe);
+#if H5_VERSION_GE(1, 12, 0)
+    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
+#else
+    htri_t is_h5 = H5Fis_hdf5(path);
+#endif
+    if (is_h5 <= 0) return RS_FMT(err, errlen, "'%s': not an HDF5 file", path), -1;
+    if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0)
+        return RS_FMT(err, errlen, "'%s': cannot open the HDF5 file (still being written?)", path), -1;
+    int o = attr_str(f, "schema", &schema);
+    if (o <= 0 || strcmp(schema, "reluscape") != 0) {
+        RS_FMT(err, errlen, "'%s': not a reluscape result file (root attribute 'schema' %s)", path,
+               o == 0 ? "is missing" : o < 0 ? "is unreadable" : "is not \"reluscape\"");
+        goto fail;
+    }
+    int64_t version = 0, complete = 0;
+    if (attr_num(f, "schema_version", H5T_NATIVE_INT64, &version) <= 0) {
+        RS_FMT(err, errlen, "'%s': missing or unreadable root attribute 'schema_version'", path);
+        goto fail;
+    }
+    if (version < 1 || version > RS_SCHEMA_VERSION) {
+        RS_FMT(err, errlen, "'%s': schema_version %lld is %s than this reluscape reads (%d)", path,
+               (long long)version, version < 1 ? "older" : "newer", RS_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0 || complete != 1) {
+        RS_FMT(err, errlen, "'%s': incomplete part (complete = %lld): finish it with --resume", path,
+               (long long)complete);
+        goto fail;
+    }
+    free(schema);
+    return f;
+fail:
+    free(schema);
+    H5Fclose(f);
+    return -1;
+}
+
+/* Name the first line where two science texts differ, with its [section]. */
+static void describe_difference(const char *a, const char *b, const char *pa, const char *pb, char *err,
+                                size_t errlen)
+{
+    char section[64] = "";
+    for (;;) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || memcmp(a, b, la)) {
+            RS_FMT(err, errlen,
+                   "parts '%s' and '%s' come from different configurations (beyond [output]): "
+                   "first difference%s%s: '%.*s' in '%s', '%.*s' in '%s'",
+                   pa, pb, section[0] ? " in " : "", section, (int)la, a, pa, (int)lb, b, pb);
+            return;
+        }
+        if (la > 0 && a[0] == '[') RS_FMT(section, sizeof section, "%.*s", (int)la, a);
+        if (!a[la]) break;
+        a += la + 1;
+        b += lb + 1;
+    }
+    RS_FMT(err, errlen, "parts '%s' and '%s' come from different configurations", pa, pb);
+}
+
+static const rs_part *sort_parts; /* qsort has no context argument */
+
+static int cmp_shard(const void *x, const void *y)
+{
+    const rs_part *a = &sort_parts[*(const int *)x], *b = &sort_parts[*(const int *)y];
+    if (a->shard_index != b->shard_index) return a->shard_index < b->shard_index ? -1 : 1;
+    return *(const int *)x - *(const int *)y; /* command-line order among equals */
+}
+
+/* Rank 0, first pass: every part is a complete reluscape file of the same config, and the
+ * shards are exactly 0..N-1 once each.  Leaves the config text of the lowest shard, its
+ * parsed config and the shard order in m.  Returns an rs_exit code with a message in err. */
+static int check_parts(const merge_args *a, rs_part *parts, rs_merged *m, char *err, size_t errlen)
+{
+    int rc = RS_EXIT_USAGE;
+    char *first_science = NULL, *text = NULL, *science = NULL;
+    int64_t lowest = 0;
+    for (int i = 0; i < a->nparts; i++) {
+        rs_part *p = &parts[i];
+        p->path = a->parts[i];
+        int orc;
+        hid_t f = open_part(p->path, &orc, err, errlen);
+        if (f < 0) {
+            rc = orc;
+            goto done;
+        }
+        int o = attr_str(f, "config", &text);
+        /* files written before job arrays have no shard attributes: whole runs */
+        int si = attr_num(f, "shard_index", H5T_NATIVE_INT64, &p->shard_index);
+        int sc = attr_num(f, "shard_count", H5T_NATIVE_INT64, &p->shard_count);
+        H5Fclose(f);
+        if (si == 0 && sc == 0) p->shard_index = 0, p->shard_count = 1;
+        if (o <= 0) {
+            RS_FMT(err, errlen, "'%s': root attribute 'config' is %s", p->path, o ? "unreadable" : "missing");
+            goto done;
+        }
+        if (si < 0 || sc < 0 || (si == 0) != (sc == 0) || p->shard_count < 1 || p->shard_index < 0 ||
+            p->shard_index >= p->shard_count) {
+            RS_FMT(err, errlen, "'%s': root attributes shard_index, shard_count are missing or invalid", p->path);
+            goto done;
+        }
+        rs_config cfg;
+        if (rs_config_parse(text, p->path, 0, NULL, &cfg, err, errlen)) {
+            size_t len = strlen(err); /* the message says "PATH:LINE: key ...": say which text */
+            RS_FMT(err + len, errlen - len, " (in its root attribute 'config')");
+            goto done;
+        }
+        science = rs_config_science_text(&cfg);
+        if (!science) {
+            rs_config_free(&cfg);
+            RS_FMT(err, errlen, "out of memory");
+            rc = RS_EXIT_FAILURE;
+            goto done;
+        }
+        if (i > 0 && strcmp(science, first_science)) {
+            rs_config_free(&cfg);
+            describe_difference(first_science, science, parts[0].path, p->path, err, errlen);
+            goto done;
+        }
+        /* the merged file's config is part 0's (the parts differ at most in [output]) */
+        if (i == 0 || p->shard_index < lowest) {
+            if (m->parsed) rs_config_free(&m->cfg);
+            free(m->config_text);
+            m->cfg = cfg;
+            m->parsed = 1;
+            m->config_text = text;
+            text = NULL;
+            lowest = p->shard_index;
+        } else
+            rs_config_free(&cfg);
+        if (i == 0) {
+            first_science = science;
+            science = NULL;
+        }
+        free(text);
+        free(science);
+        text = science = NULL;
+    }
+
+    /* shards: whole runs alone, one N, each index once, none missing */
+    if (a->nparts > 1)
+        for (int i = 0; i < a->nparts; i++)
+            if (parts[i].shard_count == 1) {
+                RS_FMT(err, errlen, "'%s' is a whole run (shard_count 1), not a part of a job array: "
+                       "it cannot be merged with other files", parts[i].path);
+                goto done;
+            }
+    for (int i = 1; i < a->nparts; i++)
+        if (parts[i].shard_count != parts[0].shard_count) {
+            RS_FMT(err, errlen, "parts of different job arrays: '%s' is shard %lld/%lld, '%s' is shard %lld/%lld",
+                   parts[0].path, (long long)parts[0].shard_index, (long long)parts[0].shard_count, parts[i].path,
+                   (long long)parts[i].shard_index, (long long)parts[i].shard_count);
+            goto done;
+        }
+    if (!(m->order = rs_calloc((size_t)a->nparts, sizeof *m->order))) {
+        RS_FMT(err, errlen, "out of memory");
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    for (int i = 0; i < a->nparts; i++) m->order[i] = i;
+    sort_parts = parts;
+    qsort(m->order, (size_t)a->nparts, sizeof *m->order, cmp_shard);
+    for (int k = 1; k < a->nparts; k++) {
+        const rs_part *p = &parts[m->order[k - 1]], *q = &parts[m->order[k]];
+        if (p->shard_index == q->shard_index) {
+            if (!strcmp(p->path, q->path))
+                RS_FMT(err, errlen, "overlapping parts: '%s' (shard %lld/%lld) is given twice", p->path,
+                       (long long)p->shard_index, (long long)p->shard_count);
+            else
+                RS_FMT(err, errlen, "overlapping parts: '%s' and '%s' are both shard %lld/%lld", p->path, q->path,
+                       (long long)p->shard_index, (long long)p->shard_count);
+            goto done;
+        }
+    }
+    int64_t N = parts[0].shard_count;
+    if (a->nparts < N) {
+        /* distinct indices in [0, N), sorted: the gaps are the missing shards */
+        char list[1024] = "";
+        int listed = 0;
+        int64_t next = 0;
+        for (int k = 0; k <= a->nparts && listed <= RS_MERGE_MAX_LISTED; k++) {
+            int64_t upto = k < a->nparts ? parts[m->order[k]].shard_index : N; /* missing: [next, upto) */
+            if (upto > next) {
+                size_t len = strlen(list);
+                if (listed++ == RS_MERGE_MAX_LISTED)
+                    RS_FMT(list + len, sizeof list - len, ", ...");
+                else if (upto - next == 1)
+                    RS_FMT(list + len, sizeof list - len, "%s%lld", len ? ", " : "", (long long)next);
+                else
+                    RS_FMT(list + len, sizeof list - len, "%s%lld-%lld", len ? ", " : "", (long long)next,
+                           (long long)(upto - 1));
+            }
+            next = upto + 1;
+        }
+        RS_FMT(err, errlen, "incomplete job array: shard%s %s of 0..%lld missing (%d of %lld parts given, "
+               "e.g. '%s'): run them and merge again", a->nparts + 1 < N ? "s" : "", list, (long long)(N - 1),
+               a->nparts, (long long)N, parts[0].path);
+        goto done;
+    }
+    rc = RS_EXIT_OK;
+done:
+    free(text);
+    free(science);
+    free(first_science);
+    return rc;
+}
+
+static int add_checked(int64_t *dst, const int64_t *src, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (__builtin_add_overflow(dst[i], src[i], &dst[i])) return -1;
+    return 0;
+}
+
+/* Rank 0, second pass: sum one part's /stats into m->st and append its /run arrays. */
+static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
+{
+    int rc = RS_EXIT_USAGE, orc;
+    int64_t *counts = NULL, *done_ = NULL;
+    double *busy = NULL;
+    char msg[512];
+    hid_t f = open_part(p->path, &orc, err, errlen), run = H5I_INVALID_HID;
+    if (f < 0) return orc;
+    const rs_grid *g = &m->grid;
+    rs_stats *st = &m->st;
+    const struct { const char *name; int64_t *sum; int nd; } arrays[] = {
+        {"trials", st->trials, 3},       {"full_rank", st->full_rank, 3},
+        {"rank_sum", st->rank_sum, 3},   {"zero_column", st->zero_column, 3},
+        {"crowded_column", st->crowded_column, 3}, {"certified", st->certified, 3},
+        {"verified", st->verified, 3},   {"verify_disagree", st->verify_disagree, 3},
+        {"deficit_hist", st->deficit_hist, 4},
+    };
+    const hsize_t want[4] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn, (hsize_t)st->hist_bins};
+    for (size_t i = 0; i < RS_ARRAY_LEN(arrays); i++) {
+        char path[64];
+        RS_FMT(path, sizeof path, "/stats/%s", arrays[i].name);
+        if (read_dset(f, path, arrays[i].nd, want, NULL, H5T_NATIVE_INT64, (void **)&counts, sizeof *counts, msg,
+                      sizeof msg)) {
+            RS_FMT(err, errlen, "'%s': %s", p->path, msg);
+            goto done;
+        }
+        size_t count = (size_t)g->ncells * (arrays[i].nd == 4 ? (size_t)st->hist_bins : 1);
+        if (add_checked(arrays[i].sum, counts, count)) {
+            RS_FMT(err, errlen, "'%s': /stats/%s: the sum overflows int64", p->path, arrays[i].name);
+            goto done;
+        }
+        free(counts);
+        counts = NULL;
+    }
+
+    /* /run: per-rank accounting, concatenated over the parts */
+    hsize_t any[1] = {0}, nr[1];
+    if (read_dset(f, "/run/busy_cpu_seconds", 1, any, nr, H5T_NATIVE_DOUBLE, (void **)&busy, sizeof *busy, msg,
+                  sizeof msg) ||
+        read_dset(f, "/run/trials_done", 1, nr, NULL, H5T_NATIVE_INT64, (void **)&done_, sizeof *done_, msg,
+                  sizeof msg)) {
+        RS_FMT(err, errlen, "'%s': %s", p->path, msg);
+        goto done;
+    }
+    double wall = 0;
+    int64_t units = 0;
+    if ((run = H5Gopen2(f, "/run", H5P_DEFAULT)) < 0 ||
+        attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall) <= 0 ||
+        attr_num(run, "work_units", H5T_NATIVE_INT64, &units) <= 0) {
+        RS_FMT(err, errlen, "'%s': missing or unreadable /run attributes wall_seconds, work_units", p->path);
+        goto done;
+    }
+    rs_run_report *rep = &m->rep;
+    size_t old = (size_t)rep->nranks, add = (size_t)nr[0];
+    if (old + add > INT32_MAX) {
+        RS_FMT(err, errlen, "'%s': too many ranks over all parts", p->path);
+        goto done;
+    }
+    double *nb = realloc(rep->busy_cpu, (old + add) * sizeof *nb);
+    if (nb) rep->busy_cpu = nb;
+    int64_t *nd = nb ? realloc(rep->trials_done, (old + add) * sizeof *nd) : NULL;
+    if (nd) rep->trials_done = nd;
+    if (!nb || !nd) {
+        RS_FMT(err, errlen, "out of memory");
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    memcpy(rep->busy_cpu + old, busy, add * sizeof *busy);
+    memcpy(rep->trials_done + old, done_, add * sizeof *done_);
+    rep->nranks = (int)(old + add);
+    if (wall > rep->wall) rep->wall = wall;
+    rep->units += units;
+    rc = RS_EXIT_OK;
+done:
+    free(counts);
+    free(busy);
+    free(done_);
+    if (run >= 0) H5Gclose(run);
+    H5Fclose(f);
+    return rc;
+}
+
+/* Rank 0: check and read every part into m.  Returns an rs_exit code; on failure the
+ * message has been printed. */
+static int gather_parts(const merge_args *a, rs_merged *m)
+{
+    char err[RS_ERR_MAX] = "";
+    rs_part *parts = rs_calloc((size_t)a->nparts, sizeof *parts);
+    int rc = RS_EXIT_FAILURE;
+    /* our own messages instead of HDF5's error stack; restored afterwards */
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    int have_old = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!parts) {
+        RS_FMT(err, sizeof err, "out of memory");
+        goto done;
+    }
+    if ((rc = check_parts(a, parts, m, err, sizeof err))) goto done;
+    rc = RS_EXIT_USAGE;
+    if (rs_grid_build(&m->cfg, parts[0].path, &m->grid, err, sizeof err)) goto done;
+    rc = RS_EXIT_FAILURE;
+    if (rs_stats_alloc(&m->st, m->grid.ncells, m->grid.max_n + 1)) {
+        RS_FMT(err, sizeof err, "out of memory for the statistics of %d cells", m->grid.ncells);
+        goto done;
+    }
+    for (int k = 0; k < a->nparts; k++)
+        if ((rc = read_part(&parts[m->order[k]], m, err, sizeof err))) goto done;
+    /* every shard scheme covers each trial once: anything else means parts that only
+     * look alike (another program version, a damaged file) */
+    rc = RS_EXIT_USAGE;
+    for (int c = 0; c < m->grid.ncells; c++)
+        if (m->st.trials[c] != m->cfg.trials) {
+            const rs_cell *cell = &m->grid.cells[c];
+            RS_FMT(err, sizeof err, "the parts hold %lld trials of cell d0=%d d1=%d n=%d, the config asks for %lld: "
+                   "they do not add up to the whole run ('%s' ...)", (long long)m->st.trials[c], cell->d0,
+                   cell->d1, cell->n, (long long)m->cfg.trials, parts[0].path);
+            goto done;
+        }
+    rs_run_report *rep = &m->rep;
+    double max = 0, sum = 0;
+    for (int r = 0; r < rep->nranks; r++) {
+        sum += rep->busy_cpu[r];
+        if (rep->busy_cpu[r] > max) max = rep->busy_cpu[r];
+    }
+    rep->imbalance = sum > 0 ? max / (sum / rep->nranks) : 1.0;
+    rc = RS_EXIT_OK;
+done:
+    if (rc != RS_EXIT_OK) rs_error("merge: %s", err);
+    if (have_old) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    free(parts);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ broadcast */
+
+static void bcast_i64(int64_t *v, int64_t count, MPI_Comm comm)
+{
+    /* chunks keep each count within int for large grids */
+    const int64_t chunk = 1 << 26;
+    for (int64_t off = 0; off < count; off += chunk)
+        RS_MPI_CHECK(MPI_Bcast(v + off, (int)(count - off < chunk ? count - off : chunk), MPI_INT64_T, 0, comm));
+}
+
+/* Rank 0 -> all: config text (every rank parses it and builds the grid), sums, report.
+ * Collective; 0, or -1 on every rank after a local failure (message printed). */
+static int share_merged(rs_merged *m, MPI_Comm comm, int rank)
+{
+    long long len = rank == 0 ? (long long)strlen(m->config_text) : 0;
+    RS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm));
+    int fail = 0;
+    char err[RS_ERR_MAX] = "";
+    if (rank != 0 && !(m->config_text = malloc((size_t)len + 1))) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    RS_MPI_CHECK(MPI_Bcast(m->config_text, (int)len + 1, MPI_CHAR, 0, comm));
+    if (rank != 0) {
+        /* rank 0 parsed and built the same text: the same result here */
+        m->parsed = rs_config_parse(m->config_text, "merged config", 0, NULL, &m->cfg, err, sizeof err) == 0;
+        fail = !m->parsed || rs_grid_build(&m->cfg, "merged config", &m->grid, err, sizeof err) ||
+               rs_stats_alloc(&m->st, m->grid.ncells, m->grid.max_n + 1);
+        if (fail) rs_error("merge: rank %d: %s", rank, err[0] ? err : "out of memory");
+    }
+    rs_run_report *rep = &m->rep;
+    int nranks = rep->nranks;
+    RS_MPI_CHECK(MPI_Bcast(&nranks, 1, MPI_INT, 0, comm));
+    if (rank != 0) {
+        rep->nranks = nranks;
+        rep->busy_cpu = rs_calloc((size_t)nranks, sizeof *rep->busy_cpu);
+        rep->trials_done = rs_calloc((size_t)nranks, sizeof *rep->trials_done);
+        if (!rep->busy_cpu || !rep->trials_done) fail = 1, rs_error("merge: rank %d: out of memory", rank);
+    }
+    if (rs_any_true(fail, comm)) return -1;
+    bcast_i64(m->st.buf, m->st.count, comm);
+    RS_MPI_CHECK(MPI_Bcast(rep->busy_cpu, nranks, MPI_DOUBLE, 0, comm));
+    bcast_i64(rep->trials_done, nranks, comm);
+    double d[2] = {rep->wall, rep->imbalance};
+    RS_MPI_CHECK(MPI_Bcast(d, 2, MPI_DOUBLE, 0, comm));
+    RS_MPI_CHECK(MPI_Bcast(&rep->units, 1, MPI_INT64_T, 0, comm));
+    rep->wall = d[0];
+    rep->imbalance = d[1];
+    return 0;
+}
+
+/* ------------------------------------------------------------------ output */
+
+/* Rank 0: record the parts (in shard order) as the root attribute merged_parts, a 1-D
+ * array of strings.  rs_h5_write has no hook for extra attributes, so the attribute is
+ * added to the scratch file after the collective write, before the rename. */
+static int add_parts_attr(const char *path, const merge_args *a, const int *order)
+{
+    int rc = -1;
+    hid_t f = H5I_INVALID_HID, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, at = H5I_INVALID_HID;
+    const char **names = rs_calloc((size_t)a->nparts, sizeof *names);
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    int have_old = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!names) goto done;
+    for (int k = 0; k < a->nparts; k++) names[k] = a->parts[order[k]];
+    hsize_t n = (hsize_t)a->nparts;
+    if ((f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT)) < 0 || (t = H5Tcopy(H5T_C_S1)) < 0 ||
+        H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+        (sp = H5Screate_simple(1, &n, NULL)) < 0 ||
+        (at = H5Acreate2(f, "merged_parts", t, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(at, t, names) < 0)
+        goto done;
+    rc = 0;
+done:
+    if (at >= 0 && H5Aclose(at) < 0) rc = -1;
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (f >= 0 && H5Fclose(f) < 0) rc = -1;
+    if (have_old) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    if (rc) rs_error("merge: cannot add the attribute merged_parts to '%s'", path);
+    free(names);
+    return rc;
+}
+
+static char *join_argv(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = calloc(len, 1);
+    if (!s) return NULL;
+    strcat(s, "reluscape");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
+{
+    int rank, size, rc = RS_EXIT_USAGE;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    char err[RS_ERR_MAX] = "", scratch[RS_PATH_MAX + 16] = "", created[64] = "";
+    merge_args a;
+    rs_merged m = {0};
+    char *cmdline = NULL;
+
+    int pa = parse_args(argc, argv, &a, err, sizeof err);
+    if (pa != 0) {
+        if (rank == 0) {
+            if (pa < 0) rs_error("merge: %s", err);
+            merge_usage(pa < 0 ? stderr : stdout);
+        }
+        rc = pa > 0 ? RS_EXIT_OK : RS_EXIT_USAGE;
+        goto done;
+    }
+    if (rank == 0) {
+        rc = RS_EXIT_OK;
+        if (check_output(a.output, a.force, err, sizeof err)) {
+            rs_error("merge: %s", err);
+            rc = RS_EXIT_USAGE;
+        }
+        if (rc == RS_EXIT_OK) rc = gather_parts(&a, &m);
+        rs_iso8601_now(created, sizeof created);
+    }
+    RS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+    if (rc != RS_EXIT_OK) goto done;
+
+    rc = RS_EXIT_FAILURE;
+    if (share_merged(&m, comm, rank)) goto done;
+    RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
+    cmdline = join_argv(argc, argv);
+    rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = m.config_text,
+                          .created = created, .nranks = size, .shard_index = 0, .shard_count = 1};
+    RS_FMT(scratch, sizeof scratch, "%s%s", a.output, RS_MERGE_SUFFIX);
+    if (rs_h5_write(scratch, &m.cfg, &m.grid, &m.st, &m.rep, &prov, comm)) goto done;
+    int fail = 0;
+    if (rank == 0) {
+        fail = add_parts_attr(scratch, &a, m.order) != 0;
+        if (!fail && rename(scratch, a.output) != 0) {
+            rs_error("merge: cannot rename '%s' to '%s': %s", scratch, a.output, strerror(errno));
+            fail = 1;
+        }
+        if (fail) remove(scratch);
+    }
+    if (rs_any_true(fail, comm)) goto done;
+    int64_t total = 0;
+    for (int c = 0; c < m.grid.ncells; c++) total += m.st.trials[c];
+    rs_info("merged %d part%s (%lld trials in %d cells, %d ranks) into %s", a.nparts, a.nparts == 1 ? "" : "s",
+            (long long)total, m.grid.ncells, m.rep.nranks, a.output);
+    rc = RS_EXIT_OK;
+done:
+    free(a.parts);
+    free(cmdline);
+    free(m.config_text);
+    free(m.order);
+    if (m.parsed) rs_config_free(&m.cfg);
+    rs_grid_free(&m.grid);
+    rs_stats_free(&m.st);
+    rs_run_report_free(&m.rep);
+    return rc;
+}
