@@ -723,7 +723,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     char err[RS_ERR_MAX] = "", scratch[RS_PATH_MAX + 16] = "", created[64] = "";
     merge_args a;
     rs_merged m = {0};
-    char *cmdline = NULL;
+    char *cmdline = NULL, *merged_text = NULL;
 
     int pa = parse_args(argc, argv, &a, err, sizeof err);
     if (pa != 0) {
@@ -750,7 +750,11 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     if (share_merged(&m, comm, rank)) goto done;
     RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
     cmdline = join_argv(argc, argv);
-    rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = m.config_text,
+    /* the merged file's config names the merged file, so re-running it writes there */
+    RS_FMT(m.cfg.output, sizeof m.cfg.output, "%s", a.output);
+    merged_text = rs_config_effective_text(&m.cfg);
+    rs_provenance prov = {.command_line = cmdline ? cmdline : "",
+                          .config_text = merged_text ? merged_text : m.config_text,
                           .created = created, .nranks = size, .shard_index = 0, .shard_count = 1};
     RS_FMT(scratch, sizeof scratch, "%s%s", a.output, RS_MERGE_SUFFIX);
     if (rs_h5_write(scratch, &m.cfg, &m.grid, &m.st, &m.rep, &prov, comm)) goto done;
@@ -772,6 +776,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
 done:
     free(a.parts);
     free(cmdline);
+    free(merged_text);
     free(m.config_text);
     free(m.order);
     if (m.parsed) rs_config_free(&m.cfg);
