@@ -12,14 +12,13 @@
 
 #include <errno.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/common.h"
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
@@ -100,22 +99,6 @@ static int parse_args(int argc, char **argv, merge_args *a, char *err, size_t er
     return 0;
 }
 
-/* Rank 0: may the output be written?  Exists without --force, or unwritable directory. */
-static int check_output(const char *path, int force, char *err, size_t errlen)
-{
-    struct stat sb;
-    if (stat(path, &sb) == 0) {
-        if (!force)
-            return RS_FMT(err, errlen, "output '%s' exists: use --force to replace it, or -o to choose another name", path), -1;
-        if (!S_ISREG(sb.st_mode)) return RS_FMT(err, errlen, "output '%s' exists and is not a regular file", path), -1;
-    }
-    char dir[RS_PATH_MAX];
-    RS_FMT(dir, sizeof dir, "%s", path);
-    const char *d = dirname(dir);
-    if (access(d, W_OK) != 0)
-        return RS_FMT(err, errlen, "output directory '%s' is not writable: %s", d, strerror(errno)), -1;
-    return 0;
-}
 
 static char *dup_string(const char *s)
 {
@@ -701,19 +684,6 @@ done:
     return rc;
 }
 
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = calloc(len, 1);
-    if (!s) return NULL;
-    strcat(s, "reluscape");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
 
 int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
 {
@@ -736,7 +706,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     }
     if (rank == 0) {
         rc = RS_EXIT_OK;
-        if (check_output(a.output, a.force, err, sizeof err)) {
+        if (rs_cli_check_output(a.output, a.force, err, sizeof err)) {
             rs_error("merge: %s", err);
             rc = RS_EXIT_USAGE;
         }
@@ -749,7 +719,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     rc = RS_EXIT_FAILURE;
     if (share_merged(&m, comm, rank)) goto done;
     RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
-    cmdline = join_argv(argc, argv);
+    cmdline = rs_cli_command_line(argc, argv);
     /* the merged file's config names the merged file, so re-running it writes there */
     RS_FMT(m.cfg.output, sizeof m.cfg.output, "%s", a.output);
     merged_text = rs_config_effective_text(&m.cfg);

@@ -7,14 +7,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/common.h"
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
@@ -140,22 +139,6 @@ static char *bcast_string(char *s, MPI_Comm comm, int rank)
     return s;
 }
 
-/* Rank 0: may the output be written?  Exists without --force, or unwritable directory. */
-static int check_output(const char *path, int force, char *err, size_t errlen)
-{
-    struct stat sb;
-    if (stat(path, &sb) == 0) {
-        if (!force)
-            return RS_FMT(err, errlen, "output '%s' exists: use --force to replace it, or -o to choose another name", path), -1;
-        if (!S_ISREG(sb.st_mode)) return RS_FMT(err, errlen, "output '%s' exists and is not a regular file", path), -1;
-    }
-    char dir[RS_PATH_MAX];
-    RS_FMT(dir, sizeof dir, "%s", path);
-    const char *d = dirname(dir);
-    if (access(d, W_OK) != 0)
-        return RS_FMT(err, errlen, "output directory '%s' is not writable: %s", d, strerror(errno)), -1;
-    return 0;
-}
 
 /* Rank 0 loads and checks a user dataset against the grid; every rank gets a copy. */
 static int load_data_file(const rs_config *cfg, const char *cfgname, rs_data_file *df, MPI_Comm comm,
@@ -220,19 +203,6 @@ static void install_stop_handlers(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
-static char *join_argv(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
-    char *s = calloc(len, 1);
-    if (!s) return NULL;
-    strcat(s, "reluscape");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
 
 int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
 {
@@ -278,7 +248,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) rs_error("%s", err);
         goto done;
     }
-    int bad = rank == 0 && check_output(cfg.output, a.force, err, sizeof err);
+    int bad = rank == 0 && rs_cli_check_output(cfg.output, a.force, err, sizeof err);
     if (bad) rs_error("%s", err);
     if (rs_any_true(bad, comm)) goto done;
     rs_data_spec data = {.law = (rs_data_law)rs_data_law_from_name(cfg.data_law), .bias = cfg.bias};
@@ -315,7 +285,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     }
     if (status != RS_SWEEP_DONE) goto done;
 
-    cmdline = join_argv(argc, argv);
+    cmdline = rs_cli_command_line(argc, argv);
     RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
     rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = effective,
                           .created = created, .nranks = size, .shard_index = a.shard_index,
