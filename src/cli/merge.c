@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/common.h"
+#include "cli/h5read.h"
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
@@ -100,146 +101,16 @@ static int parse_args(int argc, char **argv, merge_args *a, char *err, size_t er
 }
 
 
-static char *dup_string(const char *s)
+/* The shared reader with the shape check of want (0 = any extent, got receives them). */
+static int read_dset(hid_t f, const char *path, int nd, const hsize_t *want, hsize_t *got, hid_t memtype,
+                     void **buf, size_t elsize, char *err, size_t errlen)
 {
-    size_t len = strlen(s) + 1;
-    char *d = malloc(len);
-    if (d) memcpy(d, s, len);
-    return d;
-}
-
-/* ------------------------------------------------------------------ HDF5 reading (rank 0) */
-
-/* Scalar string attribute (variable or fixed length) into a malloc'd string:
- * 1 read, 0 missing, -1 unreadable or not a string. */
-static int attr_str(hid_t obj, const char *name, char **out)
-{
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    int rc = -1;
-    *out = NULL;
-    htri_t e = H5Aexists(obj, name);
-    if (e <= 0) return e < 0 ? -1 : 0;
-    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
-    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto done;
-    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
-    htri_t vlen = H5Tis_variable_str(ft);
-    H5T_cset_t cset = H5Tget_cset(ft);
-    /* same character set as the file: HDF5 refuses ASCII <-> UTF-8 conversion */
-    if (vlen < 0 || cset == H5T_CSET_ERROR || (mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(mt, cset) < 0)
-        goto done;
-    if (vlen) {
-        char *s = NULL;
-        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0) goto done;
-        *out = dup_string(s ? s : "");
-        H5free_memory(s);
-    } else {
-        size_t sz = H5Tget_size(ft);
-        char *s = sz ? calloc(sz + 1, 1) : NULL;
-        if (!s) goto done;
-        if (H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 || H5Aread(a, mt, s) < 0) {
-            free(s);
-            goto done;
-        }
-        *out = s;
-    }
-    rc = *out ? 1 : -1;
-done:
-    if (mt >= 0) H5Tclose(mt);
-    if (ft >= 0) H5Tclose(ft);
-    if (sp >= 0) H5Sclose(sp);
-    H5Aclose(a);
-    return rc;
-}
-
-/* Scalar numeric attribute converted to memtype: 1 read, 0 missing, -1 unreadable. */
-static int attr_num(hid_t obj, const char *name, hid_t memtype, void *out)
-{
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-    int rc = -1;
-    htri_t e = H5Aexists(obj, name);
-    if (e <= 0) return e < 0 ? -1 : 0;
-    if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
-    if ((sp = H5Aget_space(a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) goto done;
-    if ((ft = H5Aget_type(a)) < 0) goto done;
-    H5T_class_t cls = H5Tget_class(ft);
-    if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, memtype, out) >= 0) rc = 1;
-done:
-    if (ft >= 0) H5Tclose(ft);
-    if (sp >= 0) H5Sclose(sp);
-    H5Aclose(a);
-    return rc;
-}
-
-/* Read dataset `path` (numeric, nd dimensions) as memtype into buf, which holds
- * dims[0]*...*dims[nd-1] elements.  want[i] = 0 accepts any extent (returned in got[i]).
- * 0, or -1 with a message in err. */
-static int read_dset(hid_t f, const char *path, int nd, const hsize_t *want, hsize_t *got,
-                     hid_t memtype, void **buf, size_t elsize, char *err, size_t errlen)
-{
-    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
     hsize_t dims[H5S_MAX_RANK];
-    int rc = -1;
-    *buf = NULL;
-    /* H5Lexists fails on a missing parent group, which is also "missing" here */
-    const char *slash = strchr(path + 1, '/');
-    char parent[64];
-    RS_FMT(parent, sizeof parent, "%.*s", slash ? (int)(slash - path) : 0, path);
-    if ((slash && H5Lexists(f, parent, H5P_DEFAULT) <= 0) || H5Lexists(f, path, H5P_DEFAULT) <= 0)
-        return RS_FMT(err, errlen, "missing %s", path), -1;
-    if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
-        RS_FMT(err, errlen, "%s is not a dataset", path);
-        goto done;
-    }
-    if ((ft = H5Dget_type(d)) < 0 || (sp = H5Dget_space(d)) < 0) {
-        RS_FMT(err, errlen, "cannot read the type or shape of %s", path);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(ft);
-    int want_int = H5Tget_class(memtype) == H5T_INTEGER;
-    if (want_int ? cls != H5T_INTEGER : cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        RS_FMT(err, errlen, "%s is not %s dataset", path, want_int ? "an integer" : "a numeric");
-        goto done;
-    }
-    int r = H5Sget_simple_extent_ndims(sp);
-    if (r != nd || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
-        RS_FMT(err, errlen, "%s has %d dimensions, expected %d", path, r, nd);
-        goto done;
-    }
-    size_t count = 1;
-    for (int i = 0; i < nd; i++) {
-        if (want[i] && dims[i] != want[i]) {
-            char have[128] = "", exp[128] = "";
-            for (int k = 0; k < nd; k++) {
-                size_t lh = strlen(have), le = strlen(exp);
-                RS_FMT(have + lh, sizeof have - lh, "%s%llu", k ? "," : "", (unsigned long long)dims[k]);
-                RS_FMT(exp + le, sizeof exp - le, "%s%llu", k ? "," : "", (unsigned long long)want[k]);
-            }
-            RS_FMT(err, errlen, "%s has shape [%s], expected [%s] (the grid of its config)", path, have, exp);
-            goto done;
-        }
-        if (got) got[i] = dims[i];
-        if (dims[i] == 0 || dims[i] > (hsize_t)INT32_MAX || count > SIZE_MAX / elsize / dims[i]) {
-            RS_FMT(err, errlen, "%s has an empty or absurd extent %llu", path, (unsigned long long)dims[i]);
-            goto done;
-        }
-        count *= (size_t)dims[i];
-    }
-    if (!(*buf = malloc(count * elsize))) {
-        RS_FMT(err, errlen, "out of memory reading %s", path);
-        goto done;
-    }
-    if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
-        RS_FMT(err, errlen, "cannot read %s", path);
-        free(*buf);
-        *buf = NULL;
-        goto done;
-    }
-    rc = 0;
-done:
-    if (sp >= 0) H5Sclose(sp);
-    if (ft >= 0) H5Tclose(ft);
-    if (d >= 0) H5Dclose(d);
-    return rc;
+    (void)elsize; /* int64 and double: both 8 bytes, as rs_h5_read_dset reads them */
+    for (int i = 0; i < nd; i++) dims[i] = want[i];
+    if (rs_h5_read_dset(f, path, nd, dims, memtype, buf, err, errlen) != RS_EXIT_OK) return -1;
+    for (int i = 0; got && i < nd; i++) got[i] = dims[i];
+    return 0;
 }
 
 /* Open a part and check that it is a complete reluscape file this version reads.
@@ -261,14 +132,14 @@ static hid_t open_part(const char *path, int *rc, char *err, size_t errlen)
     if (is_h5 <= 0) return RS_FMT(err, errlen, "'%s': not an HDF5 file", path), -1;
     if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0)
         return RS_FMT(err, errlen, "'%s': cannot open the HDF5 file (still being written?)", path), -1;
-    int o = attr_str(f, "schema", &schema);
+    int o = rs_h5_attr_str(f, "schema", &schema);
     if (o <= 0 || strcmp(schema, "reluscape") != 0) {
         RS_FMT(err, errlen, "'%s': not a reluscape result file (root attribute 'schema' %s)", path,
                o == 0 ? "is missing" : o < 0 ? "is unreadable" : "is not \"reluscape\"");
         goto fail;
     }
     int64_t version = 0, complete = 0;
-    if (attr_num(f, "schema_version", H5T_NATIVE_INT64, &version) <= 0) {
+    if (rs_h5_attr_num(f, "schema_version", H5T_NATIVE_INT64, &version) <= 0) {
         RS_FMT(err, errlen, "'%s': missing or unreadable root attribute 'schema_version'", path);
         goto fail;
     }
@@ -277,7 +148,7 @@ static hid_t open_part(const char *path, int *rc, char *err, size_t errlen)
                (long long)version, version < 1 ? "older" : "newer", RS_SCHEMA_VERSION);
         goto fail;
     }
-    if (attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0 || complete != 1) {
+    if (rs_h5_attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0 || complete != 1) {
         RS_FMT(err, errlen, "'%s': incomplete part (complete = %lld): finish it with --resume", path,
                (long long)complete);
         goto fail;
@@ -338,10 +209,10 @@ static int check_parts(const merge_args *a, rs_part *parts, rs_merged *m, char *
             rc = orc;
             goto done;
         }
-        int o = attr_str(f, "config", &text);
+        int o = rs_h5_attr_str(f, "config", &text);
         /* files written before job arrays have no shard attributes: whole runs */
-        int si = attr_num(f, "shard_index", H5T_NATIVE_INT64, &p->shard_index);
-        int sc = attr_num(f, "shard_count", H5T_NATIVE_INT64, &p->shard_count);
+        int si = rs_h5_attr_num(f, "shard_index", H5T_NATIVE_INT64, &p->shard_index);
+        int sc = rs_h5_attr_num(f, "shard_count", H5T_NATIVE_INT64, &p->shard_count);
         H5Fclose(f);
         if (si == 0 && sc == 0) p->shard_index = 0, p->shard_count = 1;
         if (o <= 0) {
@@ -514,8 +385,8 @@ static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
     double wall = 0;
     int64_t units = 0;
     if ((run = H5Gopen2(f, "/run", H5P_DEFAULT)) < 0 ||
-        attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall) <= 0 ||
-        attr_num(run, "work_units", H5T_NATIVE_INT64, &units) <= 0) {
+        rs_h5_attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall) <= 0 ||
+        rs_h5_attr_num(run, "work_units", H5T_NATIVE_INT64, &units) <= 0) {
         RS_FMT(err, errlen, "'%s': missing or unreadable /run attributes wall_seconds, work_units", p->path);
         goto done;
     }

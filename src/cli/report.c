@@ -11,6 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <hdf5.h>
+#include "cli/h5read.h"
 #include "reluscape/cli.h"
 #include "reluscape/h5out.h"
 
@@ -72,193 +73,13 @@ static void rs_report_usage(FILE *out)
           out);
 }
 
-static char *rs_strdup(const char *s)
-{
-    size_t len = strlen(s) + 1;
-    char *d = malloc(len);
-    if (d) memcpy(d, s, len);
-    return d;
-}
-
-/* ------------------------------------------------------------------ HDF5 helpers */
-
-/* 1 if every component of the absolute path exists, 0 if one is missing, -1 on error.
- * (H5Lexists fails rather than answering "no" when a parent group is missing.) */
-static int rs_exists(hid_t f, const char *path)
-{
-    char buf[256];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof buf) return -1;
-    memcpy(buf, path, len + 1);
-    for (char *s = buf + 1;; s++) {
-        if (*s != '/' && *s != '\0') continue;
-        char c = *s;
-        *s = '\0';
-        htri_t e = H5Lexists(f, buf, H5P_DEFAULT);
-        if (e <= 0) return e < 0 ? -1 : 0;
-        *s = c;
-        if (c == '\0') return 1;
-    }
-}
-
-/* Open a one-element attribute: 1 opened, 0 missing, -1 error. */
-static int rs_attr_open(hid_t obj, const char *name, hid_t *a)
-{
-    hid_t sp = H5I_INVALID_HID;
-    htri_t e = H5Aexists(obj, name);
-    if (e <= 0) return e < 0 ? -1 : 0;
-    if ((*a = H5Aopen(obj, name, H5P_DEFAULT)) < 0) return -1;
-    if ((sp = H5Aget_space(*a)) < 0 || H5Sget_simple_extent_npoints(sp) != 1) {
-        if (sp >= 0) H5Sclose(sp);
-        H5Aclose(*a);
-        return -1;
-    }
-    H5Sclose(sp);
-    return 1;
-}
-
-/* String attribute, variable- or fixed-length, into a malloc'd string.
- * 1 read, 0 missing, -1 unreadable or not a string. */
-static int rs_attr_str(hid_t obj, const char *name, char **out)
-{
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID, mt = H5I_INVALID_HID;
-    int rc = -1;
-    *out = NULL;
-    int o = rs_attr_open(obj, name, &a);
-    if (o <= 0) return o;
-    if ((ft = H5Aget_type(a)) < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
-    htri_t vlen = H5Tis_variable_str(ft);
-    H5T_cset_t cset = H5Tget_cset(ft);
-    if (vlen < 0 || cset == H5T_CSET_ERROR) goto done;
-    /* same character set as the file: HDF5 refuses ASCII <-> UTF-8 conversion */
-    if ((mt = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(mt, cset) < 0) goto done;
-    if (vlen) {
-        char *s = NULL;
-        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0) goto done;
-        *out = rs_strdup(s ? s : "");
-        H5free_memory(s);
-    } else {
-        size_t sz = H5Tget_size(ft);
-        if (sz == 0) goto done;
-        char *s = calloc(sz + 1, 1);
-        if (!s) goto done;
-        if (H5Tset_size(mt, sz + 1) < 0 || H5Tset_strpad(mt, H5T_STR_NULLTERM) < 0 ||
-            H5Aread(a, mt, s) < 0) {
-            free(s);
-            goto done;
-        }
-        *out = s;
-    }
-    rc = *out ? 1 : -1;
-done:
-    if (mt >= 0) H5Tclose(mt);
-    if (ft >= 0) H5Tclose(ft);
-    H5Aclose(a);
-    return rc;
-}
-
-/* Numeric attribute converted to memtype: 1 read, 0 missing, -1 unreadable or not a number. */
-static int rs_attr_num(hid_t obj, const char *name, hid_t memtype, void *out)
-{
-    hid_t a = H5I_INVALID_HID, ft = H5I_INVALID_HID;
-    int rc = -1;
-    int o = rs_attr_open(obj, name, &a);
-    if (o <= 0) return o;
-    if ((ft = H5Aget_type(a)) < 0) goto done;
-    H5T_class_t cls = H5Tget_class(ft);
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) goto done;
-    if (H5Aread(a, memtype, out) < 0) goto done;
-    rc = 1;
-done:
-    if (ft >= 0) H5Tclose(ft);
-    H5Aclose(a);
-    return rc;
-}
-
-/* Read the whole dataset `path` of rank `rank` into a new buffer of memtype (int64 or
- * double).  dims[i] = 0 accepts any extent and is filled in; otherwise the extent must
- * match.  Returns an rs_exit code with a message in err. */
-static int rs_read_dset(hid_t f, const char *path, int rank, hsize_t *dims, hid_t memtype,
-                        void **buf, char *err, size_t errlen)
-{
-    hid_t d = H5I_INVALID_HID, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
-    hsize_t got[H5S_MAX_RANK];
-    int rc = RS_EXIT_USAGE;
-    int want_int = H5Tget_class(memtype) == H5T_INTEGER;
-    *buf = NULL;
-    int e = rs_exists(f, path);
-    if (e <= 0) {
-        snprintf(err, errlen, "missing %s", path);
-        return e < 0 ? RS_EXIT_FAILURE : RS_EXIT_USAGE;
-    }
-    if ((d = H5Dopen2(f, path, H5P_DEFAULT)) < 0) {
-        snprintf(err, errlen, "%s is not a dataset", path);
-        goto done;
-    }
-    if ((ft = H5Dget_type(d)) < 0 || (sp = H5Dget_space(d)) < 0) {
-        snprintf(err, errlen, "cannot read the type or shape of %s", path);
-        rc = RS_EXIT_FAILURE;
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(ft);
-    if (want_int ? cls != H5T_INTEGER : (cls != H5T_FLOAT && cls != H5T_INTEGER)) {
-        snprintf(err, errlen, "%s is not %s dataset", path, want_int ? "an integer" : "a numeric");
-        goto done;
-    }
-    int r = H5Sget_simple_extent_ndims(sp);
-    if (r != rank || H5Sget_simple_extent_dims(sp, got, NULL) < 0) {
-        snprintf(err, errlen, "%s has %d dimensions, expected %d", path, r, rank);
-        goto done;
-    }
-    size_t count = 1;
-    for (int i = 0; i < rank; i++) {
-        if (dims[i] != 0 && got[i] != dims[i]) {
-            char have[128] = "", want[128] = "";
-            for (int k = 0; k < rank; k++) {
-                size_t lh = strlen(have), lw = strlen(want);
-                snprintf(have + lh, sizeof have - lh, "%s%llu", k ? "," : "",
-                         (unsigned long long)got[k]);
-                snprintf(want + lw, sizeof want - lw, "%s%llu", k ? "," : "",
-                         (unsigned long long)dims[k]);
-            }
-            snprintf(err, errlen, "%s has shape [%s], expected [%s]", path, have, want);
-            goto done;
-        }
-        dims[i] = got[i];
-        if (got[i] == 0 || got[i] > (hsize_t)INT32_MAX || count > SIZE_MAX / 8 / got[i]) {
-            snprintf(err, errlen, "%s has an empty or absurd extent %llu", path,
-                     (unsigned long long)got[i]);
-            goto done;
-        }
-        count *= (size_t)got[i];
-    }
-    if (!(*buf = malloc(count * 8))) {
-        snprintf(err, errlen, "out of memory reading %s", path);
-        rc = RS_EXIT_FAILURE;
-        goto done;
-    }
-    if (H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0) {
-        snprintf(err, errlen, "cannot read %s", path);
-        free(*buf);
-        *buf = NULL;
-        rc = RS_EXIT_FAILURE;
-        goto done;
-    }
-    rc = RS_EXIT_OK;
-done:
-    if (sp >= 0) H5Sclose(sp);
-    if (ft >= 0) H5Tclose(ft);
-    if (d >= 0) H5Dclose(d);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ summary */
 
 /* Print "  key   value" with the value's embedded newlines kept. */
 static void rs_print_str_attr(hid_t f, const char *label, const char *name)
 {
     char *s = NULL;
-    int o = rs_attr_str(f, name, &s);
+    int o = rs_h5_attr_str(f, name, &s);
     printf("  %-12s %s\n", label, o > 0 ? (s[0] ? s : "\"\"") : o == 0 ? "(missing)" : "(unreadable)");
     free(s);
 }
@@ -275,7 +96,7 @@ static void rs_trim(char **s)
 static void rs_print_config(const char *text)
 {
     const int indent = 15;
-    char *copy = rs_strdup(text), *next, line_out[4096] = "";
+    char *copy = rs_h5_strdup(text), *next, line_out[4096] = "";
     int skip = 0, first = 1;
     if (!copy) return;
     next = copy;
@@ -476,10 +297,10 @@ static int rs_print_rank_checks(hid_t f, const rs_report *R, const hsize_t *dims
     int64_t *cert = NULL, *ver = NULL, *dis = NULL;
     char err[256];
     hsize_t d[3][3] = {{dims[0], dims[1], dims[2]}, {dims[0], dims[1], dims[2]}, {dims[0], dims[1], dims[2]}};
-    if (rs_exists(f, "/stats/verify_disagree") <= 0) return 0;
-    int rc = rs_read_dset(f, "/stats/certified", 3, d[0], H5T_NATIVE_INT64, (void **)&cert, err, sizeof err) ||
-             rs_read_dset(f, "/stats/verified", 3, d[1], H5T_NATIVE_INT64, (void **)&ver, err, sizeof err) ||
-             rs_read_dset(f, "/stats/verify_disagree", 3, d[2], H5T_NATIVE_INT64, (void **)&dis, err, sizeof err);
+    if (rs_h5_exists(f, "/stats/verify_disagree") <= 0) return 0;
+    int rc = rs_h5_read_dset(f, "/stats/certified", 3, d[0], H5T_NATIVE_INT64, (void **)&cert, err, sizeof err) ||
+             rs_h5_read_dset(f, "/stats/verified", 3, d[1], H5T_NATIVE_INT64, (void **)&ver, err, sizeof err) ||
+             rs_h5_read_dset(f, "/stats/verify_disagree", 3, d[2], H5T_NATIVE_INT64, (void **)&dis, err, sizeof err);
     if (rc) {
         fprintf(stderr, "reluscape report: %s\n", err);
         goto done;
@@ -544,7 +365,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
         goto done;
     }
 
-    int o = rs_attr_str(f, "schema", &s);
+    int o = rs_h5_attr_str(f, "schema", &s);
     if (o <= 0 || strcmp(s, "reluscape") != 0) {
         snprintf(err, sizeof err, "not a reluscape file (root attribute 'schema' %s)",
                  o == 0 ? "is missing" : o < 0 ? "is unreadable" : "is not \"reluscape\"");
@@ -553,7 +374,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     free(s);
     s = NULL;
     int64_t schema_version = 0, complete = 0;
-    if (rs_attr_num(f, "schema_version", H5T_NATIVE_INT64, &schema_version) <= 0) {
+    if (rs_h5_attr_num(f, "schema_version", H5T_NATIVE_INT64, &schema_version) <= 0) {
         snprintf(err, sizeof err, "missing or unreadable root attribute 'schema_version'");
         goto done;
     }
@@ -563,11 +384,11 @@ static int rs_report_file(const char *path, const rs_quantity *q)
                  RS_SCHEMA_VERSION);
         goto done;
     }
-    if (rs_attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0) complete = 0;
+    if (rs_h5_attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0) complete = 0;
 
     /* ---- grid: axes first, so every array can be checked against their lengths */
     hsize_t dims[3] = {0, 0, 0};
-    int e0 = rs_exists(f, "/grid/d0"), er = rs_exists(f, "/grid/d0_ratio");
+    int e0 = rs_h5_exists(f, "/grid/d0"), er = rs_h5_exists(f, "/grid/d0_ratio");
     if (e0 < 0 || er < 0) {
         snprintf(err, sizeof err, "cannot look into /grid");
         rc = RS_EXIT_FAILURE;
@@ -579,14 +400,14 @@ static int rs_report_file(const char *path, const rs_quantity *q)
         goto done;
     }
     R.ratio = er;
-    if (R.ratio ? (rc = rs_read_dset(f, "/grid/d0_ratio", 1, &dims[0], H5T_NATIVE_DOUBLE,
+    if (R.ratio ? (rc = rs_h5_read_dset(f, "/grid/d0_ratio", 1, &dims[0], H5T_NATIVE_DOUBLE,
                                      (void **)&R.r, err, sizeof err))
-                : (rc = rs_read_dset(f, "/grid/d0", 1, &dims[0], H5T_NATIVE_INT64,
+                : (rc = rs_h5_read_dset(f, "/grid/d0", 1, &dims[0], H5T_NATIVE_INT64,
                                      (void **)&R.d0, err, sizeof err)))
         goto done;
-    if ((rc = rs_read_dset(f, "/grid/d1", 1, &dims[1], H5T_NATIVE_INT64, (void **)&R.d1, err,
+    if ((rc = rs_h5_read_dset(f, "/grid/d1", 1, &dims[1], H5T_NATIVE_INT64, (void **)&R.d1, err,
                            sizeof err)) ||
-        (rc = rs_read_dset(f, "/grid/n", 1, &dims[2], H5T_NATIVE_INT64, (void **)&R.n, err,
+        (rc = rs_h5_read_dset(f, "/grid/n", 1, &dims[2], H5T_NATIVE_INT64, (void **)&R.n, err,
                            sizeof err)))
         goto done;
     R.n0 = (int)dims[0];
@@ -604,7 +425,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         hsize_t d[3] = {dims[0], dims[1], dims[2]};
-        if ((rc = rs_read_dset(f, ints[i].path, 3, d, H5T_NATIVE_INT64, (void **)ints[i].dst,
+        if ((rc = rs_h5_read_dset(f, ints[i].path, 3, d, H5T_NATIVE_INT64, (void **)ints[i].dst,
                                err, sizeof err)))
             goto done;
     }
@@ -612,9 +433,9 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     snprintf(qpath, sizeof qpath, "/stats/%s", q->name);
     hsize_t dq[3] = {dims[0], dims[1], dims[2]};
     if (q->kind == RS_Q_PER_TRIAL)
-        rc = rs_read_dset(f, qpath, 3, dq, H5T_NATIVE_INT64, (void **)&qint, err, sizeof err);
+        rc = rs_h5_read_dset(f, qpath, 3, dq, H5T_NATIVE_INT64, (void **)&qint, err, sizeof err);
     else
-        rc = rs_read_dset(f, qpath, 3, dq, H5T_NATIVE_DOUBLE, (void **)&qraw, err, sizeof err);
+        rc = rs_h5_read_dset(f, qpath, 3, dq, H5T_NATIVE_DOUBLE, (void **)&qraw, err, sizeof err);
     if (rc) goto done;
 
     rc = RS_EXIT_FAILURE;
@@ -654,15 +475,15 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     rs_print_str_attr(f, "finished", "finished");
     int64_t ranks = 0;
     uint64_t seed = 0;
-    if (rs_attr_num(f, "ranks", H5T_NATIVE_INT64, &ranks) > 0)
+    if (rs_h5_attr_num(f, "ranks", H5T_NATIVE_INT64, &ranks) > 0)
         printf("  %-12s %lld\n", "ranks", (long long)ranks);
     else
         printf("  %-12s (missing)\n", "ranks");
-    if (rs_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed) > 0)
+    if (rs_h5_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed) > 0)
         printf("  %-12s %llu\n", "seed", (unsigned long long)seed);
     else
         printf("  %-12s (missing)\n", "seed");
-    if (rs_attr_str(f, "config", &s) > 0) rs_print_config(s);
+    if (rs_h5_attr_str(f, "config", &s) > 0) rs_print_config(s);
     else printf("  %-12s (missing)\n", "config");
     free(s);
     s = NULL;
@@ -674,10 +495,10 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     double wall = 0, imb = 0;
     int64_t units = 0;
     int ew = -1, ei = -1, eu = -1;
-    if (rs_exists(f, "/run") > 0 && (run = H5Gopen2(f, "/run", H5P_DEFAULT)) >= 0) {
-        ew = rs_attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
-        ei = rs_attr_num(run, "imbalance", H5T_NATIVE_DOUBLE, &imb);
-        eu = rs_attr_num(run, "work_units", H5T_NATIVE_INT64, &units);
+    if (rs_h5_exists(f, "/run") > 0 && (run = H5Gopen2(f, "/run", H5P_DEFAULT)) >= 0) {
+        ew = rs_h5_attr_num(run, "wall_seconds", H5T_NATIVE_DOUBLE, &wall);
+        ei = rs_h5_attr_num(run, "imbalance", H5T_NATIVE_DOUBLE, &imb);
+        eu = rs_h5_attr_num(run, "work_units", H5T_NATIVE_INT64, &units);
     }
     printf("  %-12s ", "wall");
     if (ew > 0) printf("%.1f s", wall); else printf("?");
