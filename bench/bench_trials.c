@@ -4,12 +4,17 @@
  * default init, X ~ U[0,1)^d0 with bias, Gaussian v), run through rs_trial_run exactly
  * as the sweep does, so the number measures production code, not a re-implementation.
  *
- *   bench_trials --cells "d0,d1,n;..." [--trials T] [--seconds S] [--method svd|qrcp] [--seed N]
+ *   bench_trials --cells "d0,d1,n;..." [--trials T] [--seconds S] [--seed N]
+ *                [--method svd|qrcp|gram|exact|auto] [--verify F] [--certify 0|1]
  *
+ * --verify and --certify set rank.verify and rank.certify (library defaults if absent).
  * Trials go round-robin over the cells until each has T trials or S seconds have passed.
- * Output lines match reference.py:
- *   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S
+ * Output lines match reference.py (the cell line adds the engine's counts):
+ *   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S certified=C verified=V disagree=D
  *   trials=N seconds=S trials_per_s=R
+ *   rss base_kb=B peak_kb=K
+ * rss: getrusage's peak resident set before the first trial (MPI, config, setup) and
+ * after the last, so K - B is what the trials themselves added at their peak.
  */
 /* clock_gettime is POSIX, not C11 */
 #define _POSIX_C_SOURCE 200809L
@@ -21,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/resource.h>
+
 #include <mpi.h>
 
 #include "reluscape/reluscape.h"
@@ -28,7 +35,7 @@
 typedef struct bench_cell {
     rs_cell cell;        /* copied out of a one-cell grid */
     rs_trial_work work;  /* one per cell, as in a sweep where a unit stays in one cell */
-    int64_t done, full, rank_sum;
+    int64_t done, full, rank_sum, certified, verified, disagree;
     double seconds;
 } bench_cell;
 
@@ -39,18 +46,26 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Peak resident set so far, in kB (Linux reports ru_maxrss in kB). */
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bench_trials --cells \"d0,d1,n;...\" [--trials T] [--seconds S] "
-                 "[--method svd|qrcp] [--seed N]\n");
+    fprintf(out, "usage: bench_trials --cells \"d0,d1,n;...\" [--trials T] [--seconds S] [--seed N]\n"
+                 "                    [--method svd|qrcp|gram|exact|auto] [--verify F] [--certify 0|1]\n");
 }
 
 /* The config the authors' experiment corresponds to, with one cell on the grid. */
 static int cell_config(int d0, int d1, int n, long long trials, unsigned long long seed,
-                       const char *method, rs_config *cfg, char *err, size_t errlen)
+                       const char *method, double verify, int certify, rs_config *cfg, char *err,
+                       size_t errlen)
 {
     char text[1024];
-    snprintf(text, sizeof text,
+    int len = snprintf(text, sizeof text,
              "[grid]\nd0 = %d\nd1 = %d\nn = %d\n"
              "[sweep]\ntrials = %lld\nseed = %llu\n"
              "[data]\nlaw = uniform01\nbias = true\n"
@@ -58,6 +73,10 @@ static int cell_config(int d0, int d1, int n, long long trials, unsigned long lo
              "[network]\nv = gaussian\n"
              "[rank]\nmethod = %s\n",
              d0, d1, n, trials, seed, method);
+    /* absent keys keep the library's defaults */
+    if (verify >= 0) len += snprintf(text + len, sizeof text - (size_t)len, "verify = %.17g\n", verify);
+    if (certify >= 0)
+        snprintf(text + len, sizeof text - (size_t)len, "certify = %s\n", certify ? "true" : "false");
     return rs_config_parse(text, "bench", 0, NULL, cfg, err, errlen);
 }
 
@@ -110,6 +129,8 @@ int main(int argc, char **argv)
     long long trials = 100;
     double seconds = 1e9;
     unsigned long long seed = 1;
+    double verify = -1;
+    long certify = -1;
     int rc = 1;
 
     for (int i = 1; i < argc; i++) {
@@ -131,6 +152,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--trials")) trials = strtoll(val, &end, 10);
         else if (!strcmp(a, "--seconds")) seconds = strtod(val, &end);
         else if (!strcmp(a, "--seed")) seed = strtoull(val, &end, 10);
+        else if (!strcmp(a, "--verify")) verify = strtod(val, &end);
+        else if (!strcmp(a, "--certify")) certify = strtol(val, &end, 10);
         else {
             fprintf(stderr, "bench_trials: unknown option '%s'\n", a);
             usage(stderr);
@@ -141,7 +164,7 @@ int main(int argc, char **argv)
             goto done_mpi;
         }
     }
-    if (!cells_arg || trials < 1 || !(seconds > 0)) {
+    if (!cells_arg || trials < 1 || !(seconds > 0) || verify > 1 || certify > 1) {
         usage(stderr);
         goto done_mpi;
     }
@@ -168,7 +191,7 @@ int main(int argc, char **argv)
         rs_grid grid;
         setup_ok = 0;
         if (cell_config(triples[3 * c], triples[3 * c + 1], triples[3 * c + 2], trials, seed, method,
-                        &cfg, err, sizeof err)) {
+                        verify, (int)certify, &cfg, err, sizeof err)) {
             fprintf(stderr, "bench_trials: %s\n", err);
             break;
         }
@@ -187,6 +210,7 @@ int main(int argc, char **argv)
     free(triples);
 
     int64_t total = 0;
+    long rss_base = peak_rss_kb();
     double start = now(), wall = 0;
     if (setup_ok) {
         rc = 0;
@@ -207,6 +231,9 @@ int main(int argc, char **argv)
                 b->done++;
                 b->full += res.rank.matrank == b->cell.n;
                 b->rank_sum += res.rank.matrank;
+                b->certified += res.rank.certified;
+                b->verified += res.rank.verified;
+                b->disagree += res.rank.disagree;
                 total++;
             }
         }
@@ -216,12 +243,15 @@ int main(int argc, char **argv)
     if (rc == 0) {
         for (int c = 0; c < ncells; c++) {
             const bench_cell *b = &bc[c];
-            printf("cell d0=%d d1=%d n=%d trials=%lld full=%lld mean_rank=%.4f seconds=%.6f\n",
+            printf("cell d0=%d d1=%d n=%d trials=%lld full=%lld mean_rank=%.4f seconds=%.6f "
+                   "certified=%lld verified=%lld disagree=%lld\n",
                    b->cell.d0, b->cell.d1, b->cell.n, (long long)b->done, (long long)b->full,
-                   b->done ? (double)b->rank_sum / (double)b->done : 0.0, b->seconds);
+                   b->done ? (double)b->rank_sum / (double)b->done : 0.0, b->seconds,
+                   (long long)b->certified, (long long)b->verified, (long long)b->disagree);
         }
         printf("trials=%lld seconds=%.6f trials_per_s=%.2f\n", (long long)total, wall,
                wall > 0 ? (double)total / wall : 0.0);
+        printf("rss base_kb=%ld peak_kb=%ld\n", rss_base, peak_rss_kb());
     }
     for (int c = 0; c < ncells; c++) rs_trial_work_free(&bc[c].work);
     free(bc);

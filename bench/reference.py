@@ -14,8 +14,10 @@ have passed, so a time limit leaves every cell with (nearly) the same count.
 Output (parsed by run_bench.sh; bench_trials prints the same lines):
   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S
   trials=N seconds=S trials_per_s=R
+  rss base_kb=B peak_kb=K      (peak resident set before the first trial and at the end)
 """
 import argparse
+import resource
 import sys
 import time
 
@@ -61,6 +63,7 @@ def main():
     except ValueError as e:
         sys.exit(f"reference.py: --cells: {e}")
 
+    rss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rng = np.random.default_rng(a.seed)
     k = len(cells)
     done = [0] * k
@@ -88,6 +91,8 @@ def main():
               f"mean_rank={mean:.4f} seconds={secs[c]:.6f}")
     rate = total / wall if wall > 0 else float("nan")
     print(f"trials={total} seconds={wall:.6f} trials_per_s={rate:.2f}")
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"rss base_kb={rss_base} peak_kb={rss_peak}")
 
 
 if __name__ == "__main__":
