@@ -56,6 +56,45 @@ static void data_gram(const rs_rank_problem *pb, double *s)
     dsyrk_("L", "T", &n, &p, &one, pb->xt, &p, &zero, s, &n);
 }
 
+/* K = A'^T A' (lower triangle, n x n) by popcounts of the point-major bit rows.  The
+ * build targets baseline x86-64, whose popcount is a library call; CPUs since 2008 have
+ * the instruction, so a copy compiled for it is chosen at run time. */
+#define POPCOUNT_GRAM_BODY                                                              \
+    for (int i = 0; i < n; i++) {                                                       \
+        const uint64_t *ai = A->bits + (size_t)i * words;                              \
+        for (int k = i; k < n; k++) {                                                   \
+            const uint64_t *ak = A->bits + (size_t)k * words;                          \
+            int common = 0;                                                             \
+            for (int q = 0; q < words; q++) common += __builtin_popcountll(ai[q] & ak[q]); \
+            K[(size_t)i * n + (size_t)k] = common;                                      \
+        }                                                                               \
+    }
+
+static void popcount_gram_generic(const rs_pattern *A, double *K)
+{
+    const int n = A->n, words = A->words;
+    POPCOUNT_GRAM_BODY
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) static void popcount_gram_popcnt(const rs_pattern *A, double *K)
+{
+    const int n = A->n, words = A->words;
+    POPCOUNT_GRAM_BODY
+}
+#endif
+
+static void popcount_gram(const rs_pattern *A, double *K)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("popcnt")) {
+        popcount_gram_popcnt(A, K);
+        return;
+    }
+#endif
+    popcount_gram_generic(A, K);
+}
+
 /* gram: G = (A'^T A') o (X~^T X~) has the rank of J (v only scales columns), with A'^T A'
  * counted by popcount.  Rank by pivoted Cholesky (dpstrf), stopping at pivots below
  * 2 (n + 1) u tr G: the rounding error a Cholesky of a positive semidefinite matrix can
@@ -65,23 +104,19 @@ static void data_gram(const rs_rank_problem *pb, double *s)
 static int rank_gram(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
 {
     (void)e;
-    const int n = pb_n(pb), words = pb->A->words;
+    const int n = pb_n(pb);
     if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
         rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n * n, sizeof(double)))
         return -1;
     data_gram(pb, w->scratch);
+    popcount_gram(pb->A, w->G);
     double trace = 0;
-    for (int i = 0; i < n; i++) {
-        const uint64_t *ai = pb->A->bits + (size_t)i * words;
+    for (int i = 0; i < n; i++)
         for (int k = i; k < n; k++) {
-            const uint64_t *ak = pb->A->bits + (size_t)k * words;
-            int common = 0;
-            for (int q = 0; q < words; q++) common += __builtin_popcountll(ai[q] & ak[q]);
             size_t at = (size_t)i * n + (size_t)k;
-            w->G[at] = common * w->scratch[at];
+            w->G[at] *= w->scratch[at];
             if (k == i) trace += w->G[at];
         }
-    }
     if (!(trace > 0)) return *matrank = 0, 0;
     int *piv = rs_workspace_ints(&w->ws, (size_t)n);
     double *work = rs_workspace_doubles(&w->ws, 2 * (size_t)n);
