@@ -17,6 +17,7 @@ typedef struct rs_rank_method {
     const char *name;
     const char *help;
     int certify_first; /* try the certificate before the method itself */
+    int certify_cells; /* ... also for rank-deficient trials (exact semantics only) */
     int (*rank)(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank);
 } rs_rank_method;
 
@@ -152,7 +153,8 @@ static const rs_rank_method methods[] = {
     {.name = "gram", .help = "pivoted Cholesky of (A^T A) o (X^T X) (LAPACK dpstrf)",
      .certify_first = 0, .rank = rank_gram},
     {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .rank = rank_exact},
-    {.name = "auto", .help = "full-rank certificate, then exact", .certify_first = 1, .rank = rank_exact},
+    {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact", .certify_first = 1,
+     .certify_cells = 1, .rank = rank_exact},
 };
 
 const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
@@ -181,18 +183,76 @@ int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, d
     return 0;
 }
 
-/* The certificate of matrank.c on the weighted Gram matrix, built without J. */
-static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *decided)
+/* Points sorted by their activation column (cells of the neuron arrangement). */
+static _Thread_local const rs_pattern *cmp_pattern;
+
+static int cmp_points(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb, words = cmp_pattern->words;
+    int c = memcmp(cmp_pattern->bits + (size_t)a * words, cmp_pattern->bits + (size_t)b * words,
+                   sizeof(uint64_t) * (size_t)words);
+    return c ? c : (a > b) - (a < b);
+}
+
+static int int_cmp(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
+
+/* The cell bound.  Points with the same activation column a_c give rows (w o a_c) (x) x~_i,
+ * which span at most p dimensions, and a point with a zero column gives a zero row; so
+ * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
+ * min(m_c, p) points of each non-zero cell; returns U = |S|. */
+static int cell_subset(const rs_pattern *A, int p, int *S)
+{
+    const int n = A->n, words = A->words;
+    for (int i = 0; i < n; i++) S[i] = i;
+    cmp_pattern = A;
+    qsort(S, (size_t)n, sizeof *S, cmp_points);
+    int k = 0;
+    for (int g = 0; g < n;) {
+        int e = g + 1;
+        while (e < n && !memcmp(A->bits + (size_t)S[g] * words, A->bits + (size_t)S[e] * words,
+                                sizeof(uint64_t) * (size_t)words))
+            e++;
+        int zero = 1;
+        for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)S[g] * words + q] == 0;
+        for (int t = g; t < e && t < g + p && !zero; t++) S[k++] = S[t];
+        g = e;
+    }
+    cmp_pattern = NULL;
+    qsort(S, (size_t)k, sizeof *S, int_cmp);
+    return k;
+}
+
+/* The Gram certificate (matrank.c) on the weighted Gram matrix, built without J.  Rank n:
+ * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
+ * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
+ * prove the rows S of the cell bound independent; then rank J = U = |S| exactly, since U
+ * is also an upper bound.  *decided = 1 with *matrank set, or 0. */
+static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int cells,
+                   int *decided, int *matrank)
 {
     const int n = pb_n(pb), d1r = pb->A->d1;
     *decided = 0;
-    if (pb->ruled_out || (int64_t)d1r * pb->p < n) return 0;
+    if (pb->ruled_out && !cells) return 0;
     size_t big = (size_t)(d1r > n ? d1r : n);
-    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+    int *S = rs_workspace_ints(&w->ws, (size_t)n);
+    if (!S || rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
         rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)))
         return -1;
+    int k = n;
+    if (pb->ruled_out) k = cell_subset(pb->A, pb->p, S);
+    if ((int64_t)d1r * pb->p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
     double err = rs_gram_build(pb->A, pb->w, pb->xt, pb->p, w->G, w->scratch);
-    *decided = rs_matrank_certify_gram(n, w->G, err, rtol_of(e, pb));
+    double trace = 0;
+    for (int i = 0; i < n; i++) trace += w->G[(size_t)i * n + (size_t)i];
+    double *g = w->G;
+    if (k < n) {
+        /* the principal submatrix on S, lower triangle, in the scratch */
+        g = w->scratch;
+        for (int a = 0; a < k; a++)
+            for (int b = a; b < k; b++) g[(size_t)a * k + (size_t)b] = w->G[(size_t)S[a] * n + (size_t)S[b]];
+    }
+    *decided = k == 0 || rs_matrank_certify_gram(k, g, err, rtol_of(e, pb), trace);
+    *matrank = k;
     return 0;
 }
 
@@ -211,11 +271,10 @@ int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     memset(res, 0, sizeof *res);
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
-    if (e->method->certify_first && e->certify && (rc = certify(e, pb, w, &res->certified))) return rc;
-    if (res->certified)
-        res->matrank = pb_n(pb);
-    else if ((rc = e->method->rank(e, pb, w, &res->matrank)))
+    if (e->method->certify_first && e->certify &&
+        (rc = certify(e, pb, w, e->method->certify_cells, &res->certified, &res->matrank)))
         return rc;
+    if (!res->certified && (rc = e->method->rank(e, pb, w, &res->matrank))) return rc;
     if (e->method->rank != rank_exact || res->certified) {
         if (chosen_for_verify(e, pb)) {
             int exact = 0;

@@ -99,8 +99,19 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
 {
     const int n = A->n, d1 = A->d1;
     double *B = scratch;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d1; j++) B[(size_t)i * (size_t)d1 + (size_t)j] = rs_pattern_get(A, j, i) ? fabs(v[j]) : 0.0;
+    memset(B, 0, sizeof *B * (size_t)n * (size_t)d1);
+    for (int i = 0; i < n; i++) {
+        double *Bi = B + (size_t)i * (size_t)d1;
+        for (int w = 0; w < A->words; w++) {
+            uint64_t word = A->bits[(size_t)i * A->words + w];
+            if (w == A->words - 1 && d1 % 64) word &= ((uint64_t)1 << (d1 % 64)) - 1;
+            while (word) {
+                int j = w * 64 + __builtin_ctzll(word);
+                word &= word - 1;
+                Bi[j] = fabs(v[j]);
+            }
+        }
+    }
     const double one = 1.0, zero = 0.0;
     dsyrk_("L", "T", &n, &d1, &one, B, &d1, &zero, G, &n); /* K, n x n */
     double *S = B;                                         /* B is no longer needed */

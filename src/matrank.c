@@ -153,7 +153,7 @@ static int rs_rank_qrcp(int m, int n, double *a, int lda, double rtol, rs_worksp
  * definite; so success with c = tau + 2 form_err + 2 gamma_{k+1} tr G~ (twice each bound)
  * proves lambda_min(G) > tau.  Costs k^3 / 3 flops; when the proof fails (a deficient or
  * ill-conditioned matrix) nothing is decided and the caller ranks J itself. */
-int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol)
+int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, double ref_trace)
 {
     if (k <= 0) return 1;
     double trace = 0;
@@ -161,7 +161,7 @@ int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol)
     /* far from underflow, so that the relative error bounds hold */
     if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(form_err)) return 0;
     const double u = DBL_EPSILON / 2;
-    double tol = sqrt(trace) * rtol;
+    double tol = sqrt(ref_trace > trace ? ref_trace : trace) * rtol;
     double shift = 100.0 * tol * tol + 2.0 * form_err + 2.0 * ((double)k + 1.0) * u * trace;
     for (int i = 0; i < k; i++) g[(size_t)i * (size_t)k + (size_t)i] -= shift;
     return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', k, g, k) == 0;
@@ -183,7 +183,7 @@ int rs_matrank_certify_full(int m, int n, const double *a, int lda, double rtol,
     double trace = 0;
     for (int i = 0; i < k; i++) trace += g[(size_t)i * (size_t)k + (size_t)i];
     double gammaL = (double)L * (DBL_EPSILON / 2) / (1.0 - (double)L * (DBL_EPSILON / 2));
-    return rs_matrank_certify_gram(k, g, gammaL * trace, rtol > 0 ? rtol : rs_matrank_default_rtol(m, n));
+    return rs_matrank_certify_gram(k, g, gammaL * trace, rtol > 0 ? rtol : rs_matrank_default_rtol(m, n), 0);
 }
 
 /* ------------------------------------------------------------------ registry */

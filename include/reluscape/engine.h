@@ -6,7 +6,7 @@
  *   svd, qrcp  float64 LAPACK on J' with the SVD rule's tolerance (svd is the reference);
  *   gram       pivoted Cholesky of G = (A'^T A') o (X~^T X~), never forming J;
  *   exact      rank over Q of J (binary64 inputs taken exactly) modulo a large prime;
- *   auto       the full-rank certificate, then exact for what it leaves open.
+ *   auto       the Gram certificates (full rank; cell bound), then exact for the rest.
  * Before svd, qrcp and auto the certificate (rank.certify) may prove rank = n from the
  * Gram matrix: it decides as the SVD rule would and proves the exact rank n as well.
  * rank.verify: a deterministic fraction of trials is also ranked exactly and

@@ -32,9 +32,11 @@ typedef struct rs_matrank_method {
  * undecided.  A fast path for the common full-rank case; matrank.c has the error analysis.
  * certify_full: of the matrix a (not changed).
  * certify_gram: of any J whose computed Gram matrix G~ (k x k, lower triangle used,
- * destroyed) satisfies ||G~ - J J^T||_2 <= form_err; rtol as the SVD rule for J (> 0). */
+ * destroyed) satisfies ||G~ - J J^T||_2 <= form_err; rtol as the SVD rule for J (> 0).
+ * ref_trace: when J is a row subset of a larger J0, tr(J0 J0^T), so the threshold is the
+ * SVD rule's for J0 (whose singular values interlace above J's); 0 = J alone. */
 int rs_matrank_certify_full(int m, int n, const double *a, int lda, double rtol, rs_workspace *ws);
-int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol);
+int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, double ref_trace);
 
 const rs_matrank_method *rs_matrank_lookup(const char *name); /* "svd" | "qrcp"; NULL */
 const char *rs_matrank_names(void);
