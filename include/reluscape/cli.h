@@ -17,6 +17,7 @@ enum rs_exit {
 int rs_main(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_run(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_merge(int argc, char **argv, MPI_Comm comm);
+int rs_cmd_plan(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_report(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_info(int argc, char **argv, MPI_Comm comm);
 

@@ -20,6 +20,7 @@ static const struct subcommand {
 } subcommands[] = {
     {"run", rs_cmd_run, "run a sweep: reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]"},
     {"merge", rs_cmd_merge, "combine job-array parts (run --shard i/N): reluscape merge -o OUT.h5 [--force] PART.h5..."},
+    {"plan", rs_cmd_plan, "size a sweep (cost, core-hours, memory, ranks; --sbatch): reluscape plan CONFIG.ini"},
     {"report", rs_cmd_report, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
     {"info", rs_cmd_info, "build configuration, library versions and features"},
 };
