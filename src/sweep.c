@@ -332,7 +332,10 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     if (!local_fail) {
         /* cells this shard touches, for the progress line */
         uint8_t *touched = rs_calloc((size_t)g->ncells, 1);
-        for (int64_t k = 0; touched && k < s.nunits; k++) cells += !touched[units[k].cell]++;
+        for (int64_t k = 0; touched && k < s.nunits; k++) {
+            cells += !touched[units[k].cell];
+            touched[units[k].cell] = 1;
+        }
         free(touched);
     }
     rs_progress_start(&s.progress, cells, total, cfg->progress_seconds);

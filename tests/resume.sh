@@ -51,7 +51,7 @@ for delay in 0.4 0.9 1.3 0.7 1.8; do
     pkill -9 -f "$(ranks_of "$out")" 2>/dev/null
     wait $pid 2>/dev/null
     if [ -e "$out" ]; then
-        "$PYTHON3" -c "import h5py, sys; sys.exit(h5py.File(sys.argv[1]).attrs['complete'] != 1)" "$out" 2>/dev/null
+        "$PYTHON3" -c "import h5py, sys; sys.exit(int(h5py.File(sys.argv[1]).attrs['complete'] != 1))" "$out" 2>/dev/null
         check "kill -9 after ${delay}s: a final file exists only complete" [ $? = 0 ]
     fi
     if [ -e "$out.ckpt" ]; then
