@@ -314,7 +314,7 @@ static int rs_print_rank_checks(hid_t f, const rs_report *R, const hsize_t *dims
         tt += R->trials[c];
         cells += dis[c] > 0;
     }
-    printf("  %-12s %lld of %lld trials decided by the full-rank certificate\n", "rank", (long long)tc,
+    printf("  %-12s %lld of %lld trials decided by a Gram certificate\n", "rank", (long long)tc,
            (long long)tt);
     printf("  %-12s %lld trials also ranked exactly: %lld disagreements%s\n", "verification", (long long)tv,
            (long long)td, td ? "" : " (none)");
