@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mpi.h>
+#include <stdio.h>
+
 #include "cli/common.h"
 #include "reluscape/config.h"
+#include "reluscape/data.h"
 #include "util.h"
 
 int rs_cli_check_output(const char *path, int force, char *err, size_t errlen)
@@ -38,4 +42,72 @@ char *rs_cli_command_line(int argc, char **argv)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+/* Rank 0 reads a whole file; the bytes are broadcast. NULL with err on failure. */
+char *rs_cli_read_config(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno)), NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > ((size_t)64 << 20)) {
+                RS_FMT(err, errlen, "config '%s' is larger than 64 MiB", path);
+                goto fail;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) goto fail;
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096) break;
+    }
+    if (ferror(f)) {
+        RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    if (memchr(buf, '\0', len)) {
+        RS_FMT(err, errlen, "config '%s' is not a text file", path);
+        goto fail;
+    }
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+fail:
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+/* Broadcast a string (or NULL) from rank 0. */
+char *rs_cli_bcast_string(char *s, MPI_Comm comm, int rank)
+{
+    long long len = s ? (long long)strlen(s) : -1;
+    RS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm));
+    if (len < 0) return NULL;
+    if (rank != 0) s = malloc((size_t)len + 1);
+    if (!s) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    RS_MPI_CHECK(MPI_Bcast(s, (int)len + 1, MPI_CHAR, 0, comm));
+    return s;
+}
+
+int rs_cli_check_data_file(const rs_config *cfg, const char *cfgname, const rs_data_file *df, char *err,
+                           size_t errlen)
+{
+    if (cfg->d0_ratio.count)
+        return RS_FMT(err, errlen, "%s: key 'grid.d0_ratio': data.law = file fixes d0 = %d (the file's columns); "
+                      "use grid.d0 = %d", cfgname, df->d0, df->d0), -1;
+    for (int i = 0; i < cfg->d0.count; i++)
+        if (cfg->d0.v[i] != df->d0)
+            return RS_FMT(err, errlen, "%s: key 'grid.d0': %lld does not match data.file '%s' (%d columns); "
+                          "use grid.d0 = %d", cfgname, (long long)cfg->d0.v[i], cfg->data_file, df->d0, df->d0), -1;
+    for (int i = 0; i < cfg->n.count; i++)
+        if (cfg->n.v[i] > df->n_total)
+            return RS_FMT(err, errlen, "%s: key 'grid.n': n = %lld exceeds the %lld rows of data.file '%s'",
+                          cfgname, (long long)cfg->n.v[i], (long long)df->n_total, cfg->data_file), -1;
+    return 0;
 }

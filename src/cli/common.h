@@ -2,7 +2,11 @@
 #ifndef RS_CLI_COMMON_H
 #define RS_CLI_COMMON_H
 
+#include <mpi.h>
 #include <stddef.h>
+
+#include "reluscape/config.h"
+#include "reluscape/data.h"
 
 /* Rank 0: may the output be written?  It must not exist (unless force, and then be a
  * regular file) and its directory must be writable.  0, or -1 with a message. */
@@ -10,5 +14,17 @@ int rs_cli_check_output(const char *path, int force, char *err, size_t errlen);
 
 /* "reluscape ARGV..." for the command_line attribute; caller frees (NULL on OOM). */
 char *rs_cli_command_line(int argc, char **argv);
+
+/* Rank 0: the whole config file as a string (caller frees), or NULL with a message
+ * (unreadable, larger than 64 MiB, not text). */
+char *rs_cli_read_config(const char *path, char *err, size_t errlen);
+
+/* Collective: rank 0's string (or NULL) on every rank; others get a malloc'd copy. */
+char *rs_cli_bcast_string(char *s, MPI_Comm comm, int rank);
+
+/* A loaded user dataset against the grid: d0 must be the file's columns, n at most its
+ * rows.  0, or -1 with a message naming the key. */
+int rs_cli_check_data_file(const rs_config *cfg, const char *cfgname, const rs_data_file *df, char *err,
+                           size_t errlen);
 
 #endif

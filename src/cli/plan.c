@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cli/common.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
 #include "reluscape/data.h"
@@ -112,71 +113,11 @@ static int parse_args(int argc, char **argv, plan_args *a, char *err, size_t err
     return 0;
 }
 
-/* Rank 0 reads the whole config (as run does; the same messages). */
-static char *read_text(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno)), NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = cap > ((size_t)64 << 20) ? NULL : realloc(buf, cap);
-            if (!nb) {
-                RS_FMT(err, errlen, "config '%s' is larger than 64 MiB", path);
-                goto fail;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, 4096, f);
-        len += got;
-        if (got < 4096) break;
-    }
-    if (ferror(f)) {
-        RS_FMT(err, errlen, "cannot read config '%s': %s", path, strerror(errno));
-        goto fail;
-    }
-    if (memchr(buf, '\0', len)) {
-        RS_FMT(err, errlen, "config '%s' is not a text file", path);
-        goto fail;
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
-}
-
-static char *bcast_string(char *s, MPI_Comm comm, int rank)
-{
-    long long len = s ? (long long)strlen(s) : -1;
-    RS_MPI_CHECK(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm));
-    if (len < 0) return NULL;
-    if (rank != 0) s = malloc((size_t)len + 1);
-    if (!s) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
-    RS_MPI_CHECK(MPI_Bcast(s, (int)len + 1, MPI_CHAR, 0, comm));
-    return s;
-}
-
 /* Rank 0: a user dataset, checked against the grid with run's messages. */
 static int load_data(const rs_config *cfg, const char *cfgname, rs_data_file *df, char *err, size_t errlen)
 {
-    if (rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen)) return -1;
-    if (cfg->d0_ratio.count)
-        return RS_FMT(err, errlen, "%s: key 'grid.d0_ratio': data.law = file fixes d0 = %d (the file's columns); "
-                      "use grid.d0 = %d", cfgname, df->d0, df->d0), -1;
-    for (int i = 0; i < cfg->d0.count; i++)
-        if (cfg->d0.v[i] != df->d0)
-            return RS_FMT(err, errlen, "%s: key 'grid.d0': %lld does not match data.file '%s' (%d columns); "
-                          "use grid.d0 = %d", cfgname, (long long)cfg->d0.v[i], cfg->data_file, df->d0, df->d0), -1;
-    for (int i = 0; i < cfg->n.count; i++)
-        if (cfg->n.v[i] > df->n_total)
-            return RS_FMT(err, errlen, "%s: key 'grid.n': n = %lld exceeds the %lld rows of data.file '%s'",
-                          cfgname, (long long)cfg->n.v[i], (long long)df->n_total, cfg->data_file), -1;
-    return 0;
+    return rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) ||
+           rs_cli_check_data_file(cfg, cfgname, df, err, errlen);
 }
 
 /* ------------------------------------------------------------------ the model */
@@ -866,8 +807,8 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
         rc = pa > 0 ? RS_EXIT_OK : RS_EXIT_USAGE;
         goto done;
     }
-    if (rank == 0 && !(text = read_text(a.config_path, err, sizeof err))) rs_error("%s", err);
-    if (!(text = bcast_string(text, comm, rank))) goto done;
+    if (rank == 0 && !(text = rs_cli_read_config(a.config_path, err, sizeof err))) rs_error("%s", err);
+    if (!(text = rs_cli_bcast_string(text, comm, rank))) goto done;
     parsed = rs_config_parse(text, a.config_path, a.nset, a.set, &cfg, err, sizeof err) == 0;
     if (!parsed) {
         if (rank == 0) rs_error("%s", err);
