@@ -103,8 +103,7 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
     for (int i = 0; i < n; i++) {
         double *Bi = B + (size_t)i * (size_t)d1;
         for (int w = 0; w < A->words; w++) {
-            uint64_t word = A->bits[(size_t)i * A->words + w];
-            if (w == A->words - 1 && d1 % 64) word &= ((uint64_t)1 << (d1 % 64)) - 1;
+            uint64_t word = A->bits[(size_t)i * A->words + w] & rs_word_mask(A, w);
             while (word) {
                 int j = w * 64 + __builtin_ctzll(word);
                 word &= word - 1;
@@ -145,8 +144,7 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
     memset(rows, 0, sizeof *rows * (size_t)d1 * (size_t)rw);
     for (int i = 0; i < n; i++)
         for (int w = 0; w < A->words; w++) {
-            uint64_t word = A->bits[(size_t)i * A->words + w];
-            if (w == A->words - 1 && d1 % 64) word &= ((uint64_t)1 << (d1 % 64)) - 1;
+            uint64_t word = A->bits[(size_t)i * A->words + w] & rs_word_mask(A, w);
             while (word) {
                 int j = w * 64 + __builtin_ctzll(word);
                 word &= word - 1;

@@ -1,5 +1,6 @@
 /* h5read.c - serial HDF5 reading for report and merge: attributes of any string or
  * numeric type, whole datasets with shape checks, and messages instead of HDF5's stack. */
+#include <errno.h>
 #include <hdf5.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,3 +188,24 @@ done:
     return rc;
 }
 
+
+hid_t rs_h5_open_read(const char *path, int *io_error, char *err, size_t errlen)
+{
+    *io_error = 0;
+    /* a plain open first, so that "no such file" says so in the system's words */
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return snprintf(err, errlen, "cannot read: %s", strerror(errno)), -1;
+    fclose(probe);
+#if H5_VERSION_GE(1, 12, 0)
+    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
+#else
+    htri_t is_h5 = H5Fis_hdf5(path);
+#endif
+    if (is_h5 <= 0) return snprintf(err, errlen, "not an HDF5 file"), -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        *io_error = 1;
+        snprintf(err, errlen, "cannot open the HDF5 file (still being written?)");
+    }
+    return f;
+}

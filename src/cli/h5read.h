@@ -7,6 +7,11 @@
 
 char *rs_h5_strdup(const char *s);
 
+/* Open an existing file read-only, telling a missing or unreadable file (the system's
+ * words), a file that is not HDF5, and one HDF5 cannot open apart.  Returns the file, or
+ * -1 with a message (without the path) in err; *io_error = 1 for the last case. */
+hid_t rs_h5_open_read(const char *path, int *io_error, char *err, size_t errlen);
+
 /* 1 if every component of the absolute path exists, 0 if one is missing, -1 on error. */
 int rs_h5_exists(hid_t f, const char *path);
 

@@ -120,18 +120,10 @@ static hid_t open_part(const char *path, int *rc, char *err, size_t errlen)
     hid_t f = H5I_INVALID_HID;
     char *schema = NULL;
     *rc = RS_EXIT_USAGE;
-    /* a plain open first, so that "no such file" says so in the system's words */
-    FILE *probe = fopen(path, "rb");
-    if (!probe) return RS_FMT(err, errlen, "'%s': cannot read: %s", path, strerror(errno)), -1;
-    fclose(probe);
-#if H5_VERSION_GE(1, 12, 0)
-    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
-#else
-    htri_t is_h5 = H5Fis_hdf5(path);
-#endif
-    if (is_h5 <= 0) return RS_FMT(err, errlen, "'%s': not an HDF5 file", path), -1;
-    if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0)
-        return RS_FMT(err, errlen, "'%s': cannot open the HDF5 file (still being written?)", path), -1;
+    char why[256];
+    int io_error;
+    if ((f = rs_h5_open_read(path, &io_error, why, sizeof why)) < 0)
+        return RS_FMT(err, errlen, "'%s': %s", path, why), -1;
     int o = rs_h5_attr_str(f, "schema", &schema);
     if (o <= 0 || strcmp(schema, "reluscape") != 0) {
         RS_FMT(err, errlen, "'%s': not a reluscape result file (root attribute 'schema' %s)", path,

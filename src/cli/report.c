@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <hdf5.h>
 #include "cli/h5read.h"
 #include "reluscape/cli.h"
@@ -342,26 +341,9 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     double *qraw = NULL;
     int64_t *qint = NULL;
     int rc = RS_EXIT_USAGE;
-    FILE *probe;
-
-    /* a plain open first, so that "no such file" says so in the system's words */
-    if (!(probe = fopen(path, "rb"))) {
-        snprintf(err, sizeof err, "%s", strerror(errno));
-        goto done;
-    }
-    fclose(probe);
-#if H5_VERSION_GE(1, 12, 0)
-    htri_t is_h5 = H5Fis_accessible(path, H5P_DEFAULT);
-#else
-    htri_t is_h5 = H5Fis_hdf5(path);
-#endif
-    if (is_h5 <= 0) {
-        snprintf(err, sizeof err, "not an HDF5 file");
-        goto done;
-    }
-    if ((f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) {
-        snprintf(err, sizeof err, "cannot open the HDF5 file (still being written?)");
-        rc = RS_EXIT_FAILURE;
+    int io_error = 0;
+    if ((f = rs_h5_open_read(path, &io_error, err, sizeof err)) < 0) {
+        if (io_error) rc = RS_EXIT_FAILURE;
         goto done;
     }
 
