@@ -29,8 +29,8 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
                           (int)cfg->exact_primes, cfg->seed, err, errlen);
 }
 
-int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
-                 rs_trial_result *res)
+int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
+                     rs_trial_result *res, rs_rank_problem *pb)
 {
     const int n = cell->n, d1 = cell->d1, p = cell->p;
     const size_t P = (size_t)d1 * (size_t)p, rw = (size_t)(n + 63) / 64;
@@ -71,10 +71,19 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
     /* Same singular values as J with fewer columns (rs_neuron_reduce). */
     double *vr = w->v + d1;
     rs_neuron_reduce(&w->A, w->v, &w->R, vr, w->rows, w->keys);
-    rs_rank_problem pb = {.A = &w->R, .w = vr, .xt = w->xt, .p = p, .P = (int64_t)P,
-                          .ruled_out = res->zero_column || res->crowded_column,
-                          .cell = cell->key, .trial = (uint64_t)trial};
-    return rs_engine_rank(&ts->engine, &pb, &w->ew, &res->rank);
+    *pb = (rs_rank_problem){.A = &w->R, .w = vr, .xt = w->xt, .p = p, .P = (int64_t)P,
+                            .ruled_out = res->zero_column || res->crowded_column,
+                            .cell = cell->key, .trial = (uint64_t)trial};
+    return 0;
+}
+
+int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
+                 rs_trial_result *res)
+{
+    rs_rank_problem pb;
+    memset(res, 0, sizeof *res);
+    int rc = rs_trial_prepare(ts, cell, trial, w, res, &pb);
+    return rc ? rc : rs_engine_rank(&ts->engine, &pb, &w->ew, &res->rank);
 }
 
 void rs_trial_work_free(rs_trial_work *w)

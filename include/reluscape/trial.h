@@ -52,6 +52,10 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
 /* 0, -1 out of memory, sampler not applicable or non-finite data, or >0 LAPACK info. */
 int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial,
                  rs_trial_work *w, rs_trial_result *res);
+/* Everything before the rank: fills res's combinatorial checks and the reduced problem
+ * pb (pointing into w).  The same return codes.  rs_trial_run = this + rs_engine_rank. */
+int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
+                     rs_trial_result *res, rs_rank_problem *pb);
 void rs_trial_work_free(rs_trial_work *w);
 
 #endif
