@@ -75,6 +75,73 @@ static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_s
     return 0;
 }
 
+/* a_ji = [(...((0 + w_j1 x_i1) + w_j2 x_i2) + ... + w_jd0 x_id0) + b_j > 0] for all j, i:
+ * every sum and product rounded in this order (no fused multiply-add), so the bits are
+ * the same on every machine.  wb holds the weights by blocks of 4 neurons:
+ * wb[(j/4) * 4 (d0 + 1) + 4 r + j%4] = w_jr, r = d0 the bias (0 past d1). */
+static void init_bits_generic(const double *wb, const double *xt, int d0, int p, rs_pattern *A)
+{
+    const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1);
+    for (int i = 0; i < A->n; i++) {
+        const double *x = xt + (size_t)i * p;
+        uint64_t *bits = A->bits + (size_t)i * A->words;
+        for (int w = 0; w < A->words; w++) bits[w] = 0;
+        for (int q = 0; q < nb; q++) {
+            const double *wq = wb + (size_t)q * stride;
+            unsigned m = 0;
+            for (int l = 0; l < 4; l++) {
+                double z = 0.0;
+                for (int r = 0; r < d0; r++) z += wq[4 * r + l] * x[r];
+                m |= (unsigned)(z + wq[4 * d0 + l] > 0.0) << l;
+            }
+            bits[q / 16] |= (uint64_t)m << (4 * (q % 16));
+        }
+        if (d1 % 64) bits[A->words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The same with four neurons per AVX instruction: mul, then add, each rounded, as above
+ * (the target enables AVX2 only, not FMA, so nothing is contracted). */
+__attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
+                                                           int p, rs_pattern *A)
+{
+    const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1);
+    const __m256d zero = _mm256_setzero_pd();
+    for (int i = 0; i < A->n; i++) {
+        const double *x = xt + (size_t)i * p;
+        uint64_t *bits = A->bits + (size_t)i * A->words;
+        for (int w = 0; w < A->words; w++) bits[w] = 0;
+        int q = 0;
+        for (; q + 1 < nb; q += 2) { /* two blocks: independent chains overlap */
+            const double *wq = wb + (size_t)q * stride, *wr = wq + stride;
+            __m256d z0 = zero, z1 = zero;
+            for (int r = 0; r < d0; r++) {
+                const __m256d xr = _mm256_broadcast_sd(x + r);
+                z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), xr));
+                z1 = _mm256_add_pd(z1, _mm256_mul_pd(_mm256_loadu_pd(wr + 4 * r), xr));
+            }
+            z0 = _mm256_add_pd(z0, _mm256_loadu_pd(wq + 4 * d0));
+            z1 = _mm256_add_pd(z1, _mm256_loadu_pd(wr + 4 * d0));
+            unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) |
+                         (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z1, zero, _CMP_GT_OQ)) << 4;
+            bits[q / 16] |= (uint64_t)m << (4 * (q % 16)); /* q even: both blocks in one word */
+        }
+        for (; q < nb; q++) {
+            const double *wq = wb + (size_t)q * stride;
+            __m256d z0 = zero;
+            for (int r = 0; r < d0; r++)
+                z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), _mm256_broadcast_sd(x + r)));
+            z0 = _mm256_add_pd(z0, _mm256_loadu_pd(wq + 4 * d0));
+            unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ));
+            bits[q / 16] |= (uint64_t)m << (4 * (q % 16));
+        }
+        if (d1 % 64) bits[A->words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
+    }
+}
+#endif
+
 /* Draw order: for each neuron j, w_j[0..d0) then b_j (b_j only with bias and a law that
  * draws it; He sets b = 0 without drawing).  Then a_ji = 1[<w_j, x_i> + b_j > 0] with the
  * dot product summed over coordinates in increasing order. */
@@ -84,59 +151,52 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
     int d0 = prm->d0, bias = prm->bias, p = d0 + bias, d1 = A->d1;
     if (d0 < 1 || (bias != 0 && bias != 1))
         return -1;
-    /* Weights stored coordinate-major: wt[r * d1 + j] = w_jr, row d0 = b (0 without
-     * bias and for He), then d1 doubles of pre-activations. */
-    double *wt = calloc((size_t)d1 * (size_t)(d0 + 2), sizeof *wt);
-    if (!wt)
+    if (prm->init != RS_INIT_GAUSSIAN && prm->init != RS_INIT_HE && prm->init != RS_INIT_TORCH)
         return -1;
-    double *b = wt + (size_t)d0 * d1, *z = b + d1;
+    const int nb = (d1 + 3) / 4, stride = 4 * (d0 + 1);
+    /* the blocked weights (zero past d1, and b = 0 where nothing draws it), then room for
+     * the torch law's raw draws */
+    const size_t nw = (size_t)nb * stride, ndraw = prm->init == RS_INIT_TORCH ? (size_t)d1 * p : 0;
+    double *wb = malloc((nw + ndraw) * sizeof *wb);
+    if (!wb)
+        return -1;
+    memset(wb, 0, nw * sizeof *wb);
+#define WB(j, r) wb[(size_t)((j) / 4) * stride + 4 * (r) + (j) % 4]
     double sd_he = sqrt(2.0 / d0), lim = 1.0 / sqrt((double)d0);
     /* The stream's draw order: neuron by neuron, w_j then b_j. */
-    for (int j = 0; j < d1; j++) {
-        switch (prm->init) {
-        case RS_INIT_GAUSSIAN:
-            for (int r = 0; r < d0; r++)
-                wt[(size_t)r * d1 + j] = rs_normal(s);
-            if (bias)
-                b[j] = rs_normal(s);
-            break;
-        case RS_INIT_HE:
-            for (int r = 0; r < d0; r++)
-                wt[(size_t)r * d1 + j] = sd_he * rs_normal(s);
-            break;
-        case RS_INIT_TORCH: /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0 */
-            for (int r = 0; r < d0; r++)
-                wt[(size_t)r * d1 + j] = rs_uniform_range(s, -lim, lim);
-            if (bias)
-                b[j] = rs_uniform_range(s, -lim, lim);
-            break;
-        default:
-            free(wt);
-            return -1;
-        }
-    }
-    /* Point by point, all neurons at once (vectorisable over j); a_ji = [<w_j, x_i> + b_j > 0]
-     * summed in the order w_j1 x_i1 + ... + w_jd0 x_id0, then + b_j. */
-    rs_pattern_clear(A);
-    for (int i = 0; i < A->n; i++) {
-        const double *x = xt + (size_t)i * p;
+    if (prm->init == RS_INIT_TORCH) {
+        /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0; all d1 p draws at
+         * once, each mapped as rs_uniform_range maps its draw */
+        uint64_t *raw = (uint64_t *)(wb + nw);
+        rs_next_u64_fill(s, raw, ndraw);
+        const double lo = -lim, hi = lim, span = hi - lo;
+        size_t t = 0;
         for (int j = 0; j < d1; j++)
-            z[j] = 0.0;
-        for (int r = 0; r < d0; r++) {
-            const double xr = x[r], *w = wt + (size_t)r * d1;
-            for (int j = 0; j < d1; j++)
-                z[j] += w[j] * xr;
-        }
-        uint64_t *bits = A->bits + (size_t)i * A->words;
-        for (int j0 = 0; j0 < d1; j0 += 64) {
-            uint64_t word = 0;
-            int jend = d1 - j0 < 64 ? d1 - j0 : 64;
-            for (int jj = 0; jj < jend; jj++)
-                word |= (uint64_t)(z[j0 + jj] + b[j0 + jj] > 0.0) << jj;
-            bits[j0 / 64] = word;
+            for (int r = 0; r < p; r++) {
+                double x = lo + span * ((double)(raw[t++] >> 11) * 0x1p-53);
+                WB(j, r < d0 ? r : d0) = x < hi ? x : lo;
+            }
+    } else {
+        for (int j = 0; j < d1; j++) {
+            if (prm->init == RS_INIT_GAUSSIAN) {
+                for (int r = 0; r < d0; r++)
+                    WB(j, r) = rs_normal(s);
+                if (bias)
+                    WB(j, d0) = rs_normal(s);
+            } else {
+                for (int r = 0; r < d0; r++)
+                    WB(j, r) = sd_he * rs_normal(s);
+            }
         }
     }
-    free(wt);
+#undef WB
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2"))
+        init_bits_avx2(wb, xt, d0, p, A);
+    else
+#endif
+        init_bits_generic(wb, xt, d0, p, A);
+    free(wb);
     return 0;
 }
 

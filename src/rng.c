@@ -32,6 +32,58 @@ void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, 
     s->spare_normal = 0.0;
 }
 
+/* Philox4x64-10 on RS_BATCH consecutive blocks at once: the same rounds as Random123's
+ * philox4x64_R (mulhilo by the two multipliers, Weyl key schedule), written over
+ * independent counters so their multiplication chains overlap. */
+#define RS_BATCH 4
+static void philox_batch(const uint64_t key[2], const uint64_t ctr[4], uint64_t out[RS_BATCH][4])
+{
+    uint64_t c[RS_BATCH][4];
+    for (int b = 0; b < RS_BATCH; b++) {
+        c[b][0] = ctr[0];
+        c[b][1] = ctr[1];
+        c[b][2] = ctr[2] + (uint64_t)b;
+        c[b][3] = ctr[3];
+    }
+    uint64_t k0 = key[0], k1 = key[1];
+    for (int r = 0; r < 10; r++) {
+        if (r) {
+            k0 += 0x9E3779B97F4A7C15ull;
+            k1 += 0xBB67AE8584CAA73Bull;
+        }
+        for (int b = 0; b < RS_BATCH; b++) {
+            unsigned __int128 p0 = (unsigned __int128)0xD2E7470EE14C6C93ull * c[b][0];
+            unsigned __int128 p1 = (unsigned __int128)0xCA5A826395121157ull * c[b][2];
+            uint64_t n0 = (uint64_t)(p1 >> 64) ^ c[b][1] ^ k0, n2 = (uint64_t)(p0 >> 64) ^ c[b][3] ^ k1;
+            c[b][0] = n0;
+            c[b][1] = (uint64_t)p1;
+            c[b][2] = n2;
+            c[b][3] = (uint64_t)p0;
+        }
+    }
+    for (int b = 0; b < RS_BATCH; b++)
+        for (int w = 0; w < 4; w++)
+            out[b][w] = c[b][w];
+}
+
+void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count)
+{
+    while (count && s->left) {
+        *out++ = s->buf[4 - s->left--];
+        count--;
+    }
+    uint64_t blk[RS_BATCH][4];
+    while (count >= 4 * RS_BATCH) { /* whole blocks, RS_BATCH at a time */
+        philox_batch(s->key, s->ctr, blk);
+        s->ctr[2] += RS_BATCH;
+        for (int b = 0; b < RS_BATCH; b++)
+            for (int w = 0; w < 4; w++)
+                *out++ = blk[b][w];
+        count -= 4 * RS_BATCH;
+    }
+    while (count--) *out++ = rs_next_u64(s); /* the tail leaves the buffer as single draws would */
+}
+
 uint64_t rs_next_u64(rs_stream *s)
 {
     if (s->left == 0) {

@@ -347,6 +347,39 @@ static int init_reference(rs_init_law law, int d0, int bias, const double *xt, i
     return same;
 }
 
+/* The blocked, vectorised evaluation against the entry-by-entry reference on shapes that
+ * hit every tail: d1 below, at and past a block of 4 and a word of 64, d0 from 1 to 8; and
+ * the stream is left where the reference leaves it. */
+static void test_init_shapes(void)
+{
+    const rs_sampler *init = rs_sampler_lookup("init");
+    static const int d1s[] = {1, 3, 4, 5, 63, 64, 65, 131}, d0s[] = {1, 2, 5, 8};
+    double xt[9 * 40];
+    for (size_t a = 0; a < sizeof d1s / sizeof *d1s; a++)
+        for (size_t b = 0; b < sizeof d0s / sizeof *d0s; b++)
+            for (int law = RS_INIT_GAUSSIAN; law <= RS_INIT_TORCH; law++) {
+                const int d1 = d1s[a], d0 = d0s[b], n = 40, bias = (int)(a + b) % 2 ? 1 : law != RS_INIT_HE;
+                rs_data_spec spec = {.law = RS_DATA_UNIFORM, .bias = bias};
+                rs_data_draw(&spec, d0, n, 5, (uint64_t)a, b, xt);
+                rs_pattern A;
+                rs_pattern_alloc(&A, d1, n);
+                memset(A.bits, 0xff, (size_t)n * A.words * sizeof *A.bits); /* stale bits */
+                rs_sampler_params prm = {.init = (rs_init_law)law, .d0 = d0, .bias = bias};
+                rs_stream s, r;
+                rs_stream_init(&s, 5, 9, (uint64_t)law, RS_STREAM_PATTERN);
+                rs_stream_init(&r, 5, 9, (uint64_t)law, RS_STREAM_PATTERN);
+                CHECK(init->sample(&prm, xt, &s, &A) == 0, "init rc");
+                int same = init_reference((rs_init_law)law, d0, bias, xt, d1, n, &r, &A);
+                for (int i = 0; i < n && d1 % 64; i++)
+                    same &= (A.bits[(size_t)i * A.words + A.words - 1] >> (d1 % 64)) == 0;
+                CHECK(same, "init %s d0 %d d1 %d bias %d: the reference's bits, none past d1",
+                      rs_init_law_name(law), d0, d1, bias);
+                CHECK(rs_next_u64(&s) == rs_next_u64(&r), "init %s d0 %d d1 %d: stream position",
+                      rs_init_law_name(law), d0, d1);
+                rs_pattern_free(&A);
+            }
+}
+
 static void test_init(void)
 {
     const rs_sampler *init = rs_sampler_lookup("init");
@@ -475,6 +508,7 @@ int main(void)
     test_region();
     test_bernoulli();
     test_init();
+    test_init_shapes();
     test_vout();
     return check_done("test_pattern");
 }

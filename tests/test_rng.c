@@ -200,10 +200,35 @@ static void test_bernoulli(void)
     CHECK(edge, "bernoulli(0) = 0 and bernoulli(1) = 1");
 }
 
+/* rs_next_u64_fill gives exactly the draws of repeated rs_next_u64, from any position in
+ * a block, for any count, and leaves the stream where those calls would (also across a
+ * wrap of the block counter). */
+static void test_fill(void)
+{
+    for (int skip = 0; skip < 6; skip++)
+        for (size_t count = 0; count < 75; count += (count < 20 ? 1 : 7)) {
+            rs_stream a, b;
+            rs_stream_init(&a, 3, 4, 5, RS_STREAM_PATTERN);
+            rs_stream_init(&b, 3, 4, 5, RS_STREAM_PATTERN);
+            if (skip == 5) a.ctr[2] = b.ctr[2] = ~(uint64_t)0 - 2; /* blocks wrap to 0 */
+            for (int k = 0; k < skip % 5; k++) {
+                rs_next_u64(&a);
+                rs_next_u64(&b);
+            }
+            uint64_t got[80];
+            rs_next_u64_fill(&a, got, count);
+            int same = 1;
+            for (size_t k = 0; k < count; k++) same &= got[k] == rs_next_u64(&b);
+            for (int k = 0; k < 9; k++) same &= rs_next_u64(&a) == rs_next_u64(&b);
+            CHECK(same, "fill of %zu after %d draws", count, skip);
+        }
+}
+
 int main(void)
 {
     test_kat();
     test_layout();
+    test_fill();
     test_reproducible();
     test_uniform();
     test_normal();

@@ -7,6 +7,7 @@
 #ifndef RELUSCAPE_RNG_H
 #define RELUSCAPE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Stream ids: one per independent use inside a trial. */
@@ -34,6 +35,9 @@ void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4]
 
 void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, uint32_t stream_id);
 uint64_t rs_next_u64(rs_stream *s);
+/* out[0..count) = the next count draws of rs_next_u64, with the stream left in the same
+ * state; whole blocks are computed several at a time (faster for long runs of draws). */
+void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count);
 double rs_uniform01(rs_stream *s);             /* [0,1), 53 random bits */
 double rs_uniform_open01(rs_stream *s);        /* (0,1) */
 double rs_uniform_range(rs_stream *s, double lo, double hi); /* [lo,hi) */
