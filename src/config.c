@@ -12,7 +12,7 @@
 #include "util.h"
 
 typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
-               OPT_CHOICE, OPT_STRING } opt_type;
+               OPT_CHOICE, OPT_STRING, OPT_BYTES } opt_type;
 
 typedef struct rs_option {
     const char *name;      /* section.key */
@@ -71,6 +71,13 @@ static const rs_option options[] = {
      "are counted in /stats/verify_disagree"},
     {"rank.exact_primes", OPT_INT, OFF(exact_primes), "1", NULL, 1, 2,
      "primes for the exact rank (2: the larger of two modular ranks, even less likely to fall short)"},
+    {"rank.group_size", OPT_INT, OFF(group_size), "1", NULL, 1, 65536,
+     "ranks that share one trial (a ScaLAPACK process grid, as square as possible); 1 = every rank "
+     "ranks its own trials with LAPACK.  Results do not depend on it (docs/config.md, Groups)"},
+    {"rank.mem_per_rank", OPT_BYTES, OFF(mem_per_rank), "auto", NULL, 0, 0,
+     "memory one rank may use for a trial, e.g. 3.5G, 800M (K, M, G, T: powers of 1024); auto = "
+     "SLURM's --mem-per-cpu or --mem, else the node's memory, divided by the ranks on the node. "
+     "A cell that does not fit is refused before any work, naming the smallest group_size that fits"},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force"},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,
@@ -78,8 +85,6 @@ static const rs_option options[] = {
     {"output.checkpoint", OPT_DOUBLE, OFF(checkpoint_seconds), "600", NULL, 0, 1e9,
      "seconds between checkpoints (OUT.h5.ckpt: finished work units and their statistics) for "
      "--resume; 0 = only on SIGTERM/SIGUSR1/SIGINT"},
-    {"output.max_matrix_mib", OPT_INT, OFF(max_matrix_mib), "4096", NULL, 1, 1e9,
-     "refuse a grid whose largest Jacobian (n x P doubles) exceeds this many MiB per rank"},
 };
 #define NOPT ((int)RS_ARRAY_LEN(options))
 
@@ -290,6 +295,28 @@ static int set_option(rs_config *cfg, const rs_option *o, const char *value, cha
             return RS_FMT(why, len, "'%s' is not allowed (allowed: %s)", value, o->choices), -1;
         RS_FMT((char *)f, RS_NAME_MAX, "%s", value);
         return 0;
+    case OPT_BYTES: {
+        if (!strcmp(value, "auto")) {
+            *(int64_t *)f = 0;
+            return 0;
+        }
+        char *end;
+        errno = 0;
+        double x = strtod(value, &end);
+        const char *units = "KMGT";
+        double scale = 1;
+        if (*end && strchr(units, toupper((unsigned char)*end))) {
+            scale = ldexp(1.0, 10 * (int)(strchr(units, toupper((unsigned char)*end)) - units + 1));
+            end++;
+            if (toupper((unsigned char)*end) == 'I' && toupper((unsigned char)end[1]) == 'B') end += 2;
+            else if (toupper((unsigned char)*end) == 'B') end++;
+        }
+        if (errno || end == value || *end || !(x > 0) || x * scale > 9.0e18)
+            return RS_FMT(why, len, "'%s' is not a memory size (allowed: auto, or a positive number of "
+                          "bytes with an optional K, M, G or T suffix, e.g. 3.5G)", value), -1;
+        *(int64_t *)f = (int64_t)(x * scale);
+        return 0;
+    }
     case OPT_STRING:
         if (strlen(value) >= RS_PATH_MAX) return RS_FMT(why, len, "value longer than %d characters", RS_PATH_MAX - 1), -1;
         RS_FMT((char *)f, RS_PATH_MAX, "%s", value);
@@ -341,6 +368,11 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         return fail(err, errlen, &file, "grid.d0", "missing: give grid.d0 (a list or range) or grid.d0_ratio");
     if (!cfg->d1.count) return fail(err, errlen, &file, "grid.d1", "missing: give the hidden widths, e.g. d1 = 30:300:30");
     if (!cfg->n.count) return fail(err, errlen, &file, "grid.n", "missing: give the sample sizes, e.g. n = 10:100:10");
+    if (cfg->group_size > 1 && strcmp(cfg->rank_method, "svd") && strcmp(cfg->rank_method, "gram") &&
+        strcmp(cfg->rank_method, "auto"))
+        return fail(err, errlen, AT("rank.group_size"), "rank.group_size",
+                    "%lld needs a rank.method with a distributed form (svd|gram|auto); rank.method = %s "
+                    "runs on one rank only", (long long)cfg->group_size, cfg->rank_method);
     if (cfg->trials % cfg->patterns_per_dataset)
         return fail(err, errlen, AT("sweep.patterns_per_dataset"), "sweep.patterns_per_dataset",
                     "%lld does not divide sweep.trials = %lld", (long long)cfg->patterns_per_dataset,
@@ -498,7 +530,21 @@ static void format_value(sbuf *b, const rs_config *cfg, const rs_option *o)
     case OPT_BOOL: sb_printf(b, "%s", *(const int *)f ? "true" : "false"); break;
     case OPT_CHOICE:
     case OPT_STRING: sb_printf(b, "%s", (const char *)f); break;
+    case OPT_BYTES:
+        if (*(const int64_t *)f)
+            sb_printf(b, "%lld", (long long)*(const int64_t *)f);
+        else
+            sb_printf(b, "auto");
+        break;
     }
+}
+
+/* Keys that say how a run executes, not what it computes: not in the science text, so a
+ * run may resume or merge with other resources. */
+static int is_resource(const rs_option *o)
+{
+    return !strncmp(o->name, "output.", 7) || !strcmp(o->name, "rank.group_size") ||
+           !strcmp(o->name, "rank.mem_per_rank");
 }
 
 static char *config_text(const rs_config *cfg, int with_output)
@@ -509,7 +555,7 @@ static char *config_text(const rs_config *cfg, int with_output)
     for (int i = 0; i < NOPT; i++) {
         const rs_option *o = &options[i];
         const char *dot = strchr(o->name, '.');
-        if (!with_output && !strncmp(o->name, "output.", 7)) continue;
+        if (!with_output && is_resource(o)) continue;
         size_t sl = (size_t)(dot - o->name);
         if (strlen(section) != sl || strncmp(section, o->name, sl)) {
             memcpy(section, o->name, sl);
@@ -535,7 +581,7 @@ void rs_config_write_doc(FILE *out)
     static const char *type_name[] = {
         [OPT_INTLIST] = "integer list", [OPT_DBLLIST] = "number list", [OPT_INT] = "integer",
         [OPT_UINT64] = "uint64",        [OPT_DOUBLE] = "number",       [OPT_BOOL] = "boolean",
-        [OPT_CHOICE] = "choice",        [OPT_STRING] = "string"};
+        [OPT_CHOICE] = "choice",        [OPT_STRING] = "string",       [OPT_BYTES] = "bytes"};
     fprintf(out, "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n");
     for (int i = 0; i < NOPT; i++) {
         const rs_option *o = &options[i];
@@ -552,6 +598,8 @@ void rs_config_write_doc(FILE *out)
             RS_FMT(allowed, sizeof allowed, "%.0f … %.0f", o->min, o->max);
         else if (o->type == OPT_UINT64)
             RS_FMT(allowed, sizeof allowed, "0 … 2^64-1");
+        else if (o->type == OPT_BYTES)
+            RS_FMT(allowed, sizeof allowed, "auto, or bytes with K/M/G/T");
         else if (o->type != OPT_STRING)
             RS_FMT(allowed, sizeof allowed, "%g … %g", o->min, o->max);
         fprintf(out, "| `%s` | %s | %s | %s | %s |\n", o->name, type_name[o->type],

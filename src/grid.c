@@ -58,15 +58,6 @@ int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *e
                 c->key = rs_cell_key(c->d0, c->d1, c->n);
                 int64_t P = (int64_t)c->d1 * c->p;
                 c->cost = trial_cost(c->n, P);
-                double mib = (double)c->n * (double)P * 8.0 / 1048576.0;
-                if (mib > (double)cfg->max_matrix_mib) {
-                    RS_FMT(err, errlen,
-                           "%s: key 'output.max_matrix_mib': cell d0=%d d1=%d n=%d needs a %d x %lld "
-                           "Jacobian (%.0f MiB) but the limit is %lld MiB; shrink the grid or raise the limit",
-                           cfgname, c->d0, c->d1, c->n, c->n, (long long)P, mib, (long long)cfg->max_matrix_mib);
-                    rs_grid_free(g);
-                    return -1;
-                }
                 if (c->n > g->max_n) g->max_n = c->n;
             }
     return 0;

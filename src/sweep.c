@@ -11,12 +11,19 @@
  * the interval has passed or a stop was requested (signal), rank 0 hands out no more
  * units; once every rank is between units they sum their statistics onto rank 0, which
  * writes them with the done flags (checkpoint.h); a resumed run skips the done units,
- * starting from those statistics on rank 0. */
+ * starting from those statistics on rank 0.
+ *
+ * Groups (rank.group_size = g > 1, group.h): the scheduler runs among the groups' first
+ * ranks (the leaders); a leader tells its members which trial comes next and the group
+ * ranks it together; only leaders record statistics and take part in checkpoints.  A last,
+ * smaller group only gets units whose trials fit its memory. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/checkpoint.h"
+#include "reluscape/footprint.h"
+#include "reluscape/group.h"
 #include "reluscape/log.h"
 #include "reluscape/sweep.h"
 #include "reluscape/trial.h"
@@ -93,6 +100,9 @@ void rs_sweep_request_stop(void) { stop_requested = 1; }
  * again). */
 enum { UNIT_STOP = -1, UNIT_CHECKPOINT = -2 };
 
+/* A leader's command to its members: {CMD_TRIAL, cell, trial} or {CMD_STOP}. */
+enum { CMD_TRIAL = 1, CMD_STOP = 2 };
+
 /* State shared by the trial loop and rank 0's bookkeeping. */
 typedef struct sched {
     const rs_grid *g;
@@ -110,10 +120,73 @@ typedef struct sched {
     double busy, last_checkpoint;
     int64_t my_trials;
     int failed, stopping;
+    /* groups */
+    const rs_config *cfg;
+    rs_group grp;
+    int grouped;                  /* rank.group_size > 1 */
+    rs_group_method method;
+    rs_group_work gwork;
+    double mem;                   /* bytes a rank may use */
+    int *leader_group_size;       /* rank 0: [leaders] */
+    uint8_t *taken;               /* rank 0: [nqueue] handed out */
+    uint8_t *cell_fits;           /* rank 0: [ncells] fits the smaller, last group */
+    int small_group;              /* size of that group, 0 if none */
 } sched;
+
+/* One trial ranked by the whole group; every member calls it with the same (cell, t). */
+static int group_trial(sched *s, int ci, int64_t t)
+{
+    const rs_cell *cell = &s->g->cells[ci];
+    rs_trial_result r;
+    rs_rank_problem pb;
+    char err[RS_ERR_MAX];
+    double t0 = rs_cputime();
+    memset(&r, 0, sizeof r);
+    int rc = rs_trial_prepare(s->ts, cell, t, &s->work, &r, &pb);
+    if (rs_any_true(rc != 0, s->grp.comm)) {
+        RS_FMT(err, sizeof err, "%s", rc > 0 ? "LAPACK error" : "out of memory, sampler not applicable or non-finite data");
+        rc = -1;
+    } else {
+        int exact_fits = rs_exact_bytes(cell) + rs_trial_bytes(s->cfg, cell, s->grp.size) <= s->mem;
+        rc = rs_group_rank(&s->grp, s->method, &s->ts->engine, &pb, exact_fits, &s->gwork, &r.rank, err,
+                           sizeof err);
+    }
+    s->busy += rs_cputime() - t0;
+    s->my_trials += s->grp.rank == 0; /* trials recorded, as without groups */
+    if (rc) {
+        if (s->grp.rank == 0)
+            rs_error("trial %lld of cell d0=%d d1=%d n=%d failed in group %d (%d ranks, %d x %d grid): %s",
+                     (long long)t, cell->d0, cell->d1, cell->n, s->grp.index, s->grp.size, s->grp.nprow,
+                     s->grp.npcol, err);
+        return -1;
+    }
+    if (s->grp.rank == 0) rs_stats_record(s->st, ci, cell->n, &r);
+    return 0;
+}
+
+/* A member's life: rank the trials its leader names until told to stop. */
+static void member(sched *s)
+{
+    for (;;) {
+        int64_t cmd[3];
+        RS_MPI_CHECK(MPI_Bcast(cmd, 3, MPI_INT64_T, 0, s->grp.comm));
+        if (cmd[0] != CMD_TRIAL) break;
+        if (group_trial(s, (int)cmd[1], cmd[2])) s->failed = 1;
+    }
+}
+
+static void tell_members(sched *s, int64_t what, int64_t cell, int64_t t)
+{
+    int64_t cmd[3] = {what, cell, t};
+    if (s->grouped && s->grp.size > 1) RS_MPI_CHECK(MPI_Bcast(cmd, 3, MPI_INT64_T, 0, s->grp.comm));
+}
 
 static int run_trial(sched *s, const rs_unit *u, int64_t t)
 {
+    if (s->grouped) {
+        tell_members(s, CMD_TRIAL, u->cell, t);
+        return group_trial(s, u->cell, t);
+    }
     const rs_cell *cell = &s->g->cells[u->cell];
     rs_trial_result r;
     double t0 = rs_cputime();
@@ -127,6 +200,20 @@ static int run_trial(sched *s, const rs_unit *u, int64_t t)
     rs_stats_record(s->st, u->cell, cell->n, &r);
     s->my_trials++;
     return 0;
+}
+
+/* Rank 0: the next unit, in cost order, that a group of gsize ranks can hold; UNIT_STOP
+ * when none is left for it. */
+static int64_t take_unit(sched *s, int gsize)
+{
+    int small = s->grouped && s->small_group && gsize == s->small_group;
+    for (int64_t q = s->next; q < s->nqueue; q++) {
+        if (s->taken[q] || (small && !s->cell_fits[s->units[s->queue[q]].cell])) continue;
+        s->taken[q] = 1;
+        while (s->next < s->nqueue && s->taken[s->next]) s->next++;
+        return s->queue[q];
+    }
+    return UNIT_STOP;
 }
 
 /* Rank 0: account for a finished unit. */
@@ -185,7 +272,7 @@ static int serve_one(sched *s, MPI_Comm comm, int blocking, int pausing, int *he
         held[(*nheld)++] = status.MPI_SOURCE;
         return 0;
     }
-    int64_t give = (!s->failed && !s->stopping && s->next < s->nqueue) ? s->queue[s->next++] : UNIT_STOP;
+    int64_t give = (!s->failed && !s->stopping) ? take_unit(s, s->leader_group_size ? s->leader_group_size[status.MPI_SOURCE] : 1) : UNIT_STOP;
     RS_MPI_CHECK(MPI_Send(&give, 1, MPI_INT64_T, status.MPI_SOURCE, TAG_UNIT, comm));
     return give == UNIT_STOP;
 }
@@ -217,10 +304,9 @@ static void coordinator(sched *s, MPI_Comm comm, int size)
             if (r < 0) break;
             workers -= r;
         }
-        if (mine < 0 && !pausing && !s->stopping && !s->failed && s->next < s->nqueue) {
-            mine = s->queue[s->next++];
+        if (mine < 0 && !pausing && !s->stopping && !s->failed && s->next < s->nqueue &&
+            (mine = take_unit(s, s->grp.size)) >= 0)
             t = s->units[mine].t0;
-        }
         if (mine >= 0) {
             /* one trial at a time, so requests are answered within a trial's time */
             if (run_trial(s, &s->units[mine], t)) s->failed = 1;
@@ -274,7 +360,12 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
     s->done = rs_calloc((size_t)s->nunits, 1);
     s->queue = rs_calloc((size_t)s->nunits, sizeof *s->queue);
     s->cell_left = rs_calloc((size_t)s->g->ncells, sizeof *s->cell_left);
-    if (!s->done || !s->queue || !s->cell_left) return RS_FMT(err, errlen, "out of memory"), -1;
+    s->taken = rs_calloc((size_t)s->nunits, 1);
+    s->cell_fits = rs_calloc((size_t)s->g->ncells, 1);
+    if (!s->done || !s->queue || !s->cell_left || !s->taken || !s->cell_fits)
+        return RS_FMT(err, errlen, "out of memory"), -1;
+    for (int c = 0; c < s->g->ncells && s->small_group; c++)
+        s->cell_fits[c] = rs_trial_bytes(cfg, &s->g->cells[c], s->small_group) <= s->mem;
     for (int64_t k = 0; k < s->nunits; k++) {
         const rs_unit *u = &s->units[k];
         s->cell_left[u->cell] += u->t1 - u->t0;
@@ -299,7 +390,6 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
     }
     for (int64_t k = 0; k < s->nunits; k++)
         if (!s->done[k]) s->queue[s->nqueue++] = k;
-    (void)cfg;
     return 0;
 }
 
@@ -319,8 +409,20 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     s.ts = &ts;
     s.st = st;
     s.opts = opts;
+    s.cfg = cfg;
+    s.mem = (double)opts->mem_per_rank;
+    s.grouped = cfg->group_size > 1;
+    s.method = (rs_group_method)rs_group_method_from_name(cfg->rank_method);
+    MPI_Comm lcomm = comm; /* the scheduler's ranks: every rank, or the leaders */
     int local_fail = rs_trial_setup_init(&ts, cfg, data, err, sizeof err) != 0;
     if (local_fail) rs_error("%s", err);
+    if (rs_group_split(comm, (int)cfg->group_size, &s.grp, err, sizeof err)) {
+        if (rank == 0) rs_error("%s", err);
+        local_fail = 1;
+    } else if (s.grouped) {
+        RS_MPI_CHECK(MPI_Comm_split(comm, s.grp.rank == 0 ? 0 : MPI_UNDEFINED, rank, &lcomm));
+        if (size % cfg->group_size) s.small_group = size % (int)cfg->group_size;
+    }
     int64_t all = 0;
     rs_unit *units = local_fail ? NULL : make_units(cfg, g, &all);
     if (!local_fail && !units) local_fail = 1, rs_error("out of memory for the work units");
@@ -354,10 +456,37 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     rep->units = s.nunits;
     double wall0 = rs_wtime();
     s.last_checkpoint = wall0;
-    if (rank == 0)
-        coordinator(&s, comm, size);
-    else
-        worker(&s, comm, rank);
+    if (lcomm == MPI_COMM_NULL) {
+        member(&s);
+    } else {
+        int lrank, lsize;
+        MPI_Comm_rank(lcomm, &lrank);
+        MPI_Comm_size(lcomm, &lsize);
+        if (s.grouped) {
+            /* group sizes for take_unit; the gather needs a buffer on rank 0 only, whose
+             * allocation cannot fail gracefully this late */
+            s.leader_group_size = lrank == 0 ? rs_calloc((size_t)lsize, sizeof *s.leader_group_size) : NULL;
+            int gsize = s.grp.size;
+            if (lrank == 0 && !s.leader_group_size) {
+                rs_error("out of memory");
+                MPI_Abort(comm, 1);
+            }
+            RS_MPI_CHECK(MPI_Gather(&gsize, 1, MPI_INT, s.leader_group_size, 1, MPI_INT, 0, lcomm));
+        }
+        if (lrank == 0) {
+            if (s.small_group) {
+                int fits = 0;
+                for (int c = 0; c < g->ncells; c++) fits += s.cell_fits[c];
+                if (!fits)
+                    rs_info("the last group (%d ranks) holds no cell within rank.mem_per_rank; its ranks stay idle",
+                            s.small_group);
+            }
+            coordinator(&s, lcomm, lsize);
+        } else {
+            worker(&s, lcomm, lrank);
+        }
+        tell_members(&s, CMD_STOP, 0, 0);
+    }
     rep->wall = rs_wtime() - wall0;
     int stopped = s.stopping;
     RS_MPI_CHECK(MPI_Bcast(&stopped, 1, MPI_INT, 0, comm));
@@ -384,6 +513,12 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     rep->imbalance = sum > 0 ? max / (sum / size) : 1.0;
     rc = RS_SWEEP_DONE;
 done:
+    if (lcomm != comm && lcomm != MPI_COMM_NULL) MPI_Comm_free(&lcomm);
+    rs_group_free(&s.grp);
+    rs_group_work_free(&s.gwork);
+    free(s.leader_group_size);
+    free(s.taken);
+    free(s.cell_fits);
     free(units);
     free(s.cell_left);
     free(s.queue);

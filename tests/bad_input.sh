@@ -48,7 +48,7 @@ case_ negative_n "negative_n.ini:4: key 'grid.n': value -5 out of range" "[grid]
 d0 = 1
 d1 = 3
 n = -5"
-case_ absurd_size "key 'output.max_matrix_mib': cell d0=100000 d1=1000000 n=1000000" "[grid]
+case_ absurd_size "key 'rank.mem_per_rank': a trial of cell d0=100000 d1=1000000 n=1000000 needs .* MiB per rank with rank.group_size = 1 .*; no rank.group_size fits" "[grid]
 d0 = 100000
 d1 = 1000000
 n = 1000000"

@@ -51,10 +51,11 @@ typedef struct rs_config {
     int certify;                  /* try the Cholesky full-rank certificate first */
     double verify;                /* fraction of trials also ranked exactly */
     int64_t exact_primes;         /* 1 or 2 */
+    int64_t group_size;           /* ranks sharing one trial (ScaLAPACK); 1 = serial */
+    int64_t mem_per_rank;         /* bytes; 0 = auto (rs_mem_per_rank_default) */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;
-    int64_t max_matrix_mib;       /* refuse trials whose J needs more memory */
     double checkpoint_seconds;    /* checkpoint interval; 0 = only when signalled */
 } rs_config;
 
@@ -69,7 +70,8 @@ void rs_config_free(rs_config *cfg);
 /* Canonical text of every option's effective value, as an INI file.  Caller frees. */
 char *rs_config_effective_text(const rs_config *cfg);
 
-/* The same without the [output] keys: what determines the results.  Two runs (parts of a
+/* The same without the [output] keys and the resource keys (rank.group_size,
+ * rank.mem_per_rank): what determines the results.  Two runs (parts of a
  * job array, a run and its resumption) belong together iff these texts are equal. */
 char *rs_config_science_text(const rs_config *cfg);
 

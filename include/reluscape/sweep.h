@@ -46,6 +46,7 @@ typedef struct rs_sweep_opts {
     double checkpoint_seconds;        /* interval; 0 = only when a stop is requested */
     int resume;                       /* continue from the checkpoint file if it exists */
     const char *config_text;          /* rs_config_science_text: what a checkpoint must match */
+    int64_t mem_per_rank;             /* bytes a rank may use (rs_memory_check passed) */
 } rs_sweep_opts;
 
 enum rs_sweep_status {

@@ -24,6 +24,7 @@
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
 #include "reluscape/data.h"
+#include "reluscape/footprint.h"
 #include "reluscape/jacobian.h"
 #include "reluscape/log.h"
 #include "reluscape/sweep.h"
@@ -131,19 +132,10 @@ static double gram_flops(const rs_cell *c)
     return n * n * (c->d1 + c->p) + n * n * n / 3.0;
 }
 
-/* Bytes one rank holds for a trial of this cell (rs_trial_work and rs_engine_work). */
+/* Bytes one rank holds for a trial of this cell (footprint.h). */
 static double cell_bytes(const rs_config *cfg, const rs_cell *c)
 {
-    double n = c->n, d1 = c->d1, p = c->p, P = (double)cell_P(c), mn = n < P ? n : P;
-    double words = ceil(n / 64), big = d1 > n ? d1 : n;
-    double b = 8 * p * n + 16 * d1 + 4 * n + 8 * d1 * words + (double)rs_neuron_keys(c->d1) * sizeof(rs_neuron_key) +
-               2 * 8 * ceil(d1 / 64) * n;                 /* data, v, neuron rows and keys, A and A' */
-    b += 8 * n * n + 8 * big * n;                          /* G and its scratch (certificate, gram) */
-    int dense = !strcmp(cfg->rank_method, "svd") || !strcmp(cfg->rank_method, "qrcp");
-    int modular = !dense && strcmp(cfg->rank_method, "gram"); /* auto, exact */
-    if (dense) b += 8 * n * P + 8 * (5 * mn + (n > P ? n : P)) + 64 * P; /* J and LAPACK work */
-    if (modular || cfg->verify > 0) b += 2 * 8 * n * mn + 8 * p * n;  /* modular sketch, elimination */
-    return b;
+    return rs_trial_bytes(cfg, c, (int)cfg->group_size);
 }
 
 typedef struct cal_cell {

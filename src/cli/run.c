@@ -17,6 +17,8 @@
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
+#include "reluscape/footprint.h"
+#include "reluscape/group.h"
 #include "reluscape/h5out.h"
 #include "reluscape/log.h"
 #include "reluscape/sweep.h"
@@ -179,6 +181,12 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) rs_error("%s", err);
         goto done;
     }
+    const char *mem_source = "rank.mem_per_rank";
+    int64_t mem = cfg.mem_per_rank ? cfg.mem_per_rank : rs_mem_per_rank_auto(comm, &mem_source);
+    if (rs_memory_check(&cfg, &grid, size, mem, a.config_path, err, sizeof err)) {
+        if (rank == 0) rs_error("%s (from %s)", err, mem_source);
+        goto done;
+    }
     int bad = rank == 0 && rs_cli_check_output(cfg.output, a.force, err, sizeof err);
     if (bad) rs_error("%s", err);
     if (rs_any_true(bad, comm)) goto done;
@@ -199,6 +207,18 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (sampler %s, data %s, rank %s) -> %s",
             PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.sampler,
             cfg.data_law, cfg.rank_method, cfg.output);
+    if (cfg.group_size > 1) {
+        int gs = cfg.group_size < size ? (int)cfg.group_size : size, nprow, npcol;
+        rs_grid_shape(gs, &nprow, &npcol);
+        double need = 0;
+        for (int c = 0; c < grid.ncells; c++) {
+            double b = rs_trial_bytes(&cfg, &grid.cells[c], gs);
+            if (b > need) need = b;
+        }
+        rs_info("groups of %d ranks (%d x %d BLACS grid)%s; the largest trial needs %.1f MiB per rank of "
+                "%.1f MiB (%s)", gs, nprow, npcol, size % gs ? ", the last one smaller" : "",
+                need / 1048576.0, (double)mem / 1048576.0, mem_source);
+    }
     char created[64], ckpt[RS_PATH_MAX + 8];
     rs_iso8601_now(created, sizeof created);
     RS_FMT(ckpt, sizeof ckpt, "%s.ckpt", cfg.output);
@@ -206,7 +226,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     if (!science) goto done;
     rs_sweep_opts opts = {.shard_index = a.shard_index, .shard_count = a.shard_count, .checkpoint = ckpt,
                           .checkpoint_seconds = cfg.checkpoint_seconds, .resume = a.resume,
-                          .config_text = science};
+                          .config_text = science, .mem_per_rank = mem};
     install_stop_handlers();
     int status = rs_sweep_run(&cfg, &grid, &data, comm, &opts, &st, &rep);
     if (status == RS_SWEEP_BAD_CHECKPOINT) rc = RS_EXIT_USAGE;

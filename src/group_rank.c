@@ -1,0 +1,455 @@
+/* group_rank.c - the rank of one trial shared by a group of ranks (group.h): every
+ * member fills its own blocks of the Gram matrix or of J' and ScaLAPACK decides. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "reluscape/group.h"
+#include "reluscape/jacobian.h"
+#include "reluscape/modrank.h"
+#include "reluscape/rng.h"
+#include "scalapack.h"
+#include "util.h"
+
+#define ROW_CHUNK 256 /* local rows per Gram tile */
+
+/* A k x m matrix distributed block-cyclically (square nb blocks) over the group's grid. */
+typedef struct dist {
+    int m, n, nb, mloc, nloc, lld;
+    int desc[9];
+} dist;
+
+static int dist_init(const rs_group *grp, int m, int n, int nb, dist *d)
+{
+    d->m = m;
+    d->n = n;
+    d->nb = nb;
+    d->mloc = rs_local_extent(m, nb, grp->myrow, grp->nprow);
+    d->nloc = rs_local_extent(n, nb, grp->mycol, grp->npcol);
+    d->lld = d->mloc > 1 ? d->mloc : 1;
+    const int zero = 0;
+    int info = 0;
+    descinit_(d->desc, &m, &n, &nb, &nb, &zero, &zero, &grp->ctxt, &d->lld, &info);
+    return info;
+}
+
+/* Global index of local index l along a dimension with blocks nb over nprocs (source 0). */
+static inline int l2g(int l, int nb, int iproc, int nprocs)
+{
+    return ((l / nb) * nprocs + iproc) * nb + l % nb;
+}
+
+/* Testing hook: RELUSCAPE_TEST_SCALAPACK_INFO=routine:value makes `routine` report info =
+ * value, so that the error path can be exercised (tests/groups.sh). */
+static int injected(const char *routine, int info)
+{
+    const char *spec = getenv("RELUSCAPE_TEST_SCALAPACK_INFO");
+    size_t len = strlen(routine);
+    if (spec && !strncmp(spec, routine, len) && spec[len] == ':') return atoi(spec + len + 1);
+    return info;
+}
+
+/* One info for the whole group: ScaLAPACK's are global already; this makes sure. */
+static int agree(const rs_group *grp, int info)
+{
+    int v[2] = {info, -info}, r[2];
+    RS_MPI_CHECK(MPI_Allreduce(v, r, 2, MPI_INT, MPI_MAX, grp->comm));
+    return r[1] > 0 ? -r[1] : r[0];
+}
+
+static int scalapack_error(char *err, size_t errlen, const char *routine, int info, int k)
+{
+    if (info < 0)
+        RS_FMT(err, errlen, "ScaLAPACK %s: info = %d (argument %d had an illegal value), order %d", routine,
+               info, -info, k);
+    else
+        RS_FMT(err, errlen, "ScaLAPACK %s: info = %d (failed to converge), order %d", routine, info, k);
+    return -1;
+}
+
+/* Room for this member's part; the same verdict on every member. */
+static int reserve_all(const rs_group *grp, void **buf, size_t *cap, size_t count, size_t size,
+                       char *err, size_t errlen)
+{
+    int bad = rs_reserve(buf, cap, count, size) != 0;
+    if (rs_any_true(bad, grp->comm)) {
+        RS_FMT(err, errlen, "out of memory for %zu bytes of a distributed matrix on some rank of the group",
+               count * size);
+        return -1;
+    }
+    return 0;
+}
+
+/* K_ii: weighted sum_j w_j^2 a_ji, or the count of active neurons. */
+static double neuron_diag(const rs_rank_problem *pb, int i, int weighted)
+{
+    const rs_pattern *R = pb->A;
+    double s = 0;
+    for (int q = 0; q < R->words; q++) {
+        uint64_t word = R->bits[(size_t)i * R->words + q];
+        while (word) {
+            int j = q * 64 + __builtin_ctzll(word);
+            word &= word - 1;
+            s += weighted ? pb->w[j] * pb->w[j] : 1.0;
+        }
+    }
+    return s;
+}
+
+/* tr G over the points pts[0..k), computed the same way on every member and for any g. */
+static double gram_trace(const rs_rank_problem *pb, const int *pts, int k, int weighted)
+{
+    double t = 0;
+    for (int a = 0; a < k; a++) {
+        const double *x = pb->xt + (size_t)pts[a] * pb->p;
+        double s = 0;
+        for (int q = 0; q < pb->p; q++) s += x[q] * x[q];
+        t += neuron_diag(pb, pts[a], weighted) * s;
+    }
+    return t;
+}
+
+/* Column c of B (d1' x cols): |w_j| (weighted) or 1 where neuron j fires on point i. */
+static void neuron_column(const rs_rank_problem *pb, int i, double *b)
+{
+    const rs_pattern *R = pb->A;
+    memset(b, 0, sizeof *b * (size_t)R->d1);
+    for (int q = 0; q < R->words; q++) {
+        uint64_t word = R->bits[(size_t)i * R->words + q];
+        while (word) {
+            int j = q * 64 + __builtin_ctzll(word);
+            word &= word - 1;
+            b[j] = fabs(pb->w[j]);
+        }
+    }
+}
+
+/* This member's blocks of G[a][b] = K(pts[a], pts[b]) S(pts[a], pts[b]) on and below the
+ * diagonal (the only part pdpotrf and pdsyev read with uplo = 'L').  weighted: K =
+ * sum_j w_j^2 a_ja a_jb by dgemm (the certificate's matrix, as rs_gram_build); otherwise
+ * the popcount A'^T A' (the gram method's matrix, exact integers).  tile: scratch of
+ * (d1' + p) (ROW_CHUNK + nb) + ROW_CHUNK nb doubles. */
+static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, const dist *d,
+                      int weighted, double *G, double *tile)
+{
+    const rs_pattern *R = pb->A;
+    const int d1 = R->d1, p = pb->p, nb = d->nb, words = R->words;
+    double *Br = tile, *Bc = Br + (size_t)d1 * ROW_CHUNK, *Xr = Bc + (size_t)d1 * nb,
+           *Xc = Xr + (size_t)p * ROW_CHUNK, *S = Xc + (size_t)p * nb;
+    int rows[ROW_CHUNK];
+    const double one = 1.0, zero = 0.0;
+    for (int lj0 = 0; lj0 < d->nloc; lj0 += nb) {
+        int cw = d->nloc - lj0 < nb ? d->nloc - lj0 : nb;
+        int gcb = (lj0 / nb) * grp->npcol + grp->mycol; /* global block column */
+        /* local block rows whose global block row is >= gcb */
+        int lbi0 = gcb > grp->myrow ? (gcb - grp->myrow + grp->nprow - 1) / grp->nprow : 0;
+        if (lbi0 * nb >= d->mloc) continue;
+        for (int c = 0; c < cw; c++) {
+            int pt = pts[gcb * nb + c];
+            if (weighted) neuron_column(pb, pt, Bc + (size_t)c * d1);
+            memcpy(Xc + (size_t)c * p, pb->xt + (size_t)pt * p, sizeof *Xc * (size_t)p);
+        }
+        for (int li0 = lbi0 * nb; li0 < d->mloc; li0 += ROW_CHUNK) {
+            int rh = d->mloc - li0 < ROW_CHUNK ? d->mloc - li0 : ROW_CHUNK;
+            double *Gt = G + (size_t)lj0 * d->lld + li0;
+            for (int r = 0; r < rh; r++) {
+                rows[r] = pts[l2g(li0 + r, nb, grp->myrow, grp->nprow)];
+                if (weighted) neuron_column(pb, rows[r], Br + (size_t)r * d1);
+                memcpy(Xr + (size_t)r * p, pb->xt + (size_t)rows[r] * p, sizeof *Xr * (size_t)p);
+            }
+            if (weighted) {
+                dgemm_("T", "N", &rh, &cw, &d1, &one, Br, &d1, Bc, &d1, &zero, Gt, &d->lld);
+            } else {
+                for (int c = 0; c < cw; c++) {
+                    const uint64_t *bc = R->bits + (size_t)pts[gcb * nb + c] * words;
+                    for (int r = 0; r < rh; r++) {
+                        const uint64_t *br = R->bits + (size_t)rows[r] * words;
+                        int common = 0;
+                        for (int q = 0; q < words; q++) common += __builtin_popcountll(br[q] & bc[q]);
+                        Gt[(size_t)c * d->lld + r] = common;
+                    }
+                }
+            }
+            dgemm_("T", "N", &rh, &cw, &p, &one, Xr, &p, Xc, &p, &zero, S, &rh);
+            for (int c = 0; c < cw; c++)
+                for (int r = 0; r < rh; r++) Gt[(size_t)c * d->lld + r] *= S[(size_t)c * rh + r];
+        }
+    }
+}
+
+/* G_ii -= shift on this member's part of the diagonal. */
+static void shift_diagonal(const rs_group *grp, const dist *d, double *G, double shift)
+{
+    for (int i = 0; i < d->m; i++) {
+        int blk = i / d->nb;
+        if (blk % grp->nprow != grp->myrow || blk % grp->npcol != grp->mycol) continue;
+        int li = (blk / grp->nprow) * d->nb + i % d->nb, lj = (blk / grp->npcol) * d->nb + i % d->nb;
+        G[(size_t)lj * d->lld + li] -= shift;
+    }
+}
+
+/* Build this member's part of the Gram matrix on pts[0..k) into w->mat. */
+static int build_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, int k, int weighted,
+                      rs_group_work *w, dist *d, char *err, size_t errlen)
+{
+    int info = dist_init(grp, k, k, rs_block_size(k, grp->nprow, grp->npcol), d);
+    if (info) return scalapack_error(err, errlen, "descinit", info, k);
+    size_t tile = (size_t)(pb->A->d1 + pb->p) * (ROW_CHUNK + (size_t)d->nb) + (size_t)ROW_CHUNK * d->nb;
+    if (reserve_all(grp, (void **)&w->mat, &w->mat_cap, (size_t)d->lld * (size_t)(d->nloc > 0 ? d->nloc : 1),
+                    sizeof(double), err, errlen) ||
+        reserve_all(grp, (void **)&w->tile, &w->tile_cap, tile, sizeof(double), err, errlen))
+        return -1;
+    fill_gram(grp, pb, pts, d, weighted, w->mat, w->tile);
+    return 0;
+}
+
+/* pdpotrf of this member's part: 0 positive definite, 1 not, -1 an error. */
+static int cholesky(const rs_group *grp, const dist *d, double *G, char *err, size_t errlen)
+{
+    const int one = 1;
+    int info = 0;
+    pdpotrf_("L", &d->m, G, &one, &one, d->desc, &info);
+    info = agree(grp, injected("pdpotrf", info));
+    if (info < 0) return scalapack_error(err, errlen, "pdpotrf", info, d->m);
+    return info > 0;
+}
+
+/* Rounding bound of the weighted Gram matrix, as rs_gram_build's (jacobian.c). */
+static double gram_error_bound(int d1, int p, double trace)
+{
+    const double u = DBL_EPSILON / 2;
+    double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
+    return ((gd + gp + u) * (1 + gd) + u) * trace;
+}
+
+static double rtol_of(const rs_engine *e, const rs_rank_problem *pb)
+{
+    return e->rtol > 0 ? e->rtol : rs_matrank_default_rtol(pb->A->n, (int)pb->P);
+}
+
+/* Points sorted by activation column, for the cell bound. */
+static _Thread_local const rs_pattern *cmp_pattern;
+
+static int cmp_points(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb, words = cmp_pattern->words;
+    int c = memcmp(cmp_pattern->bits + (size_t)a * words, cmp_pattern->bits + (size_t)b * words,
+                   sizeof(uint64_t) * (size_t)words);
+    return c ? c : (a > b) - (a < b);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* The cell bound's points (engine.c): the first min(m_c, p) points of each non-zero cell,
+ * ascending; returns their number U >= rank J. */
+static int cell_subset(const rs_pattern *A, int p, int *S)
+{
+    const int n = A->n, words = A->words;
+    for (int i = 0; i < n; i++) S[i] = i;
+    cmp_pattern = A;
+    qsort(S, (size_t)n, sizeof *S, cmp_points);
+    int k = 0;
+    for (int g = 0; g < n;) {
+        int e = g + 1;
+        while (e < n && !memcmp(A->bits + (size_t)S[g] * words, A->bits + (size_t)S[e] * words,
+                                sizeof(uint64_t) * (size_t)words))
+            e++;
+        int zero = 1;
+        for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)S[g] * words + q] == 0;
+        for (int t = g; t < e && t < g + p && !zero; t++) S[k++] = S[t];
+        g = e;
+    }
+    cmp_pattern = NULL;
+    qsort(S, (size_t)k, sizeof *S, int_cmp);
+    return k;
+}
+
+/* The certificate (engine.c's, distributed): full rank, or with cells the cell bound. */
+static int certify(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb, int cells,
+                   rs_group_work *w, int *decided, int *matrank, char *err, size_t errlen)
+{
+    const int n = pb->A->n;
+    *decided = 0;
+    if (pb->ruled_out && !cells) return 0;
+    if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)n, sizeof(int)))
+        return RS_FMT(err, errlen, "out of memory"), -1;
+    int k = n;
+    if (pb->ruled_out)
+        k = cell_subset(pb->A, pb->p, w->points);
+    else
+        for (int i = 0; i < n; i++) w->points[i] = i;
+    *matrank = k;
+    if ((int64_t)pb->A->d1 * pb->p < k) return 0;
+    if (k == 0) return *decided = 1, 0;
+    double trace = gram_trace(pb, w->points, k, 1), ref = trace;
+    if (k < n) {
+        int *all = malloc(sizeof *all * (size_t)n);
+        if (!all) return RS_FMT(err, errlen, "out of memory"), -1;
+        for (int i = 0; i < n; i++) all[i] = i;
+        ref = gram_trace(pb, all, n, 1);
+        free(all);
+    }
+    if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(ref)) return 0;
+    const double u = DBL_EPSILON / 2;
+    double tol = sqrt(ref > trace ? ref : trace) * rtol_of(e, pb);
+    double shift = 100.0 * tol * tol + 2.0 * gram_error_bound(pb->A->d1, pb->p, trace) + 2.0 * (k + 1.0) * u * trace;
+    dist d;
+    if (build_gram(grp, pb, w->points, k, 1, w, &d, err, errlen)) return -1;
+    shift_diagonal(grp, &d, w->mat, shift);
+    int rc = cholesky(grp, &d, w->mat, err, errlen);
+    if (rc < 0) return -1;
+    *decided = rc == 0;
+    return 0;
+}
+
+/* svd: the singular values of J' (pdgesvd), counted by the SVD rule. */
+static int rank_svd(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb, rs_group_work *w,
+                    int *matrank, char *err, size_t errlen)
+{
+    const rs_pattern *R = pb->A;
+    const int n = R->n, p = pb->p, cols = R->d1 * p, mn = n < cols ? n : cols;
+    dist d;
+    int info = dist_init(grp, n, cols, rs_block_size(mn, grp->nprow, grp->npcol), &d);
+    if (info) return scalapack_error(err, errlen, "descinit", info, n);
+    if (reserve_all(grp, (void **)&w->mat, &w->mat_cap, (size_t)d.lld * (size_t)(d.nloc > 0 ? d.nloc : 1),
+                    sizeof(double), err, errlen))
+        return -1;
+    for (int lj = 0; lj < d.nloc; lj++) {
+        int gj = l2g(lj, d.nb, grp->mycol, grp->npcol), j = gj / p, k = gj % p;
+        double *col = w->mat + (size_t)lj * d.lld;
+        for (int li = 0; li < d.mloc; li++) {
+            int gi = l2g(li, d.nb, grp->myrow, grp->nprow);
+            col[li] = rs_pattern_get(R, j, gi) ? pb->w[j] * pb->xt[(size_t)gi * p + k] : 0.0;
+        }
+    }
+    double *s = malloc(sizeof *s * (size_t)mn), query = 0;
+    int bad = !s;
+    const int one = 1, minus1 = -1;
+    if (!bad) pdgesvd_("N", "N", &n, &cols, w->mat, &one, &one, d.desc, s, NULL, &one, &one, d.desc, NULL,
+                       &one, &one, d.desc, &query, &minus1, &info);
+    int lwork = (int)(query * 1.01) + 64 * d.nb; /* a little room: some versions under-report */
+    if (rs_any_true(bad || rs_reserve((void **)&w->work, &w->work_cap, (size_t)lwork, sizeof(double)), grp->comm)) {
+        free(s);
+        return RS_FMT(err, errlen, "out of memory for pdgesvd's workspace"), -1;
+    }
+    pdgesvd_("N", "N", &n, &cols, w->mat, &one, &one, d.desc, s, NULL, &one, &one, d.desc, NULL, &one, &one,
+             d.desc, w->work, &lwork, &info);
+    info = agree(grp, injected("pdgesvd", info));
+    int r = 0;
+    double cut = s[0] * rtol_of(e, pb);
+    for (int i = 0; i < mn && !info; i++) r += s[i] > cut;
+    free(s);
+    if (info) return scalapack_error(err, errlen, "pdgesvd", info, n);
+    *matrank = r;
+    return 0;
+}
+
+/* gram: rank of (A'^T A') o (X~^T X~) above 2 (n + 1) u tr G, as dpstrf's rule (engine.c). */
+static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_work *w, int *matrank,
+                     char *err, size_t errlen)
+{
+    const int n = pb->A->n;
+    if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)n, sizeof(int)))
+        return RS_FMT(err, errlen, "out of memory"), -1;
+    for (int i = 0; i < n; i++) w->points[i] = i;
+    double trace = gram_trace(pb, w->points, n, 0);
+    if (!isfinite(trace)) return RS_FMT(err, errlen, "the Gram matrix is not finite (data too large)"), -1;
+    if (!(trace > 0)) return *matrank = 0, 0;
+    double tol = 2.0 * (n + 1) * (DBL_EPSILON / 2) * trace;
+    dist d;
+    if (build_gram(grp, pb, w->points, n, 0, w, &d, err, errlen)) return -1;
+    shift_diagonal(grp, &d, w->mat, tol);
+    int rc = cholesky(grp, &d, w->mat, err, errlen);
+    if (rc <= 0) return rc < 0 ? -1 : (*matrank = n, 0);
+    /* some eigenvalue is at most about tol: count them all */
+    if (build_gram(grp, pb, w->points, n, 0, w, &d, err, errlen)) return -1;
+    const int one = 1, minus1 = -1;
+    double query = 0, *ev = malloc(sizeof *ev * (size_t)n);
+    int info = 0, bad = !ev;
+    if (!bad) pdsyev_("N", "L", &n, w->mat, &one, &one, d.desc, ev, NULL, &one, &one, d.desc, &query, &minus1, &info);
+    int lwork = (int)(query * 1.01) + 64 * d.nb;
+    if (rs_any_true(bad || rs_reserve((void **)&w->work, &w->work_cap, (size_t)lwork, sizeof(double)), grp->comm)) {
+        free(ev);
+        return RS_FMT(err, errlen, "out of memory for pdsyev's workspace"), -1;
+    }
+    pdsyev_("N", "L", &n, w->mat, &one, &one, d.desc, ev, NULL, &one, &one, d.desc, w->work, &lwork, &info);
+    info = agree(grp, injected("pdsyev", info));
+    int r = 0;
+    for (int i = 0; i < n && !info; i++) r += ev[i] > tol;
+    free(ev);
+    if (info) return scalapack_error(err, errlen, "pdsyev", info, n);
+    *matrank = r;
+    return 0;
+}
+
+/* The exact rank (engine.c's rank_exact) on the group's first rank, shared with all. */
+static int rank_exact_first(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb,
+                            rs_group_work *w, int *matrank, char *err, size_t errlen)
+{
+    int out[2] = {0, 0}; /* failed, rank */
+    if (grp->rank == 0)
+        for (int q = 0; q < e->nprimes; q++) {
+            rs_stream s;
+            rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
+            int r = 0;
+            if (rs_modp_rank_khatri_rao(&e->modp[q], pb->A, pb->xt, pb->p, &s, &w->ws, &r)) {
+                out[0] = 1;
+                break;
+            }
+            if (r > out[1]) out[1] = r;
+        }
+    RS_MPI_CHECK(MPI_Bcast(out, 2, MPI_INT, 0, grp->comm));
+    if (out[0]) return RS_FMT(err, errlen, "out of memory for the exact rank"), -1;
+    *matrank = out[1];
+    return 0;
+}
+
+static int chosen_for_verify(const rs_engine *e, const rs_rank_problem *pb)
+{
+    if (e->verify <= 0) return 0;
+    rs_stream s;
+    rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_VERIFY);
+    return rs_uniform01(&s) < e->verify;
+}
+
+int rs_group_rank(const rs_group *grp, rs_group_method m, const rs_engine *e, const rs_rank_problem *pb,
+                  int exact_fits, rs_group_work *w, rs_rank_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
+    if (m != RS_GROUP_GRAM && e->certify &&
+        certify(grp, e, pb, m == RS_GROUP_AUTO, w, &res->certified, &res->matrank, err, errlen))
+        return -1;
+    int rc = 0, exact_done = 0;
+    if (!res->certified) {
+        if (m == RS_GROUP_SVD)
+            rc = rank_svd(grp, e, pb, w, &res->matrank, err, errlen);
+        else if (m == RS_GROUP_GRAM)
+            rc = rank_gram(grp, pb, w, &res->matrank, err, errlen);
+        else
+            rc = rank_exact_first(grp, e, pb, w, &res->matrank, err, errlen), exact_done = 1;
+        if (rc) return -1;
+    }
+    if (!exact_done && exact_fits && chosen_for_verify(e, pb)) {
+        int exact = 0;
+        if (rank_exact_first(grp, e, pb, w, &exact, err, errlen)) return -1;
+        res->verified = 1;
+        res->disagree = exact != res->matrank;
+    }
+    return 0;
+}
+
+void rs_group_work_free(rs_group_work *w)
+{
+    free(w->mat);
+    free(w->tile);
+    free(w->work);
+    free(w->points);
+    rs_workspace_free(&w->ws);
+    memset(w, 0, sizeof *w);
+}
