@@ -15,8 +15,12 @@
 #  4. The gram method's steps at the large size against this machine's dgemm (bench_gram).
 #  5. End to end on the whole fixed-d0 grid (400 cells, E2E_TRIALS per cell): `reluscape
 #     run` (config, sweep, HDF5 output; production defaults) against reference.py.
+#  6. Groups: one trial at GROUP_CELL (d0,d1,n; default 10,1000,8000) shared by g = 1, 2, 4
+#     ranks through ScaLAPACK (bench_group) against the serial gram path: time per trial and
+#     peak resident memory per rank (BENCH_GROUP_TRIALS per program, default 1).
 # Then the targets: auto >= 30x numpy on the grid and >= 10x at large, gram's dominant
-# step >= 50% of dgemm, exact within 3x of svd at medium.
+# step >= 50% of dgemm, exact within 3x of svd at medium; groups: g = 2 within 1.3x of
+# serial gram / 2, memory per rank ~1/g.
 # Environment knobs (defaults): BENCH_TRIALS (300), BENCH_SECONDS (30),
 # BENCH_MEDIUM_TRIALS (100), BENCH_MEDIUM_SECONDS (10), BENCH_LARGE_TRIALS (3),
 # BENCH_LARGE_SECONDS (15), BENCH_E2E_TRIALS (10).  The defaults take about 2 minutes.
@@ -51,8 +55,9 @@ if ! "$PYTHON3" -c 'import numpy' 2>/dev/null; then
 fi
 BENCH="$BUILDDIR/bench/bench_trials"
 GRAMBENCH="$BUILDDIR/bench/bench_gram"
+GROUPBENCH="$BUILDDIR/bench/bench_group"
 RELUSCAPE="$BUILDDIR/reluscape"
-for p in "$BENCH" "$GRAMBENCH" "$RELUSCAPE"; do
+for p in "$BENCH" "$GRAMBENCH" "$GROUPBENCH" "$RELUSCAPE"; do
     [ -x "$p" ] || { echo "run_bench.sh: $p is not built (run make first)" >&2; exit 1; }
 done
 
@@ -349,6 +354,31 @@ done
 echo "(reluscape run uses the production defaults: rank.certify on, rank.verify = 0.01)"
 echo
 
+# ------------------------------------------------------------------ 6. groups
+# One large trial shared by g ranks through ScaLAPACK (rank.group_size) against the
+# serial gram path (LAPACK dpstrf on one rank); gram, verify 0; g ranks on the cores.
+GROUP_CELL=${BENCH_GROUP_CELL:-10,1000,8000}
+GROUP_TRIALS=${BENCH_GROUP_TRIALS:-1}
+echo "== 6. groups: d0,d1,n = $GROUP_CELL (bias), rank.method = gram, $GROUP_TRIALS trial(s) per program; g ranks on $NPROC cores"
+"$GROUPBENCH" --cell "$GROUP_CELL" --trials "$GROUP_TRIALS" --serial >"$WORK/groups.txt" ||
+    { echo "run_bench.sh: bench_group --serial failed" >&2; exit 1; }
+for g in 1 2 4; do
+    OMPI_MCA_rmaps_base_oversubscribe=1 mpiexec -n $g --bind-to none "$GROUPBENCH" --cell "$GROUP_CELL" \
+        --trials "$GROUP_TRIALS" >>"$WORK/groups.txt" || { echo "run_bench.sh: bench_group g=$g failed" >&2; exit 1; }
+done
+awk '
+function kv(line, key) { return match(line, " " key "=[^ ]*") ? substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2) : "" }
+{ m = kv($0, "mode"); g = kv($0, "g"); k = (m == "serial") ? "serial" : g
+  sec[k] = kv($0, "seconds_per_trial") + 0; mem[k] = kv($0, "rss_added_mb") + 0; model[k] = kv($0, "model_mb") + 0
+  printf "%-24s grid %-4s rank %-6s %8.2f s/trial   peak RSS added %8.1f MB per rank (largest rank; model %.1f MB)\n",
+      (m == "serial" ? "serial gram (LAPACK)" : "ScaLAPACK g=" g), kv($0, "grid"), kv($0, "rank"), sec[k], mem[k], model[k] }
+END {
+    printf "time g=2 / (serial / 2) = %.2f; g=4 / (serial / 4) = %.2f (on %s cores)\n", sec[2] / (sec["serial"] / 2), sec[4] / (sec["serial"] / 4), "'"$NPROC"'"
+    printf "memory per rank against g=1: g=2 %.2f, g=4 %.2f (1/g: 0.50, 0.25); g=1 against serial %.2f\n", mem[2] / mem[1], mem[4] / mem[1], mem[1] / mem["serial"]
+    printf "summary set=groups half_ratio=%.4f mem2=%.4f mem4=%.4f\n", sec[2] / (sec["serial"] / 2), mem[2] / mem[1], mem[4] / mem[1] >> "'"$SUMMARY"'"
+}' "$WORK/groups.txt"
+echo
+
 # ------------------------------------------------------------------ targets
 echo "== targets"
 awk '
@@ -358,11 +388,13 @@ function verdict(ok) { return ok ? "met" : "NOT met" }
     set = kv($0, "set"); m = kv($0, "method")
     if (m != "") { ratio[set, m] = kv($0, "ratio") + 0; sec[set, m] = kv($0, "seconds_per_round") + 0 }
     if (set == "gramsteps") { frac = kv($0, "frac_dgemm") + 0; dom = kv($0, "dominant") }
+    if (set == "groups") { half = kv($0, "half_ratio") + 0; mem2 = kv($0, "mem2") + 0; mem4 = kv($0, "mem4") + 0 }
 }
 END {
     printf "auto >= 30x numpy per core on the paper grid (grid-weighted): %.2fx  %s\n", ratio["grid", "auto"], verdict(ratio["grid", "auto"] >= 30)
     printf "auto >= 10x numpy per core at the large size: %.2fx  %s\n", ratio["large", "auto"], verdict(ratio["large", "auto"] >= 10)
     printf "gram dominant step (%s) >= 50%% of dgemm: %.1f%%  %s\n", dom, 100 * frac, verdict(frac >= 0.5)
+    printf "groups: g=2 within 1.3x of serial gram / 2: %.2f  %s; memory per rank ~1/g: g=2 %.2f, g=4 %.2f of g=1  %s\n", half, verdict(half > 0 && half <= 1.3), mem2, mem4, verdict(mem2 > 0 && mem2 <= 0.6 && mem4 <= 0.35)
     e = sec["medium", "exact"]; s = sec["medium", "svd"]; s0 = sec["medium", "svd0"]
     printf "exact within 3x of svd at medium: exact/svd = %.2f (svd with its certificate)  %s;", (s > 0 ? e / s : 0), verdict(s > 0 && e / s <= 3)
     printf " exact/svd0 = %.2f (LAPACK SVD on every trial)  %s\n", (s0 > 0 ? e / s0 : 0), verdict(s0 > 0 && e / s0 <= 3)

@@ -45,7 +45,7 @@ static double local_doubles(int k, int m, int nb, int nprow, int npcol)
     return (double)rs_local_extent(k, nb, 0, nprow) * (double)rs_local_extent(m, nb, 0, npcol);
 }
 
-static double group_bytes(const rs_config *cfg, const rs_cell *c, int g)
+double rs_group_trial_bytes(const rs_config *cfg, const rs_cell *c, int g)
 {
     int nprow, npcol;
     rs_grid_shape(g, &nprow, &npcol);
@@ -75,7 +75,7 @@ static double group_bytes(const rs_config *cfg, const rs_cell *c, int g)
 
 double rs_trial_bytes(const rs_config *cfg, const rs_cell *c, int g)
 {
-    return g <= 1 ? serial_bytes(cfg, c) : group_bytes(cfg, c, g);
+    return g <= 1 ? serial_bytes(cfg, c) : rs_group_trial_bytes(cfg, c, g);
 }
 
 int64_t rs_mem_per_rank_auto(MPI_Comm comm, const char **source)

@@ -29,14 +29,15 @@ int rs_local_extent(int k, int nb, int iproc, int nprocs)
     return numroc_(&k, &nb, &iproc, &zero, &nprocs);
 }
 
-int rs_group_split(MPI_Comm comm, int g, rs_group *grp, char *err, size_t errlen)
+int rs_group_split(MPI_Comm comm, int g, int grid, rs_group *grp, char *err, size_t errlen)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     memset(grp, 0, sizeof *grp);
     grp->ctxt = -1;
-    if (g <= 1) {
+    if (g < 1) g = 1;
+    if (g == 1 && !grid) {
         grp->comm = MPI_COMM_SELF;
         grp->size = 1;
         grp->index = rank;

@@ -307,6 +307,43 @@ static int certify(const rs_group *grp, const rs_engine *e, const rs_rank_proble
     return 0;
 }
 
+/* This member's blocks of J' (n x d1' p): J'[i, j p + k] = w_j a_ji x~_ki. */
+static void fill_jacobian(const rs_group *grp, const rs_rank_problem *pb, const dist *d, double *J)
+{
+    const int p = pb->p;
+    for (int lj = 0; lj < d->nloc; lj++) {
+        int gj = l2g(lj, d->nb, grp->mycol, grp->npcol), j = gj / p, k = gj % p;
+        double *col = J + (size_t)lj * d->lld;
+        for (int li = 0; li < d->mloc; li++) {
+            int gi = l2g(li, d->nb, grp->myrow, grp->nprow);
+            col[li] = rs_pattern_get(pb->A, j, gi) ? pb->w[j] * pb->xt[(size_t)gi * p + k] : 0.0;
+        }
+    }
+}
+
+/* Fewer columns than rows (P' = d1' p < n): C = J'^T J' (P' x P', pdsyrk) has the non-zero
+ * eigenvalues of G = J' J'^T.  J' and C share w->mat; the caller checks they fit in the
+ * room of G.  *dc describes C, which starts at *c. */
+static int build_column_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_work *w, dist *dc,
+                             double **c, char *err, size_t errlen)
+{
+    const int n = pb->A->n, cols = pb->A->d1 * pb->p;
+    dist dj;
+    int nb = rs_block_size(cols, grp->nprow, grp->npcol), info;
+    if ((info = dist_init(grp, n, cols, nb, &dj)) || (info = dist_init(grp, cols, cols, nb, dc)))
+        return scalapack_error(err, errlen, "descinit", info, cols);
+    size_t jsize = (size_t)dj.lld * (size_t)(dj.nloc > 0 ? dj.nloc : 1);
+    if (reserve_all(grp, (void **)&w->mat, &w->mat_cap, jsize + (size_t)dc->lld * (size_t)(dc->nloc > 0 ? dc->nloc : 1),
+                    sizeof(double), err, errlen))
+        return -1;
+    fill_jacobian(grp, pb, &dj, w->mat);
+    *c = w->mat + jsize;
+    const int one = 1;
+    const double alpha = 1.0, beta = 0.0;
+    pdsyrk_("L", "T", &cols, &n, &alpha, w->mat, &one, &one, dj.desc, &beta, *c, &one, &one, dc->desc);
+    return 0;
+}
+
 /* svd: the singular values of J' (pdgesvd), counted by the SVD rule. */
 static int rank_svd(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb, rs_group_work *w,
                     int *matrank, char *err, size_t errlen)
@@ -319,14 +356,7 @@ static int rank_svd(const rs_group *grp, const rs_engine *e, const rs_rank_probl
     if (reserve_all(grp, (void **)&w->mat, &w->mat_cap, (size_t)d.lld * (size_t)(d.nloc > 0 ? d.nloc : 1),
                     sizeof(double), err, errlen))
         return -1;
-    for (int lj = 0; lj < d.nloc; lj++) {
-        int gj = l2g(lj, d.nb, grp->mycol, grp->npcol), j = gj / p, k = gj % p;
-        double *col = w->mat + (size_t)lj * d.lld;
-        for (int li = 0; li < d.mloc; li++) {
-            int gi = l2g(li, d.nb, grp->myrow, grp->nprow);
-            col[li] = rs_pattern_get(R, j, gi) ? pb->w[j] * pb->xt[(size_t)gi * p + k] : 0.0;
-        }
-    }
+    fill_jacobian(grp, pb, &d, w->mat);
     double *s = malloc(sizeof *s * (size_t)mn), query = 0;
     int bad = !s;
     const int one = 1, minus1 = -1;
@@ -362,6 +392,28 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
     if (!(trace > 0)) return *matrank = 0, 0;
     double tol = 2.0 * (n + 1) * (DBL_EPSILON / 2) * trace;
     dist d;
+    /* A zero or crowded column caps the rank at the cell bound U (engine.c): if the
+     * principal submatrix on the U points clears the threshold, the rank is U; otherwise,
+     * and at full rank, try all n points. */
+    int k = pb->ruled_out ? cell_subset(pb->A, pb->p, w->points) : n;
+    if (k == 0) return *matrank = 0, 0;
+    if (k < n) {
+        if (build_gram(grp, pb, w->points, k, 0, w, &d, err, errlen)) return -1;
+        shift_diagonal(grp, &d, w->mat, tol);
+        int rc = cholesky(grp, &d, w->mat, err, errlen);
+        if (rc <= 0) return rc < 0 ? -1 : (*matrank = k, 0);
+        for (int i = 0; i < n; i++) w->points[i] = i;
+    }
+    /* Fewer columns than points: rank <= P', and C = J'^T J' clearing the threshold makes
+     * it P' (when J' and C fit in the room of G) */
+    const int cols = pb->A->d1 * pb->p;
+    if (cols < n && (double)cols * (n + cols) <= (double)n * n) {
+        double *c;
+        if (build_column_gram(grp, pb, w, &d, &c, err, errlen)) return -1;
+        shift_diagonal(grp, &d, c, tol);
+        int rc = cholesky(grp, &d, c, err, errlen);
+        if (rc <= 0) return rc < 0 ? -1 : (*matrank = cols, 0);
+    }
     if (build_gram(grp, pb, w->points, n, 0, w, &d, err, errlen)) return -1;
     shift_diagonal(grp, &d, w->mat, tol);
     int rc = cholesky(grp, &d, w->mat, err, errlen);

@@ -17,6 +17,9 @@ void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *
                const int *icsrc, const int *ictxt, const int *lld, int *info);
 void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja, const int *desca,
               int *info);
+void pdsyrk_(const char *uplo, const char *trans, const int *n, const int *k, const double *alpha,
+             const double *a, const int *ia, const int *ja, const int *desca, const double *beta, double *c,
+             const int *ic, const int *jc, const int *descc);
 void pdsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia, const int *ja,
              const int *desca, double *w, double *z, const int *iz, const int *jz, const int *descz,
              double *work, const int *lwork, int *info);

@@ -416,7 +416,7 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     MPI_Comm lcomm = comm; /* the scheduler's ranks: every rank, or the leaders */
     int local_fail = rs_trial_setup_init(&ts, cfg, data, err, sizeof err) != 0;
     if (local_fail) rs_error("%s", err);
-    if (rs_group_split(comm, (int)cfg->group_size, &s.grp, err, sizeof err)) {
+    if (rs_group_split(comm, (int)cfg->group_size, s.grouped, &s.grp, err, sizeof err)) {
         if (rank == 0) rs_error("%s", err);
         local_fail = 1;
     } else if (s.grouped) {

@@ -16,6 +16,8 @@
 /* Bytes one rank holds for a trial of cell c when g ranks share it (g = 1: the serial
  * engine).  With g > 1 this is the group's first rank, the largest share. */
 double rs_trial_bytes(const rs_config *cfg, const rs_cell *c, int g);
+/* The distributed part alone: g ranks on a BLACS grid (g = 1: a 1 x 1 grid). */
+double rs_group_trial_bytes(const rs_config *cfg, const rs_cell *c, int g);
 /* Bytes of the exact rank of one trial on one rank (auto's undecided trials, rank.verify). */
 double rs_exact_bytes(const rs_cell *c);
 

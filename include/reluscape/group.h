@@ -43,9 +43,10 @@ int rs_block_size(int k, int nprow, int npcol);
 /* Rows (or columns) of a k-long block-cyclic dimension held by process coordinate iproc. */
 int rs_local_extent(int k, int nb, int iproc, int nprocs);
 
-/* Collective over comm: split into groups of g (g <= 1: every rank alone, no BLACS grid).
+/* Collective over comm: split into groups of g ranks, each with a BLACS grid.  g = 1
+ * without grid: every rank alone (the serial engine); with grid: 1 x 1 grids (benchmarks).
  * 0, or -1 on every rank with a message in err. */
-int rs_group_split(MPI_Comm comm, int g, rs_group *grp, char *err, size_t errlen);
+int rs_group_split(MPI_Comm comm, int g, int grid, rs_group *grp, char *err, size_t errlen);
 void rs_group_free(rs_group *grp);
 
 typedef enum { RS_GROUP_SVD, RS_GROUP_GRAM, RS_GROUP_AUTO } rs_group_method;
