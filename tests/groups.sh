@@ -66,6 +66,13 @@ check "groups verified $ver trials exactly on the group's first rank" test "$ver
 check "auto's cell-bound certificate decided deficient trials in groups" \
     test "$(stat "$WORK/auto.4.h5" certified)" -gt "$cert"
 
+# group_size is a resource, not science: job-array parts run with different group sizes merge
+mpirun 4 "$RELUSCAPE" -q run "$WORK/g.ini" --shard 0/2 --set rank.group_size=4 -o "$WORK/part0.h5" &&
+    mpirun 2 "$RELUSCAPE" -q run "$WORK/g.ini" --shard 1/2 -o "$WORK/part1.h5" &&
+    mpirun 1 "$RELUSCAPE" -q merge -o "$WORK/merged.h5" "$WORK/part0.h5" "$WORK/part1.h5"
+check "parts run with group_size 4 and 1 merge (exit $?) into the single run's /stats" \
+    same_stats "$WORK/auto.1.h5" "$WORK/merged.h5"
+
 # a trial larger than one rank's memory: refused with g = 1 (naming the smallest g), run with g = 4
 cat >"$WORK/big.ini" <<'INI'
 [grid]
