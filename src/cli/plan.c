@@ -569,7 +569,9 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
         if (size > trials) size = trials;
         sg->units += (trials + size - 1) / size;
         double ts = k->tpc[c];
-        if (ts * (double)size > sg->unit_max) sg->unit_max = ts * (double)size;
+        /* a group of rank.group_size ranks shares each trial: its wall time shrinks about 1/g */
+        double unit_wall = ts * (double)size / (double)cfg->group_size;
+        if (unit_wall > sg->unit_max) sg->unit_max = unit_wall;
         if (ts > sg->trial_max) sg->trial_max = ts;
         sg->core_seconds += ts * (double)trials;
     }
@@ -692,20 +694,27 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
         RS_FMT(jtext, sizeof jtext, "J %.3g MiB", mib(8.0 * bc->n * (double)cell_P(bc)));
     else
         RS_FMT(jtext, sizeof jtext, "no J with rank.method %s", cfg->rank_method);
-    out("  %.3g MiB (%s, Gram and scratch %.3g MiB) + statistics 3 x %.3g MiB%s", mib(big_bytes), jtext,
-        mib(8.0 * bc->n * bc->n + 8.0 * (bc->d1 > bc->n ? bc->d1 : bc->n) * bc->n), mib(stats_bytes),
-        data_bytes > 0 ? " + data.file" : "");
+    if (cfg->group_size > 1)
+        out("  %.3g MiB (a rank's share of the trial in groups of %lld ranks, rank.group_size; "
+            "the whole Gram matrix is %.3g MiB) + statistics 3 x %.3g MiB%s", mib(big_bytes),
+            (long long)cfg->group_size, mib(8.0 * bc->n * bc->n), mib(stats_bytes), data_bytes > 0 ? " + data.file" : "");
+    else
+        out("  %.3g MiB (%s, Gram and scratch %.3g MiB) + statistics 3 x %.3g MiB%s", mib(big_bytes), jtext,
+            mib(8.0 * bc->n * bc->n + 8.0 * (bc->d1 > bc->n ? bc->d1 : bc->n) * bc->n), mib(stats_bytes),
+            data_bytes > 0 ? " + data.file" : "");
     if (peak_rss > 0) out("  (peak while timing: %.0f MiB)", mib(peak_rss));
 
     /* ranks and time */
     double want = a->hours * 3600;
-    long cap = (long)(sg->units / 8 > 1 ? sg->units / 8 : 1);
+    /* groups share trials: count ranks in whole groups */
+    long gs = (long)cfg->group_size, cap = (long)(sg->units / 8 > 1 ? sg->units / 8 : 1) * gs;
     sg->capped = 0;
     if (a->ranks > 0) {
         sg->ranks = a->ranks;
     } else {
         double r = ceil(sg->core_seconds / (EFFICIENCY * want));
         sg->ranks = r < 1 ? 1 : r > (double)cap ? cap : (long)r;
+        sg->ranks = (sg->ranks + gs - 1) / gs * gs;
         sg->capped = r > (double)cap;
     }
     double eff = sg->ranks > 1 ? EFFICIENCY : 1.0;
