@@ -128,4 +128,8 @@ check "--print-config shows overrides" sh -c "[ $rc = 0 ] && grep -q '^method = 
 "$RELUSCAPE" info --config-doc >"$WORK/keys.md"
 check "docs/config.md lists every key as the program does" \
     sh -c "tail -n $(wc -l <"$WORK/keys.md") '$top_srcdir/docs/config.md' | cmp -s - '$WORK/keys.md'"
+# the shipped example configs stay valid
+for c in "$top_srcdir"/jobs/configs/*.ini; do
+    check "$(basename "$c") parses" sh -c "'$RELUSCAPE' run '$c' --print-config >/dev/null"
+done
 finish
