@@ -73,6 +73,35 @@ mpirun 4 "$RELUSCAPE" -q run "$WORK/g.ini" --shard 0/2 --set rank.group_size=4 -
 check "parts run with group_size 4 and 1 merge (exit $?) into the single run's /stats" \
     same_stats "$WORK/auto.1.h5" "$WORK/merged.h5"
 
+# a group run stopped by SIGUSR1 (SLURM's warning) checkpoints among the leaders, exits 3
+# on every rank and resumes, here in groups of another size, to the uninterrupted result
+cat >"$WORK/long.ini" <<'INI'
+[grid]
+d0 = 2, 5
+d1 = 30, 60
+n = 60:200:20
+[sweep]
+trials = 40
+seed = 5
+[rank]
+method = svd
+[output]
+progress = 0
+checkpoint = 0.3
+INI
+mpirun 4 "$RELUSCAPE" -q run "$WORK/long.ini" --set rank.group_size=2 -o "$WORK/long.h5" &
+pid=$!
+sleep 1.5
+pkill -USR1 -f "libs/(lt-)?reluscape -q run $WORK/long.ini --set rank.group_size=2 -o $WORK/long.h5( |\$)"
+wait $pid
+rc=$?
+check "groups, SIGUSR1: exit 3 (got $rc), a checkpoint, no final file" \
+    sh -c "[ $rc = 3 ] && [ -f '$WORK/long.h5.ckpt' ] && [ ! -e '$WORK/long.h5' ]"
+mpirun 4 "$RELUSCAPE" -q run "$WORK/long.ini" --set rank.group_size=4 -o "$WORK/long.h5" --resume
+check "groups: --resume in groups of 4 completes (exit $?)" test -e "$WORK/long.h5"
+mpirun 2 "$RELUSCAPE" -q run "$WORK/long.ini" -o "$WORK/long.ref.h5"
+check "groups: the resumed run has the uninterrupted run's /stats" same_stats "$WORK/long.ref.h5" "$WORK/long.h5"
+
 # a trial larger than one rank's memory: refused with g = 1 (naming the smallest g), run with g = 4
 cat >"$WORK/big.ini" <<'INI'
 [grid]
