@@ -183,42 +183,30 @@ int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, d
     return 0;
 }
 
-/* Points sorted by their activation column (cells of the neuron arrangement). */
-static _Thread_local const rs_pattern *cmp_pattern;
-
-static int cmp_points(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb, words = cmp_pattern->words;
-    int c = memcmp(cmp_pattern->bits + (size_t)a * words, cmp_pattern->bits + (size_t)b * words,
-                   sizeof(uint64_t) * (size_t)words);
-    return c ? c : (a > b) - (a < b);
-}
-
-static int int_cmp(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
-
 /* The cell bound.  Points with the same activation column a_c give rows (w o a_c) (x) x~_i,
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
- * min(m_c, p) points of each non-zero cell; returns U = |S|. */
-static int cell_subset(const rs_pattern *A, int p, int *S)
+ * min(m_c, p) points of each non-zero cell; returns U = |S|, or -1 out of memory. */
+static int cell_subset(const rs_pattern *A, int p, int *S, rs_workspace *ws)
 {
     const int n = A->n, words = A->words;
-    for (int i = 0; i < n; i++) S[i] = i;
-    cmp_pattern = A;
-    qsort(S, (size_t)n, sizeof *S, cmp_points);
+    int *first = rs_workspace_ints(ws, (size_t)n * 2 + rs_pattern_class_table(n));
+    if (!first) return -1;
+    int *taken = first + n, *table = taken + n;
+    rs_pattern_column_classes(A, first, NULL, table);
     int k = 0;
-    for (int g = 0; g < n;) {
-        int e = g + 1;
-        while (e < n && !memcmp(A->bits + (size_t)S[g] * words, A->bits + (size_t)S[e] * words,
-                                sizeof(uint64_t) * (size_t)words))
-            e++;
-        int zero = 1;
-        for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)S[g] * words + q] == 0;
-        for (int t = g; t < e && t < g + p && !zero; t++) S[k++] = S[t];
-        g = e;
+    for (int i = 0; i < n; i++) {
+        const int c = first[i];
+        if (c == i) {
+            int zero = 1;
+            for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)i * words + q] == 0;
+            taken[i] = zero ? p : 0; /* a zero cell contributes nothing */
+        }
+        if (taken[c] < p) {
+            taken[c]++;
+            S[k++] = i;
+        }
     }
-    cmp_pattern = NULL;
-    qsort(S, (size_t)k, sizeof *S, int_cmp);
     return k;
 }
 
@@ -234,12 +222,12 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     *decided = 0;
     if (pb->ruled_out && !cells) return 0;
     size_t big = (size_t)(d1r > n ? d1r : n);
-    int *S = rs_workspace_ints(&w->ws, (size_t)n);
-    if (!S || rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
-        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)))
+    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)) ||
+        rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)))
         return -1;
-    int k = n;
-    if (pb->ruled_out) k = cell_subset(pb->A, pb->p, S);
+    int *S = w->S, k = n;
+    if (pb->ruled_out && (k = cell_subset(pb->A, pb->p, S, &w->ws)) < 0) return -1;
     if ((int64_t)d1r * pb->p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
     double err = rs_gram_build(pb->A, pb->w, pb->xt, pb->p, w->G, w->scratch);
     double trace = 0;
@@ -292,5 +280,6 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->J);
     free(w->G);
     free(w->scratch);
+    free(w->S);
     memset(w, 0, sizeof *w);
 }

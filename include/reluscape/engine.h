@@ -56,6 +56,8 @@ typedef struct rs_engine_work {
     rs_workspace ws;
     double *J, *G, *scratch;
     size_t J_cap, G_cap, scratch_cap;
+    int *S;               /* a row subset (the cell bound's points) */
+    size_t S_cap;
 } rs_engine_work;
 
 /* 0, or -1 with a message naming rank.method. */
