@@ -351,9 +351,16 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
     /* R is stored by pass: the W columns c0.. of all P rows are contiguous, so a pass
      * reads one compact block.  Columns past c are zero. */
     memset(R + (c - 1) / W * P * W, 0, P * W * sizeof *R);
+    uint64_t draw[256];
     for (size_t row = 0; row < P; row++)
-        for (size_t col = 0; col < c; col++)
-            R[(col / W * P + row) * W + col % W] = rs_next_u64(s) >> (64 - RS_SKETCH_BITS);
+        for (size_t c0 = 0; c0 < c; c0 += 256) { /* the draws in bulk, in the same order */
+            const size_t len = c - c0 < 256 ? c - c0 : 256;
+            rs_next_u64_fill(s, draw, len);
+            for (size_t u = 0; u < len; u++) {
+                const size_t col = c0 + u;
+                R[(col / W * P + row) * W + col % W] = draw[u] >> (64 - RS_SKETCH_BITS);
+            }
+        }
 
     /* Neurons go in groups of g; a group's 2^g subset sums of R rows are tabulated once
      * and each point adds one entry (Four Russians), so a pass costs (2^g + n) W additions
