@@ -416,17 +416,18 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
     return 0;
 }
 
-int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
-                            rs_stream *s, rs_workspace *ws, int *rank)
+/* The rank of J R (width columns), or of J when P <= width. */
+static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, int p, int width,
+                      rs_stream *s, rs_workspace *ws, int *rank)
 {
     if (!m || !A || !ws || !rank || p < 1 || A->n < 0 || A->d1 < 0 || (A->n && !xt) ||
-        (A->n && A->d1 && !A->bits))
+        (A->n && A->d1 && !A->bits) || width < 0)
         return -1;
     const int n = A->n, W = RS_SKETCH_W;
     const int64_t P = (int64_t)A->d1 * p;
-    const int sketch = P > n;
+    const int sketch = P > width;
     if (sketch && !s) return -1;
-    const size_t c = (size_t)(sketch ? n : P);
+    const size_t c = (size_t)(sketch ? width : P);
     const size_t cw = (c + W - 1) / W * W;
     if (!rs_words_ok((size_t)p, (size_t)n) || !rs_words_ok((size_t)n, c) ||
         (sketch && (!rs_words_ok((size_t)P, cw) || !rs_words_ok((size_t)n + 256, W))))
@@ -450,4 +451,17 @@ int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double 
     else if (rs_kr_sketch(m, A, xr, p, c, s, ws, R, acc, tab, M))
         return -1;
     return rs_modp_rank_dense(m, (int)c, n, M, rank);
+}
+
+int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                            rs_stream *s, rs_workspace *ws, int *rank)
+{
+    return rs_kr_rank(m, A, xt, p, A ? A->n : 0, s, ws, rank);
+}
+
+int rs_modp_rank_khatri_rao_width(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                                  int width, rs_stream *s, rs_workspace *ws, int *rank)
+{
+    if (!A || width > A->n) return -1;
+    return rs_kr_rank(m, A, xt, p, width, s, ws, rank);
 }
