@@ -345,7 +345,9 @@ int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         (rc = certify(e, pb, w, e->method->certify_cells, &res->certified, &res->matrank)))
         return rc;
     if (!res->certified && (rc = e->method->rank(e, pb, w, &res->matrank))) return rc;
-    if (e->method->rank != rank_exact || res->certified) {
+    /* exact and auto's own ranks are exact already: only certified or float ranks are checked */
+    const int exact_method = e->method->rank == rank_exact || e->method->rank == rank_auto;
+    if (!exact_method || res->certified) {
         if (chosen_for_verify(e, pb)) {
             int exact = 0;
             if ((rc = rank_exact(e, pb, w, &exact))) return rc;

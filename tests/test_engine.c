@@ -134,11 +134,11 @@ static void test_verify_selection(void)
 {
     const char *text = "[grid]\nd0 = 2\nd1 = 4:12:4\nn = 10\n[sweep]\ntrials = 400\n[data]\nlaw = gaussian\n"
                        "[rank]\nverify = 0.25\n";
-    int64_t picked[2] = {0}, disagree[2] = {0};
-    const char *methods[2] = {"svd", "exact"};
-    for (int m = 0; m < 2; m++) {
+    int64_t picked[3] = {0}, disagree[3] = {0}, uncertified_picked = 0;
+    const char *methods[3] = {"svd", "exact", "auto"};
+    for (int m = 0; m < 3; m++) {
         run r;
-        if (open_run(&r, text, methods[m], "false")) return;
+        if (open_run(&r, text, methods[m], m == 2 ? "true" : "false")) return;
         char err[RS_ERR_MAX];
         rs_trial_setup ts;
         rs_trial_work w = {0};
@@ -149,6 +149,7 @@ static void test_verify_selection(void)
                 CHECK(rs_trial_run(&ts, &r.grid.cells[c], t, &w, &res) == 0, "trial");
                 picked[m] += res.rank.verified;
                 disagree[m] += res.rank.disagree;
+                if (m == 2) uncertified_picked += res.rank.verified && !res.rank.certified;
             }
         rs_trial_work_free(&w);
         close_run(&r);
@@ -157,6 +158,10 @@ static void test_verify_selection(void)
     CHECK(picked[0] > 240 && picked[0] < 360, "verify = 0.25 picked %lld of 1200", (long long)picked[0]);
     CHECK(disagree[0] == 0, "well-conditioned svd disagrees with exact on %lld trials", (long long)disagree[0]);
     CHECK(picked[1] == 0, "the exact method verifies nothing against itself (%lld)", (long long)picked[1]);
+    /* auto's own ranks are exact: only its certified trials are verified */
+    CHECK(picked[2] > 0 && uncertified_picked == 0 && disagree[2] == 0,
+          "auto verified %lld trials, %lld of them uncertified, %lld disagreements", (long long)picked[2],
+          (long long)uncertified_picked, (long long)disagree[2]);
 }
 
 /* ------------------------------------------------------------ planted certificates */
