@@ -130,6 +130,28 @@ static int rank_gram(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
     return 0;
 }
 
+/* The pattern of the points S (k of them, ascending) and the first m neurons, compact, in
+ * w->sub, and their inputs in w->xs. */
+static int sub_problem(const rs_rank_problem *pb, const int *S, int k, int m, rs_engine_work *w,
+                       rs_pattern *sub)
+{
+    const int words = (m + 63) / 64, p = pb->p, W = pb->A->words;
+    if (rs_reserve((void **)&w->subbits, &w->subbits_cap, (size_t)k * (size_t)words + 1, sizeof(uint64_t)) ||
+        rs_reserve((void **)&w->xs, &w->xs_cap, (size_t)k * (size_t)p, sizeof(double)))
+        return -1;
+    const uint64_t last = m % 64 ? ((uint64_t)1 << (m % 64)) - 1 : ~(uint64_t)0;
+    for (int a = 0; a < k; a++) {
+        const int i = S ? S[a] : a;
+        const uint64_t *src = pb->A->bits + (size_t)i * (size_t)W;
+        uint64_t *dst = w->subbits + (size_t)a * (size_t)words;
+        for (int q = 0; q < words; q++) dst[q] = src[q];
+        dst[words - 1] &= last;
+        memcpy(w->xs + (size_t)a * p, pb->xt + (size_t)i * p, sizeof(double) * (size_t)p);
+    }
+    *sub = (rs_pattern){.d1 = m, .n = k, .words = words, .bits = w->subbits};
+    return 0;
+}
+
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only. */
 static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
@@ -145,6 +167,29 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     return 0;
 }
 
+/* auto, for a trial the certificates left open.  When the cell bound applies (rank J <= U
+ * = |S| <= min(P', V), from certify), first the modular rank of J_S R with a P' x U sketch R: it never
+ * exceeds rank J_S <= rank J <= U, so if it reaches U the rank is U, proven whatever R
+ * was, at a cost of about U^3/3 instead of n^3/3.  Otherwise (or without the bound) the
+ * exact method, whose stream starts afresh: the same draws as without this step. */
+static int rank_auto(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    const int k = w->bound_k;
+    /* Measured on the paper's grid: with p = 2 (1-D data with bias: the cells are intervals)
+     * the cell bound was the rank of every such trial; with p >= 3 it almost never was,
+     * and a failed attempt only adds its cost, so it is not tried there. */
+    if (k > 0 && k < pb_n(pb) && pb->p == 2) {
+        rs_pattern sub;
+        if (sub_problem(pb, w->S, k, pb->A->d1, w, &sub)) return -1;
+        rs_stream s;
+        rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH);
+        int r = 0;
+        if (rs_modp_rank_khatri_rao_width(&e->modp[0], &sub, w->xs, pb->p, k, &s, &w->ws, &r)) return -1;
+        if (r == k) return *matrank = k, 0;
+    }
+    return rank_exact(e, pb, w, matrank);
+}
+
 static const rs_rank_method methods[] = {
     {.name = "svd", .help = "singular values of J (LAPACK dgesvd), the float reference",
      .certify_first = 1, .rank = rank_svd},
@@ -154,7 +199,7 @@ static const rs_rank_method methods[] = {
      .certify_first = 0, .rank = rank_gram},
     {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .rank = rank_exact},
     {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact", .certify_first = 1,
-     .certify_cells = 1, .rank = rank_exact},
+     .certify_cells = 1, .rank = rank_auto},
 };
 
 const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
@@ -183,77 +228,101 @@ int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, d
     return 0;
 }
 
-/* Points sorted by their activation column (cells of the neuron arrangement). */
-static _Thread_local const rs_pattern *cmp_pattern;
-
-static int cmp_points(const void *pa, const void *pb)
+/* The neuron bound: neuron j's columns diag(a_j) X~^T w_j have rank <= min(|a_j|, p), so
+ * rank J <= V = sum_j min(|a_j|, p). */
+static int neuron_bound(const rs_pattern *A, int p)
 {
-    int a = *(const int *)pa, b = *(const int *)pb, words = cmp_pattern->words;
-    int c = memcmp(cmp_pattern->bits + (size_t)a * words, cmp_pattern->bits + (size_t)b * words,
-                   sizeof(uint64_t) * (size_t)words);
-    return c ? c : (a > b) - (a < b);
+    int V = 0;
+    for (int j0 = 0; j0 < A->d1; j0 += 64) {
+        int cnt[64] = {0};
+        const int q = j0 / 64, len = A->d1 - j0 < 64 ? A->d1 - j0 : 64;
+        for (int i = 0; i < A->n; i++)
+            for (uint64_t b = A->bits[(size_t)i * A->words + q]; b; b &= b - 1) cnt[__builtin_ctzll(b)]++;
+        for (int c = 0; c < len; c++) V += cnt[c] < p ? cnt[c] : p;
+    }
+    return V;
 }
-
-static int int_cmp(const void *a, const void *b) { return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b); }
 
 /* The cell bound.  Points with the same activation column a_c give rows (w o a_c) (x) x~_i,
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
- * min(m_c, p) points of each non-zero cell; returns U = |S|. */
-static int cell_subset(const rs_pattern *A, int p, int *S)
+ * min(m_c, p) points of each non-zero cell; returns U = |S|, or -1 out of memory. */
+static int cell_subset(const rs_pattern *A, int p, int *S, rs_workspace *ws)
 {
     const int n = A->n, words = A->words;
-    for (int i = 0; i < n; i++) S[i] = i;
-    cmp_pattern = A;
-    qsort(S, (size_t)n, sizeof *S, cmp_points);
+    int *first = rs_workspace_ints(ws, (size_t)n * 2 + rs_pattern_class_table(n));
+    if (!first) return -1;
+    int *taken = first + n, *table = taken + n;
+    rs_pattern_column_classes(A, first, NULL, table);
     int k = 0;
-    for (int g = 0; g < n;) {
-        int e = g + 1;
-        while (e < n && !memcmp(A->bits + (size_t)S[g] * words, A->bits + (size_t)S[e] * words,
-                                sizeof(uint64_t) * (size_t)words))
-            e++;
-        int zero = 1;
-        for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)S[g] * words + q] == 0;
-        for (int t = g; t < e && t < g + p && !zero; t++) S[k++] = S[t];
-        g = e;
+    for (int i = 0; i < n; i++) {
+        const int c = first[i];
+        if (c == i) {
+            int zero = 1;
+            for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)i * words + q] == 0;
+            taken[i] = zero ? p : 0; /* a zero cell contributes nothing */
+        }
+        if (taken[c] < p) {
+            taken[c]++;
+            S[k++] = i;
+        }
     }
-    cmp_pattern = NULL;
-    qsort(S, (size_t)k, sizeof *S, int_cmp);
     return k;
 }
 
 /* The Gram certificate (matrank.c) on the weighted Gram matrix, built without J.  Rank n:
  * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
  * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
- * prove the rows S of the cell bound independent; then rank J = U = |S| exactly, since U
- * is also an upper bound.  *decided = 1 with *matrank set, or 0. */
+ * prove the rows S of the cell bound independent; then rank J = U = |S|, since U is also
+ * an upper bound.
+ * First with the rows' Gram matrix over a subset of the neurons only (the first m, with
+ * m p about 3 k columns): it is G_N = sum over those neurons of w_j^2 diag(a_j) S diag(a_j),
+ * and G - G_N is the same sum over the others, positive semidefinite, so lambda_min(G) >=
+ * lambda_min(G_N): a proof for G_N is one for G, at a fraction of the cost when d1' p >> k.
+ * The SVD rule's threshold is always that of the whole J (its trace).  If the subset does
+ * not prove it, all neurons are tried.  *decided = 1 with *matrank set, or 0. */
 static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int cells,
                    int *decided, int *matrank)
 {
-    const int n = pb_n(pb), d1r = pb->A->d1;
+    const int n = pb_n(pb), d1r = pb->A->d1, p = pb->p;
     *decided = 0;
     if (pb->ruled_out && !cells) return 0;
     size_t big = (size_t)(d1r > n ? d1r : n);
-    int *S = rs_workspace_ints(&w->ws, (size_t)n);
-    if (!S || rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
-        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)))
+    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
+        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)) ||
+        rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)))
         return -1;
-    int k = n;
-    if (pb->ruled_out) k = cell_subset(pb->A, pb->p, S);
-    if ((int64_t)d1r * pb->p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
-    double err = rs_gram_build(pb->A, pb->w, pb->xt, pb->p, w->G, w->scratch);
-    double trace = 0;
-    for (int i = 0; i < n; i++) trace += w->G[(size_t)i * n + (size_t)i];
-    double *g = w->G;
-    if (k < n) {
-        /* the principal submatrix on S, lower triangle, in the scratch */
-        g = w->scratch;
-        for (int a = 0; a < k; a++)
-            for (int b = a; b < k; b++) g[(size_t)a * k + (size_t)b] = w->G[(size_t)S[a] * n + (size_t)S[b]];
-    }
-    *decided = k == 0 || rs_matrank_certify_gram(k, g, err, rtol_of(e, pb), trace);
+    int *S = w->S, k = n;
+    if (pb->ruled_out && (k = cell_subset(pb->A, p, S, &w->ws)) < 0) return -1;
+    if ((int64_t)d1r * p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
+    if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound(pb->A, p) < k)
+        return 0; /* rank <= V < k, as below */
+    if (pb->ruled_out) w->bound_k = k; /* rank J <= k = |S| <= min(P', V), for rank_auto */
     *matrank = k;
-    return 0;
+    if (k == 0) return *decided = 1, 0;
+    /* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
+     * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
+     * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
+     * the threshold by ten orders of magnitude at the default rtol). */
+    double sx = 0, sw = 0;
+    for (size_t t = 0; t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
+    for (int j = 0; j < d1r; j++) sw += pb->w[j] * pb->w[j];
+    const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
+    int m = (3 * k + p - 1) / p;
+    if (m < 8) m = 8;
+    for (;;) {
+        if (m >= d1r) m = d1r;
+        rs_pattern sub = *pb->A;
+        const double *xs = pb->xt;
+        if (k < n || m < d1r) {
+            if (sub_problem(pb, k < n ? S : NULL, k, m, w, &sub)) return -1;
+            xs = w->xs;
+        }
+        double err = rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch);
+        if (rs_matrank_certify_gram(k, w->G, err, rtol_of(e, pb), trace)) return *decided = 1, 0;
+        if (m == d1r) return 0;
+        m = d1r;
+    }
 }
 
 /* Deterministic choice of the verified trials: a uniform draw of their own stream. */
@@ -269,13 +338,16 @@ int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
                    rs_rank_result *res)
 {
     memset(res, 0, sizeof *res);
+    w->bound_k = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->certify_first && e->certify &&
         (rc = certify(e, pb, w, e->method->certify_cells, &res->certified, &res->matrank)))
         return rc;
     if (!res->certified && (rc = e->method->rank(e, pb, w, &res->matrank))) return rc;
-    if (e->method->rank != rank_exact || res->certified) {
+    /* exact and auto's own ranks are exact already: only certified or float ranks are checked */
+    const int exact_method = e->method->rank == rank_exact || e->method->rank == rank_auto;
+    if (!exact_method || res->certified) {
         if (chosen_for_verify(e, pb)) {
             int exact = 0;
             if ((rc = rank_exact(e, pb, w, &exact))) return rc;
@@ -292,5 +364,8 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->J);
     free(w->G);
     free(w->scratch);
+    free(w->S);
+    free(w->subbits);
+    free(w->xs);
     memset(w, 0, sizeof *w);
 }

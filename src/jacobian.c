@@ -55,36 +55,64 @@ int rs_pattern_has_zero_column(const rs_pattern *A)
     return 0;
 }
 
-/* qsort has no context argument (qsort_r is not C11); a thread-local pointer keeps the
- * comparator reentrant across threads. */
-static _Thread_local const rs_pattern *rs_cmp_pattern;
-
-static int rs_cmp_columns(const void *pa, const void *pb)
+static uint64_t rs_column_hash(const rs_pattern *A, int i)
 {
-    const rs_pattern *A = rs_cmp_pattern;
-    const uint64_t *a = A->bits + (size_t)*(const int *)pa * (size_t)A->words;
-    const uint64_t *b = A->bits + (size_t)*(const int *)pb * (size_t)A->words;
+    const uint64_t *col = A->bits + (size_t)i * (size_t)A->words;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
     for (int w = 0; w < A->words; w++) {
-        uint64_t m = rs_word_mask(A, w), x = a[w] & m, y = b[w] & m;
-        if (x != y) return x < y ? -1 : 1;
+        h ^= (col[w] & rs_word_mask(A, w)) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+        h *= 0xBF58476D1CE4E5B9ull;
     }
-    return 0;
+    return h ^ (h >> 31);
+}
+
+static int rs_same_column(const rs_pattern *A, int a, int b)
+{
+    const uint64_t *x = A->bits + (size_t)a * (size_t)A->words, *y = A->bits + (size_t)b * (size_t)A->words;
+    for (int w = 0; w < A->words; w++)
+        if ((x[w] ^ y[w]) & rs_word_mask(A, w)) return 0;
+    return 1;
+}
+
+int rs_pattern_column_classes(const rs_pattern *A, int *first, int *count, int *table)
+{
+    const int n = A->n;
+    const size_t tsize = rs_pattern_class_table(n);
+    for (size_t t = 0; t < tsize; t++) table[t] = -1;
+    int classes = 0;
+    for (int i = 0; i < n; i++) {
+        size_t t = (size_t)rs_column_hash(A, i) & (tsize - 1);
+        while (table[t] >= 0 && !rs_same_column(A, table[t], i)) t = (t + 1) & (tsize - 1);
+        if (table[t] < 0) {
+            table[t] = i;
+            classes++;
+            if (count) count[i] = 0;
+        }
+        first[i] = table[t];
+        if (count) count[table[t]]++;
+    }
+    return classes;
 }
 
 int rs_pattern_max_column_multiplicity(const rs_pattern *A, int *scratch)
 {
     const int n = A->n;
     if (n <= 0) return 0;
-    for (int i = 0; i < n; i++) scratch[i] = i;
-    rs_cmp_pattern = A;
-    qsort(scratch, (size_t)n, sizeof *scratch, rs_cmp_columns);
-    /* Equal columns are now adjacent: the answer is the longest run. */
-    int best = 1, run = 1;
-    for (int i = 1; i < n; i++) {
-        run = rs_cmp_columns(&scratch[i - 1], &scratch[i]) == 0 ? run + 1 : 1;
-        if (run > best) best = run;
+    /* a hash table of the distinct columns (on the stack for the usual sizes) */
+    enum { STACK_N = 512 };
+    int stack[2 * STACK_N + 1024];
+    int *heap = NULL, *count = stack, *table = stack + STACK_N;
+    if (n > STACK_N) {
+        heap = malloc(sizeof *heap * ((size_t)n + rs_pattern_class_table(n)));
+        if (!heap) return n; /* out of memory: say "crowded", which only skips a shortcut */
+        count = heap;
+        table = heap + n;
     }
-    rs_cmp_pattern = NULL;
+    rs_pattern_column_classes(A, scratch, count, table);
+    int best = 0;
+    for (int i = 0; i < n; i++)
+        if (scratch[i] == i && count[i] > best) best = count[i];
+    free(heap);
     return best;
 }
 
@@ -137,20 +165,36 @@ static uint64_t rs_row_hash(const uint64_t *row, int words)
     return h ^ (h >> 31);
 }
 
+/* In-place transpose of a 64 x 64 bit matrix, bit c of a[r] = entry (r, c): after it,
+ * bit c of a[r] is the former entry (c, r).  Six rounds of block swaps. */
+static void rs_transpose64(uint64_t a[64])
+{
+    uint64_t m = 0x00000000FFFFFFFFull;
+    for (int j = 32; j; j >>= 1, m ^= m << j)
+        for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+            uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+            a[k] ^= t << j;
+            a[k | j] ^= t;
+        }
+}
+
 int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
                      uint64_t *rows, rs_neuron_key *key)
 {
     const int n = A->n, d1 = A->d1, rw = (n + 63) / 64;
-    memset(rows, 0, sizeof *rows * (size_t)d1 * (size_t)rw);
-    for (int i = 0; i < n; i++)
+    uint64_t blk[64];
+    /* neuron-major rows, 64 points x 64 neurons at a time */
+    for (int ib = 0; ib < rw; ib++) {
+        const int ni = n - 64 * ib < 64 ? n - 64 * ib : 64;
         for (int w = 0; w < A->words; w++) {
-            uint64_t word = A->bits[(size_t)i * A->words + w] & rs_word_mask(A, w);
-            while (word) {
-                int j = w * 64 + __builtin_ctzll(word);
-                word &= word - 1;
-                rows[(size_t)j * rw + i / 64] |= (uint64_t)1 << (i % 64);
-            }
+            const uint64_t mask = rs_word_mask(A, w);
+            for (int r = 0; r < 64; r++)
+                blk[r] = r < ni ? A->bits[(size_t)(64 * ib + r) * A->words + w] & mask : 0;
+            rs_transpose64(blk);
+            const int nj = d1 - 64 * w < 64 ? d1 - 64 * w : 64;
+            for (int c = 0; c < nj; c++) rows[(size_t)(64 * w + c) * rw + ib] = blk[c];
         }
+    }
     /* Open-addressing table of kept neurons by row hash (size a power of two >= 2 d1,
      * in key[d1 ...]); neurons are visited in index order, so the kept list, their order
      * and the sums of v_j^2 are the same on every run. */
@@ -183,16 +227,15 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
     R->n = n;
     R->words = kept > 0 ? (kept + 63) / 64 : 0;
     if (kept == 0) return 0;
-    memset(R->bits, 0, sizeof *R->bits * (size_t)n * (size_t)R->words);
-    for (int k = 0; k < kept; k++) {
-        const uint64_t *row = rows + (size_t)key[k].index * rw;
-        for (int w = 0; w < rw; w++) {
-            uint64_t word = row[w];
-            while (word) {
-                int i = w * 64 + __builtin_ctzll(word);
-                word &= word - 1;
-                R->bits[(size_t)i * R->words + k / 64] |= (uint64_t)1 << (k % 64);
-            }
+    /* back to point-major, 64 kept neurons x 64 points at a time */
+    for (int kb = 0; kb < R->words; kb++) {
+        const int nk = kept - 64 * kb < 64 ? kept - 64 * kb : 64;
+        for (int ib = 0; ib < rw; ib++) {
+            for (int c = 0; c < 64; c++)
+                blk[c] = c < nk ? rows[(size_t)key[64 * kb + c].index * rw + ib] : 0;
+            rs_transpose64(blk);
+            const int ni = n - 64 * ib < 64 ? n - 64 * ib : 64;
+            for (int r = 0; r < ni; r++) R->bits[(size_t)(64 * ib + r) * R->words + kb] = blk[r];
         }
     }
     return kept;

@@ -351,9 +351,16 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
     /* R is stored by pass: the W columns c0.. of all P rows are contiguous, so a pass
      * reads one compact block.  Columns past c are zero. */
     memset(R + (c - 1) / W * P * W, 0, P * W * sizeof *R);
+    uint64_t draw[256];
     for (size_t row = 0; row < P; row++)
-        for (size_t col = 0; col < c; col++)
-            R[(col / W * P + row) * W + col % W] = rs_next_u64(s) >> (64 - RS_SKETCH_BITS);
+        for (size_t c0 = 0; c0 < c; c0 += 256) { /* the draws in bulk, in the same order */
+            const size_t len = c - c0 < 256 ? c - c0 : 256;
+            rs_next_u64_fill(s, draw, len);
+            for (size_t u = 0; u < len; u++) {
+                const size_t col = c0 + u;
+                R[(col / W * P + row) * W + col % W] = draw[u] >> (64 - RS_SKETCH_BITS);
+            }
+        }
 
     /* Neurons go in groups of g; a group's 2^g subset sums of R rows are tabulated once
      * and each point adds one entry (Four Russians), so a pass costs (2^g + n) W additions
@@ -409,17 +416,18 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
     return 0;
 }
 
-int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
-                            rs_stream *s, rs_workspace *ws, int *rank)
+/* The rank of J R (width columns), or of J when P <= width. */
+static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, int p, int width,
+                      rs_stream *s, rs_workspace *ws, int *rank)
 {
     if (!m || !A || !ws || !rank || p < 1 || A->n < 0 || A->d1 < 0 || (A->n && !xt) ||
-        (A->n && A->d1 && !A->bits))
+        (A->n && A->d1 && !A->bits) || width < 0)
         return -1;
     const int n = A->n, W = RS_SKETCH_W;
     const int64_t P = (int64_t)A->d1 * p;
-    const int sketch = P > n;
+    const int sketch = P > width;
     if (sketch && !s) return -1;
-    const size_t c = (size_t)(sketch ? n : P);
+    const size_t c = (size_t)(sketch ? width : P);
     const size_t cw = (c + W - 1) / W * W;
     if (!rs_words_ok((size_t)p, (size_t)n) || !rs_words_ok((size_t)n, c) ||
         (sketch && (!rs_words_ok((size_t)P, cw) || !rs_words_ok((size_t)n + 256, W))))
@@ -443,4 +451,17 @@ int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double 
     else if (rs_kr_sketch(m, A, xr, p, c, s, ws, R, acc, tab, M))
         return -1;
     return rs_modp_rank_dense(m, (int)c, n, M, rank);
+}
+
+int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                            rs_stream *s, rs_workspace *ws, int *rank)
+{
+    return rs_kr_rank(m, A, xt, p, A ? A->n : 0, s, ws, rank);
+}
+
+int rs_modp_rank_khatri_rao_width(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                                  int width, rs_stream *s, rs_workspace *ws, int *rank)
+{
+    if (!A || width > A->n) return -1;
+    return rs_kr_rank(m, A, xt, p, width, s, ws, rank);
 }

@@ -134,11 +134,11 @@ static void test_verify_selection(void)
 {
     const char *text = "[grid]\nd0 = 2\nd1 = 4:12:4\nn = 10\n[sweep]\ntrials = 400\n[data]\nlaw = gaussian\n"
                        "[rank]\nverify = 0.25\n";
-    int64_t picked[2] = {0}, disagree[2] = {0};
-    const char *methods[2] = {"svd", "exact"};
-    for (int m = 0; m < 2; m++) {
+    int64_t picked[3] = {0}, disagree[3] = {0}, uncertified_picked = 0;
+    const char *methods[3] = {"svd", "exact", "auto"};
+    for (int m = 0; m < 3; m++) {
         run r;
-        if (open_run(&r, text, methods[m], "false")) return;
+        if (open_run(&r, text, methods[m], m == 2 ? "true" : "false")) return;
         char err[RS_ERR_MAX];
         rs_trial_setup ts;
         rs_trial_work w = {0};
@@ -149,6 +149,7 @@ static void test_verify_selection(void)
                 CHECK(rs_trial_run(&ts, &r.grid.cells[c], t, &w, &res) == 0, "trial");
                 picked[m] += res.rank.verified;
                 disagree[m] += res.rank.disagree;
+                if (m == 2) uncertified_picked += res.rank.verified && !res.rank.certified;
             }
         rs_trial_work_free(&w);
         close_run(&r);
@@ -157,6 +158,135 @@ static void test_verify_selection(void)
     CHECK(picked[0] > 240 && picked[0] < 360, "verify = 0.25 picked %lld of 1200", (long long)picked[0]);
     CHECK(disagree[0] == 0, "well-conditioned svd disagrees with exact on %lld trials", (long long)disagree[0]);
     CHECK(picked[1] == 0, "the exact method verifies nothing against itself (%lld)", (long long)picked[1]);
+    /* auto's own ranks are exact: only its certified trials are verified */
+    CHECK(picked[2] > 0 && uncertified_picked == 0 && disagree[2] == 0,
+          "auto verified %lld trials, %lld of them uncertified, %lld disagreements", (long long)picked[2],
+          (long long)uncertified_picked, (long long)disagree[2]);
+}
+
+/* ------------------------------------------------------------ planted certificates */
+
+static uint64_t pl_state = 0x243F6A8885A308D3ull;
+static double pl_unif(void) /* [0, 1) */
+{
+    pl_state = pl_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(pl_state >> 11) * 0x1p-53;
+}
+
+/* rank of a planted problem under one method (rtol 0, no verification) */
+static rs_rank_result planted(const char *method, int certify, const rs_pattern *A, const double *w,
+                              const double *xt, int p)
+{
+    rs_engine e;
+    char err[RS_ERR_MAX];
+    rs_rank_result res = {.matrank = -1};
+    CHECK(rs_engine_init(&e, method, 0, certify, 0, 1, 3, err, sizeof err) == 0, "%s", err);
+    int *scratch = malloc(sizeof *scratch * (size_t)(A->n + 1));
+    rs_rank_problem pb = {.A = A, .w = w, .xt = xt, .p = p, .P = (int64_t)A->d1 * p, .cell = 1, .trial = 2};
+    pb.ruled_out = rs_pattern_has_zero_column(A) || rs_pattern_max_column_multiplicity(A, scratch) > p;
+    rs_engine_work wk = {0};
+    CHECK(rs_engine_rank(&e, &pb, &wk, &res) == 0, "%s: rank failed", method);
+    rs_engine_work_free(&wk);
+    free(scratch);
+    return res;
+}
+
+static void planted_data(double *xt, int n, int p)
+{
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < p; k++) xt[(size_t)i * p + k] = k == p - 1 ? 1.0 : pl_unif();
+}
+
+static void test_planted_certificates(void)
+{
+    enum { N = 40, D1 = 300, P = 3 };
+    static double xt[N * P], w[D1];
+    for (int j = 0; j < D1; j++) w[j] = 0.5 + pl_unif();
+    rs_pattern A;
+
+    /* every neuron active on every point: J = [w_1 X~^T ... w_d X~^T], rank p exactly; all
+     * points share one cell, so the cell bound U = p holds and auto proves it */
+    rs_pattern_alloc(&A, 5, 12);
+    for (int i = 0; i < 12; i++)
+        for (int j = 0; j < 5; j++) rs_pattern_set(&A, j, i);
+    planted_data(xt, 12, P);
+    rs_rank_result a = planted("auto", 1, &A, w, xt, P), x = planted("exact", 1, &A, w, xt, P),
+                   v = planted("svd", 1, &A, w, xt, P);
+    CHECK(a.matrank == P && a.certified && x.matrank == P, "all active: auto %d (certified %d), exact %d, want %d",
+          a.matrank, a.certified, x.matrank, P);
+    CHECK(v.matrank == P && !v.certified, "all active: svd %d, its certificate must not decide a crowded trial",
+          v.matrank);
+    rs_pattern_free(&A);
+
+    /* wide and full rank: the neuron-subset Gram certificate decides (auto and svd) */
+    rs_pattern_alloc(&A, D1, N);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D1; j++)
+            if (pl_unif() < 0.5) rs_pattern_set(&A, j, i);
+    planted_data(xt, N, P);
+    a = planted("auto", 1, &A, w, xt, P);
+    v = planted("svd", 1, &A, w, xt, P);
+    x = planted("exact", 1, &A, w, xt, P);
+    CHECK(a.matrank == N && a.certified && v.matrank == N && v.certified && x.matrank == N,
+          "wide: auto %d (%d), svd %d (%d), exact %d, want %d", a.matrank, a.certified, v.matrank,
+          v.certified, x.matrank, N);
+
+    /* the first neurons (the subset's) never fire at point 0: the subset's Gram matrix is
+     * singular, the proof falls back to all neurons and still decides */
+    for (int j = 0; j < 3 * N / P + 8; j++) A.bits[j / 64] &= ~((uint64_t)1 << (j % 64));
+    a = planted("auto", 1, &A, w, xt, P);
+    v = planted("svd", 1, &A, w, xt, P);
+    CHECK(a.matrank == N && a.certified && v.matrank == N && v.certified,
+          "subset misses a point: auto %d (%d), svd %d (%d), want %d certified", a.matrank, a.certified,
+          v.matrank, v.certified, N);
+
+    /* a planted dependency, no zero or crowded column: points 0, 1, 2 share x~ and
+     * a_2 = a_0 + a_1 (disjoint), so row 2 = row 0 + row 1 and rank J = n - 1 exactly; no
+     * certificate may decide it */
+    memcpy(xt + P, xt, sizeof *xt * P);
+    memcpy(xt + 2 * P, xt, sizeof *xt * P);
+    for (int q = 0; q < A.words; q++) A.bits[q] = A.bits[A.words + q] = A.bits[2 * A.words + q] = 0;
+    for (int j = 0; j < D1; j++) {
+        int which = j % 3; /* 0: point 0, 1: point 1, 2: neither */
+        if (which < 2) {
+            rs_pattern_set(&A, j, which);
+            rs_pattern_set(&A, j, 2);
+        }
+    }
+    int scratch[N];
+    CHECK(!rs_pattern_has_zero_column(&A) && rs_pattern_max_column_multiplicity(&A, scratch) <= P,
+          "dependency: not ruled out by the combinatorial checks");
+    a = planted("auto", 1, &A, w, xt, P);
+    v = planted("svd", 1, &A, w, xt, P);
+    x = planted("exact", 1, &A, w, xt, P);
+    CHECK(x.matrank == N - 1 && a.matrank == N - 1 && !a.certified && !v.certified,
+          "dependency: exact %d, auto %d (certified %d), svd certified %d; want %d, none certified",
+          x.matrank, a.matrank, a.certified, v.certified, N - 1);
+    rs_pattern_free(&A);
+
+    /* 1-D with bias, steps (cells are intervals of the sorted points), two points of one
+     * cell 2^-40 apart: the cell bound U is the rank (two distinct points in a cell give
+     * two independent rows), but too ill-conditioned for a float proof; auto proves it on
+     * the U rows modulo p, and must agree with exact */
+    enum { N1 = 30, D11 = 6 };
+    double x1[N1 * 2];
+    rs_pattern_alloc(&A, D11, N1);
+    for (int i = 0; i < N1; i++) {
+        x1[2 * i] = (double)i / N1;
+        x1[2 * i + 1] = 1.0;
+        for (int j = 0; j < D11; j++)
+            if (i >= 4 + 4 * j) rs_pattern_set(&A, j, i); /* neuron j: x >= (4 + 4j)/n */
+    }
+    x1[2 * 5] = x1[2 * 4] + 0x1p-40; /* points 4, 5: the first two of the cell {4..7} */
+    int U = 0;
+    for (int c = 0; c <= D11; c++) U += 2; /* cells: [4,8), [8,12), ..., [24,30) */
+    U -= 2;                                /* points 0..3 fire nothing: a zero cell */
+    a = planted("auto", 1, &A, w, x1, 2);
+    x = planted("exact", 1, &A, w, x1, 2);
+    CHECK(x.matrank == U && a.matrank == U && !a.certified,
+          "1-D steps: exact %d, auto %d (certified %d: the float proof must fail here), want the cell bound %d",
+          x.matrank, a.matrank, a.certified, U);
+    rs_pattern_free(&A);
 }
 
 int main(int argc, char **argv)
@@ -164,6 +294,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     test_agreement();
     test_verify_selection();
+    test_planted_certificates();
     MPI_Finalize();
     return check_done("test_engine");
 }

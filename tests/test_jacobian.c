@@ -522,6 +522,102 @@ static void test_neuron_reduce(void)
     }
 }
 
+/* The reduced pattern bit for bit, on shapes with many kept neurons and points (several
+ * 64 x 64 blocks, ragged edges): kept neuron k is the k-th distinct non-zero row in index
+ * order, and nothing is set past d1' in R. */
+static void test_neuron_reduce_bits(void)
+{
+    static const int shapes[][2] = {{1, 1}, {63, 65}, {64, 64}, {65, 63}, {130, 200}, {200, 129}, {300, 100}};
+    for (size_t t = 0; t < sizeof shapes / sizeof *shapes; t++) {
+        const int d1 = shapes[t][0], n = shapes[t][1];
+        rs_pattern A, R;
+        pat_alloc(&A, d1, n);
+        pat_alloc(&R, d1, n);
+        pat_bernoulli(&A, 0.5);
+        for (int j = 3; j < d1; j += 7) /* some copies and some silent neurons */
+            for (int i = 0; i < n; i++) {
+                int b = j % 2 ? rs_pattern_get(&A, j / 2, i) : 0;
+                A.bits[(size_t)i * A.words + j / 64] &= ~((uint64_t)1 << (j % 64));
+                if (b) rs_pattern_set(&A, j, i);
+            }
+        if (d1 % 64) /* garbage past d1 must be ignored */
+            for (int i = 0; i < n; i++) A.bits[(size_t)i * A.words + A.words - 1] |= ~(uint64_t)0 << (d1 % 64);
+        double *v = make_v(d1), *vr = malloc(sizeof *vr * (size_t)d1);
+        uint64_t *rows = malloc(sizeof *rows * (size_t)d1 * (size_t)((n + 63) / 64));
+        rs_neuron_key *idx = malloc(sizeof *idx * rs_neuron_keys(d1));
+        int kept = rs_neuron_reduce(&A, v, &R, vr, rows, idx);
+        int k = 0, same = 1;
+        for (int j = 0; j < d1; j++) {
+            int nonzero = 0, seen = 0;
+            for (int i = 0; i < n; i++) nonzero |= rs_pattern_get(&A, j, i);
+            for (int q = 0; q < j && nonzero && !seen; q++) {
+                int eq = 1;
+                for (int i = 0; i < n && eq; i++) eq = rs_pattern_get(&A, j, i) == rs_pattern_get(&A, q, i);
+                seen = eq;
+            }
+            if (!nonzero || seen) continue;
+            for (int i = 0; i < n && k < kept; i++) same &= rs_pattern_get(&R, k, i) == rs_pattern_get(&A, j, i);
+            k++;
+        }
+        CHECK(k == kept, "shape %zu: kept %d, distinct non-zero rows %d", t, kept, k);
+        for (int i = 0; i < n && kept % 64; i++) same &= R.bits[(size_t)i * R.words + R.words - 1] >> (kept % 64) == 0;
+        CHECK(same, "shape %zu (d1 %d, n %d): R is the distinct rows, bit for bit", t, d1, n);
+        free(v);
+        free(vr);
+        free(rows);
+        free(idx);
+        pat_free(&A);
+        pat_free(&R);
+    }
+}
+
+/* Column classes against brute force, with garbage past d1. */
+static void test_column_classes(void)
+{
+    for (int trial = 0; trial < 40; trial++) {
+        int d1 = 1 + (int)(rnd() % 140), n = 1 + (int)(rnd() % 300);
+        rs_pattern A;
+        pat_alloc(&A, d1, n);
+        /* few distinct columns: point i copies prototype point i % m or i / m */
+        int m = 1 + (int)(rnd() % 20);
+        pat_bernoulli(&A, 0.5);
+        for (int i = m; i < n; i++) {
+            int src = trial % 2 ? i % m : (int)(rnd() % (unsigned)m);
+            memcpy(A.bits + (size_t)i * A.words, A.bits + (size_t)src * A.words, sizeof *A.bits * (size_t)A.words);
+        }
+        if (d1 % 64)
+            for (int i = 0; i < n; i++)
+                if (rnd() % 2) A.bits[(size_t)i * A.words + A.words - 1] ^= (uint64_t)1 << 63;
+        int *first = malloc(sizeof *first * (size_t)n), *count = malloc(sizeof *count * (size_t)n);
+        int *table = malloc(sizeof *table * rs_pattern_class_table(n)), scratch_best;
+        int classes = rs_pattern_column_classes(&A, first, count, table), ok = 1, want = 0, best = 0;
+        for (int i = 0; i < n; i++) {
+            int f = i;
+            for (int q = 0; q < i && f == i; q++) {
+                int eq = 1;
+                for (int j = 0; j < d1 && eq; j++) eq = rs_pattern_get(&A, j, q) == rs_pattern_get(&A, j, i);
+                if (eq) f = q;
+            }
+            ok &= first[i] == f;
+            want += f == i;
+        }
+        for (int i = 0; i < n; i++)
+            if (first[i] == i) {
+                int c = 0;
+                for (int q = 0; q < n; q++) c += first[q] == i;
+                ok &= count[i] == c;
+                if (c > best) best = c;
+            }
+        CHECK(ok && classes == want, "trial %d: classes %d (brute force %d), first and count", trial, classes, want);
+        scratch_best = rs_pattern_max_column_multiplicity(&A, first);
+        CHECK(scratch_best == best, "trial %d: max multiplicity %d, brute force %d", trial, scratch_best, best);
+        free(first);
+        free(count);
+        free(table);
+        pat_free(&A);
+    }
+}
+
 int main(void)
 {
     test_entries();
@@ -532,6 +628,8 @@ int main(void)
     test_multiplicity_words();
     test_gram();
     test_neuron_reduce();
+    test_neuron_reduce_bits();
+    test_column_classes();
     mrank(NULL, 0, 0, NULL);
     return check_done("test_jacobian");
 }

@@ -749,6 +749,50 @@ static void time_khatri_rao(const rs_modp *m, rs_workspace *ws)
     rs_pattern_free(&A);
 }
 
+/* rs_modp_rank_khatri_rao_width: min(rank J, width) against the explicit J's exact rank,
+ * for widths below, at and above the rank (J itself when P <= width); never above rank J;
+ * width > n refused. */
+static void test_khatri_rao_width(const rs_modp *m, rs_workspace *ws)
+{
+    int bad = 0, over = 0, cases = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        int n = rnd_int(1, 40), p = rnd_int(1, 4), d1 = rnd_int(1, trial % 3 ? 20 : 90);
+        rs_pattern A;
+        rs_pattern_alloc(&A, d1, n);
+        double q = (double)rnd_int(1, 9) / 10;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d1; j++)
+                if ((double)(rnd() >> 11) * 0x1p-53 < q) rs_pattern_set(&A, j, i);
+        double *xt = malloc(sizeof *xt * (size_t)p * n);
+        for (int t = 0; t < p * n; t++) xt[t] = trial % 2 ? ldexp((double)rnd_int(-50, 50), rnd_int(-30, 30)) : rnd_int(-3, 3);
+        if (trial % 4 == 1 && n > 2) memcpy(xt + p, xt, sizeof *xt * (size_t)p); /* a repeated point */
+        double *J = build_j(&A, xt, p);
+        int want = -1;
+        rs_modp_rank_double(m, n, d1 * p, J, n, ws, &want);
+        const int widths[4] = {0, want > 0 ? want - 1 : 0, want, n};
+        for (int k = 0; k < 4; k++) {
+            rs_stream s;
+            rs_stream_init(&s, 5, 1, (uint64_t)trial, RS_STREAM_SKETCH);
+            int r = -1, w = widths[k];
+            if (rs_modp_rank_khatri_rao_width(m, &A, xt, p, w, &s, ws, &r)) {
+                bad++;
+                continue;
+            }
+            bad += r != (want < w ? want : w);
+            over += r > want;
+            cases++;
+        }
+        rs_stream s;
+        rs_stream_init(&s, 5, 1, (uint64_t)trial, RS_STREAM_SKETCH);
+        int r = -1;
+        bad += rs_modp_rank_khatri_rao_width(m, &A, xt, p, n + 1, &s, ws, &r) != -1;
+        free(J);
+        free(xt);
+        rs_pattern_free(&A);
+    }
+    CHECK(bad == 0 && over == 0, "width: %d of %d wrong (%d above the rank)", bad, cases, over);
+}
+
 int main(void)
 {
     rs_workspace ws = {0};
@@ -770,6 +814,7 @@ int main(void)
     test_float_traps(&m, &ws);
     test_khatri_rao_random(&m, &ws);
     test_khatri_rao_structured(&m, &ws);
+    test_khatri_rao_width(&m, &ws);
     time_khatri_rao(&m, &ws);
     rs_workspace_free(&ws);
     return check_done("test_modrank");

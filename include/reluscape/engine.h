@@ -56,6 +56,12 @@ typedef struct rs_engine_work {
     rs_workspace ws;
     double *J, *G, *scratch;
     size_t J_cap, G_cap, scratch_cap;
+    int *S;               /* a row subset (the cell bound's points) */
+    size_t S_cap;
+    int bound_k;          /* this trial's cell bound |S| (rank J <= bound_k), or -1 */
+    uint64_t *subbits;    /* the certificate's sub-pattern (points S, first neurons) */
+    double *xs;           /* ... and its inputs */
+    size_t subbits_cap, xs_cap;
 } rs_engine_work;
 
 /* 0, or -1 with a message naming rank.method. */

@@ -6,6 +6,7 @@
 #ifndef RELUSCAPE_JACOBIAN_H
 #define RELUSCAPE_JACOBIAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "reluscape/pattern.h"
 
@@ -41,6 +42,19 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
 
 /* 1 if some point activates no neuron (zero column of A, zero row of J). */
 int rs_pattern_has_zero_column(const rs_pattern *A);
+
+/* Points grouped by their activation column (a cell of the neuron arrangement; bits past
+ * d1 ignored): first[i] = the smallest index of a point with i's column, and, if count is
+ * not NULL, count[first[i]] = the number of such points (other entries of count are not
+ * set).  table: rs_pattern_class_table(n) ints.  Returns the number of distinct columns.
+ * Hashing, O(n words) expected. */
+static inline size_t rs_pattern_class_table(int n)
+{
+    size_t t = 2;
+    while (t < 2 * (size_t)(n > 0 ? n : 1)) t *= 2;
+    return t;
+}
+int rs_pattern_column_classes(const rs_pattern *A, int *first, int *count, int *table);
 
 /* The largest number of points sharing one activation column (a cell of the neuron
  * hyperplane arrangement).  More than p such points imply rank J < n.  scratch: n ints. */

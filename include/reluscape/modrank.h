@@ -60,4 +60,12 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
 int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
                             rs_stream *s, rs_workspace *ws, int *rank);
 
+/* The same with a sketch of width <= n columns: the rank of J R for a random P x width R
+ * (drawn as above, width columns per row), or of J itself when P <= width.  Never above
+ * the rank of J; equal to min(rank J, width) but for a probability <= width/2^52.  So when
+ * rank J <= width is known (an upper bound), this is the rank; and a result equal to such
+ * an upper bound proves the rank outright, whatever R was. */
+int rs_modp_rank_khatri_rao_width(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
+                                  int width, rs_stream *s, rs_workspace *ws, int *rank);
+
 #endif
