@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "reluscape/config.h"
+#include "reluscape/engine.h"
 #include "util.h"
 
 typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
@@ -368,8 +369,7 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         return fail(err, errlen, &file, "grid.d0", "missing: give grid.d0 (a list or range) or grid.d0_ratio");
     if (!cfg->d1.count) return fail(err, errlen, &file, "grid.d1", "missing: give the hidden widths, e.g. d1 = 30:300:30");
     if (!cfg->n.count) return fail(err, errlen, &file, "grid.n", "missing: give the sample sizes, e.g. n = 10:100:10");
-    if (cfg->group_size > 1 && strcmp(cfg->rank_method, "svd") && strcmp(cfg->rank_method, "gram") &&
-        strcmp(cfg->rank_method, "auto"))
+    if (cfg->group_size > 1 && !rs_engine_distributable(cfg->rank_method))
         return fail(err, errlen, AT("rank.group_size"), "rank.group_size",
                     "%lld needs a rank.method with a distributed form (svd|gram|auto); rank.method = %s "
                     "runs on one rank only", (long long)cfg->group_size, cfg->rank_method);

@@ -18,6 +18,7 @@ typedef struct rs_rank_method {
     const char *help;
     int certify_first; /* try the certificate before the method itself */
     int certify_cells; /* ... also for rank-deficient trials (exact semantics only) */
+    int exact;         /* the rank step is exact (runs on one member of a group) */
     int (*rank)(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank);
 } rs_rank_method;
 
@@ -197,9 +198,10 @@ static const rs_rank_method methods[] = {
      .rank = rank_qrcp},
     {.name = "gram", .help = "pivoted Cholesky of (A^T A) o (X^T X) (LAPACK dpstrf)",
      .certify_first = 0, .rank = rank_gram},
-    {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .rank = rank_exact},
+    {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .exact = 1,
+     .rank = rank_exact},
     {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact", .certify_first = 1,
-     .certify_cells = 1, .rank = rank_auto},
+     .certify_cells = 1, .exact = 1, .rank = rank_auto},
 };
 
 const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
@@ -247,7 +249,7 @@ static int neuron_bound(const rs_pattern *A, int p)
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
  * min(m_c, p) points of each non-zero cell; returns U = |S|, or -1 out of memory. */
-static int cell_subset(const rs_pattern *A, int p, int *S, rs_workspace *ws)
+int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
 {
     const int n = A->n, words = A->words;
     int *first = rs_workspace_ints(ws, (size_t)n * 2 + rs_pattern_class_table(n));
@@ -282,7 +284,7 @@ static int cell_subset(const rs_pattern *A, int p, int *S, rs_workspace *ws)
  * The SVD rule's threshold is always that of the whole J (its trace).  If the subset does
  * not prove it, all neurons are tried.  *decided = 1 with *matrank set, or 0. */
 static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int cells,
-                   int *decided, int *matrank)
+                   const rs_engine_backend *be, int *decided, int *matrank)
 {
     const int n = pb_n(pb), d1r = pb->A->d1, p = pb->p;
     *decided = 0;
@@ -293,7 +295,7 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)))
         return -1;
     int *S = w->S, k = n;
-    if (pb->ruled_out && (k = cell_subset(pb->A, p, S, &w->ws)) < 0) return -1;
+    if (pb->ruled_out && (k = rs_engine_cell_bound(pb->A, p, S, &w->ws)) < 0) return -1;
     if ((int64_t)d1r * p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
     if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound(pb->A, p) < k)
         return 0; /* rank <= V < k, as below */
@@ -312,6 +314,13 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     if (m < 8) m = 8;
     for (;;) {
         if (m >= d1r) m = d1r;
+        if (be) {
+            int proved = 0, rc = be->certify_gram(be->ctx, pb, k < n ? S : NULL, k, m, rtol_of(e, pb), trace, &proved);
+            if (rc || proved) return rc ? rc : (*decided = 1, 0);
+            if (m == d1r) return 0;
+            m = d1r;
+            continue;
+        }
         rs_pattern sub = *pb->A;
         const double *xs = pb->xt;
         if (k < n || m < d1r) {
@@ -334,28 +343,46 @@ static int chosen_for_verify(const rs_engine *e, const rs_rank_problem *pb)
     return rs_uniform01(&s) < e->verify;
 }
 
-int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
-                   rs_rank_result *res)
+/* A rank step here, or through the backend: exact steps on one member, float ones in
+ * the backend's distributed form. */
+static int run_step(const rs_engine *e, rs_rank_step step, int exact, const rs_rank_problem *pb,
+                    rs_engine_work *w, const rs_engine_backend *be, int *matrank)
+{
+    if (!be) return step(e, pb, w, matrank);
+    return exact ? be->on_one(be->ctx, step, e, pb, w, matrank) : be->rank(be->ctx, pb, rtol_of(e, pb), matrank);
+}
+
+int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
+                      const rs_engine_backend *be, rs_rank_result *res)
 {
     memset(res, 0, sizeof *res);
     w->bound_k = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->certify_first && e->certify &&
-        (rc = certify(e, pb, w, e->method->certify_cells, &res->certified, &res->matrank)))
+        (rc = certify(e, pb, w, e->method->certify_cells, be, &res->certified, &res->matrank)))
         return rc;
-    if (!res->certified && (rc = e->method->rank(e, pb, w, &res->matrank))) return rc;
-    /* exact and auto's own ranks are exact already: only certified or float ranks are checked */
-    const int exact_method = e->method->rank == rank_exact || e->method->rank == rank_auto;
-    if (!exact_method || res->certified) {
-        if (chosen_for_verify(e, pb)) {
-            int exact = 0;
-            if ((rc = rank_exact(e, pb, w, &exact))) return rc;
-            res->verified = 1;
-            res->disagree = exact != res->matrank;
-        }
+    if (!res->certified && (rc = run_step(e, e->method->rank, e->method->exact, pb, w, be, &res->matrank)))
+        return rc;
+    /* verify the certified and float ranks; auto's own exact path needs no second look */
+    if ((!e->method->exact || res->certified) && (!be || be->exact_fits) && chosen_for_verify(e, pb)) {
+        int exact = 0;
+        if ((rc = run_step(e, rank_exact, 1, pb, w, be, &exact))) return rc;
+        res->verified = 1;
+        res->disagree = exact != res->matrank;
     }
     return 0;
+}
+
+int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
+                   rs_rank_result *res)
+{
+    return rs_engine_rank_on(e, pb, w, NULL, res);
+}
+
+int rs_engine_distributable(const char *method)
+{
+    return !strcmp(method, "svd") || !strcmp(method, "gram") || !strcmp(method, "auto");
 }
 
 void rs_engine_work_free(rs_engine_work *w)

@@ -82,13 +82,19 @@ static int reserve_all(const rs_group *grp, void **buf, size_t *cap, size_t coun
     return 0;
 }
 
-/* K_ii: weighted sum_j w_j^2 a_ji, or the count of active neurons. */
-static double neuron_diag(const rs_rank_problem *pb, int i, int weighted)
+/* Neuron bits of point i among the first m neurons, word q. */
+static inline uint64_t neuron_word(const rs_pattern *R, int i, int q, int m)
 {
-    const rs_pattern *R = pb->A;
+    uint64_t word = R->bits[(size_t)i * R->words + q];
+    return m - 64 * q >= 64 ? word : word & (((uint64_t)1 << (m - 64 * q)) - 1);
+}
+
+/* K_ii over the first m neurons: weighted sum_j w_j^2 a_ji, or the count of active ones. */
+static double neuron_diag(const rs_rank_problem *pb, int i, int m, int weighted)
+{
     double s = 0;
-    for (int q = 0; q < R->words; q++) {
-        uint64_t word = R->bits[(size_t)i * R->words + q];
+    for (int q = 0; 64 * q < m; q++) {
+        uint64_t word = neuron_word(pb->A, i, q, m);
         while (word) {
             int j = q * 64 + __builtin_ctzll(word);
             word &= word - 1;
@@ -98,26 +104,26 @@ static double neuron_diag(const rs_rank_problem *pb, int i, int weighted)
     return s;
 }
 
-/* tr G over the points pts[0..k), computed the same way on every member and for any g. */
-static double gram_trace(const rs_rank_problem *pb, const int *pts, int k, int weighted)
+/* tr G over the points pts[0..k) and the first m neurons, computed the same way on every
+ * member and for any g. */
+static double gram_trace(const rs_rank_problem *pb, const int *pts, int k, int m, int weighted)
 {
     double t = 0;
     for (int a = 0; a < k; a++) {
         const double *x = pb->xt + (size_t)pts[a] * pb->p;
         double s = 0;
         for (int q = 0; q < pb->p; q++) s += x[q] * x[q];
-        t += neuron_diag(pb, pts[a], weighted) * s;
+        t += neuron_diag(pb, pts[a], m, weighted) * s;
     }
     return t;
 }
 
-/* Column c of B (d1' x cols): |w_j| (weighted) or 1 where neuron j fires on point i. */
-static void neuron_column(const rs_rank_problem *pb, int i, double *b)
+/* Column of B (m x cols): |w_j| where neuron j < m fires on point i. */
+static void neuron_column(const rs_rank_problem *pb, int i, int m, double *b)
 {
-    const rs_pattern *R = pb->A;
-    memset(b, 0, sizeof *b * (size_t)R->d1);
-    for (int q = 0; q < R->words; q++) {
-        uint64_t word = R->bits[(size_t)i * R->words + q];
+    memset(b, 0, sizeof *b * (size_t)m);
+    for (int q = 0; 64 * q < m; q++) {
+        uint64_t word = neuron_word(pb->A, i, q, m);
         while (word) {
             int j = q * 64 + __builtin_ctzll(word);
             word &= word - 1;
@@ -128,14 +134,14 @@ static void neuron_column(const rs_rank_problem *pb, int i, double *b)
 
 /* This member's blocks of G[a][b] = K(pts[a], pts[b]) S(pts[a], pts[b]) on and below the
  * diagonal (the only part pdpotrf and pdsyev read with uplo = 'L').  weighted: K =
- * sum_j w_j^2 a_ja a_jb by dgemm (the certificate's matrix, as rs_gram_build); otherwise
- * the popcount A'^T A' (the gram method's matrix, exact integers).  tile: scratch of
- * (d1' + p) (ROW_CHUNK + nb) + ROW_CHUNK nb doubles. */
-static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, const dist *d,
+ * sum_{j < m} w_j^2 a_ja a_jb by dgemm (the certificate's matrix, as rs_gram_build);
+ * otherwise the popcount A'^T A' over all neurons (the gram method's matrix, exact
+ * integers).  tile: scratch of (m + p) (ROW_CHUNK + nb) + ROW_CHUNK nb doubles. */
+static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, const dist *d, int m,
                       int weighted, double *G, double *tile)
 {
     const rs_pattern *R = pb->A;
-    const int d1 = R->d1, p = pb->p, nb = d->nb, words = R->words;
+    const int d1 = m, p = pb->p, nb = d->nb, words = R->words;
     double *Br = tile, *Bc = Br + (size_t)d1 * ROW_CHUNK, *Xr = Bc + (size_t)d1 * nb,
            *Xc = Xr + (size_t)p * ROW_CHUNK, *S = Xc + (size_t)p * nb;
     int rows[ROW_CHUNK];
@@ -148,7 +154,7 @@ static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int 
         if (lbi0 * nb >= d->mloc) continue;
         for (int c = 0; c < cw; c++) {
             int pt = pts[gcb * nb + c];
-            if (weighted) neuron_column(pb, pt, Bc + (size_t)c * d1);
+            if (weighted) neuron_column(pb, pt, m, Bc + (size_t)c * d1);
             memcpy(Xc + (size_t)c * p, pb->xt + (size_t)pt * p, sizeof *Xc * (size_t)p);
         }
         for (int li0 = lbi0 * nb; li0 < d->mloc; li0 += ROW_CHUNK) {
@@ -156,7 +162,7 @@ static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int 
             double *Gt = G + (size_t)lj0 * d->lld + li0;
             for (int r = 0; r < rh; r++) {
                 rows[r] = pts[l2g(li0 + r, nb, grp->myrow, grp->nprow)];
-                if (weighted) neuron_column(pb, rows[r], Br + (size_t)r * d1);
+                if (weighted) neuron_column(pb, rows[r], m, Br + (size_t)r * d1);
                 memcpy(Xr + (size_t)r * p, pb->xt + (size_t)rows[r] * p, sizeof *Xr * (size_t)p);
             }
             if (weighted) {
@@ -190,18 +196,18 @@ static void shift_diagonal(const rs_group *grp, const dist *d, double *G, double
     }
 }
 
-/* Build this member's part of the Gram matrix on pts[0..k) into w->mat. */
-static int build_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, int k, int weighted,
+/* Build this member's part of the Gram matrix on pts[0..k) (neurons < m) into w->mat. */
+static int build_gram(const rs_group *grp, const rs_rank_problem *pb, const int *pts, int k, int m, int weighted,
                       rs_group_work *w, dist *d, char *err, size_t errlen)
 {
     int info = dist_init(grp, k, k, rs_block_size(k, grp->nprow, grp->npcol), d);
     if (info) return scalapack_error(err, errlen, "descinit", info, k);
-    size_t tile = (size_t)(pb->A->d1 + pb->p) * (ROW_CHUNK + (size_t)d->nb) + (size_t)ROW_CHUNK * d->nb;
+    size_t tile = (size_t)(m + pb->p) * (ROW_CHUNK + (size_t)d->nb) + (size_t)ROW_CHUNK * d->nb;
     if (reserve_all(grp, (void **)&w->mat, &w->mat_cap, (size_t)d->lld * (size_t)(d->nloc > 0 ? d->nloc : 1),
                     sizeof(double), err, errlen) ||
         reserve_all(grp, (void **)&w->tile, &w->tile_cap, tile, sizeof(double), err, errlen))
         return -1;
-    fill_gram(grp, pb, pts, d, weighted, w->mat, w->tile);
+    fill_gram(grp, pb, pts, d, m, weighted, w->mat, w->tile);
     return 0;
 }
 
@@ -222,89 +228,6 @@ static double gram_error_bound(int d1, int p, double trace)
     const double u = DBL_EPSILON / 2;
     double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
     return ((gd + gp + u) * (1 + gd) + u) * trace;
-}
-
-static double rtol_of(const rs_engine *e, const rs_rank_problem *pb)
-{
-    return e->rtol > 0 ? e->rtol : rs_matrank_default_rtol(pb->A->n, (int)pb->P);
-}
-
-/* Points sorted by activation column, for the cell bound. */
-static _Thread_local const rs_pattern *cmp_pattern;
-
-static int cmp_points(const void *pa, const void *pb)
-{
-    int a = *(const int *)pa, b = *(const int *)pb, words = cmp_pattern->words;
-    int c = memcmp(cmp_pattern->bits + (size_t)a * words, cmp_pattern->bits + (size_t)b * words,
-                   sizeof(uint64_t) * (size_t)words);
-    return c ? c : (a > b) - (a < b);
-}
-
-static int int_cmp(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
-/* The cell bound's points (engine.c): the first min(m_c, p) points of each non-zero cell,
- * ascending; returns their number U >= rank J. */
-static int cell_subset(const rs_pattern *A, int p, int *S)
-{
-    const int n = A->n, words = A->words;
-    for (int i = 0; i < n; i++) S[i] = i;
-    cmp_pattern = A;
-    qsort(S, (size_t)n, sizeof *S, cmp_points);
-    int k = 0;
-    for (int g = 0; g < n;) {
-        int e = g + 1;
-        while (e < n && !memcmp(A->bits + (size_t)S[g] * words, A->bits + (size_t)S[e] * words,
-                                sizeof(uint64_t) * (size_t)words))
-            e++;
-        int zero = 1;
-        for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)S[g] * words + q] == 0;
-        for (int t = g; t < e && t < g + p && !zero; t++) S[k++] = S[t];
-        g = e;
-    }
-    cmp_pattern = NULL;
-    qsort(S, (size_t)k, sizeof *S, int_cmp);
-    return k;
-}
-
-/* The certificate (engine.c's, distributed): full rank, or with cells the cell bound. */
-static int certify(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb, int cells,
-                   rs_group_work *w, int *decided, int *matrank, char *err, size_t errlen)
-{
-    const int n = pb->A->n;
-    *decided = 0;
-    if (pb->ruled_out && !cells) return 0;
-    if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)n, sizeof(int)))
-        return RS_FMT(err, errlen, "out of memory"), -1;
-    int k = n;
-    if (pb->ruled_out)
-        k = cell_subset(pb->A, pb->p, w->points);
-    else
-        for (int i = 0; i < n; i++) w->points[i] = i;
-    *matrank = k;
-    if ((int64_t)pb->A->d1 * pb->p < k) return 0;
-    if (k == 0) return *decided = 1, 0;
-    double trace = gram_trace(pb, w->points, k, 1), ref = trace;
-    if (k < n) {
-        int *all = malloc(sizeof *all * (size_t)n);
-        if (!all) return RS_FMT(err, errlen, "out of memory"), -1;
-        for (int i = 0; i < n; i++) all[i] = i;
-        ref = gram_trace(pb, all, n, 1);
-        free(all);
-    }
-    if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(ref)) return 0;
-    const double u = DBL_EPSILON / 2;
-    double tol = sqrt(ref > trace ? ref : trace) * rtol_of(e, pb);
-    double shift = 100.0 * tol * tol + 2.0 * gram_error_bound(pb->A->d1, pb->p, trace) + 2.0 * (k + 1.0) * u * trace;
-    dist d;
-    if (build_gram(grp, pb, w->points, k, 1, w, &d, err, errlen)) return -1;
-    shift_diagonal(grp, &d, w->mat, shift);
-    int rc = cholesky(grp, &d, w->mat, err, errlen);
-    if (rc < 0) return -1;
-    *decided = rc == 0;
-    return 0;
 }
 
 /* This member's blocks of J' (n x d1' p): J'[i, j p + k] = w_j a_ji x~_ki. */
@@ -345,7 +268,7 @@ static int build_column_gram(const rs_group *grp, const rs_rank_problem *pb, rs_
 }
 
 /* svd: the singular values of J' (pdgesvd), counted by the SVD rule. */
-static int rank_svd(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb, rs_group_work *w,
+static int rank_svd(const rs_group *grp, const rs_rank_problem *pb, double rtol, rs_group_work *w,
                     int *matrank, char *err, size_t errlen)
 {
     const rs_pattern *R = pb->A;
@@ -371,7 +294,7 @@ static int rank_svd(const rs_group *grp, const rs_engine *e, const rs_rank_probl
              d.desc, w->work, &lwork, &info);
     info = agree(grp, injected("pdgesvd", info));
     int r = 0;
-    double cut = s[0] * rtol_of(e, pb);
+    double cut = s[0] * rtol;
     for (int i = 0; i < mn && !info; i++) r += s[i] > cut;
     free(s);
     if (info) return scalapack_error(err, errlen, "pdgesvd", info, n);
@@ -387,7 +310,7 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
     if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)n, sizeof(int)))
         return RS_FMT(err, errlen, "out of memory"), -1;
     for (int i = 0; i < n; i++) w->points[i] = i;
-    double trace = gram_trace(pb, w->points, n, 0);
+    double trace = gram_trace(pb, w->points, n, pb->A->d1, 0);
     if (!isfinite(trace)) return RS_FMT(err, errlen, "the Gram matrix is not finite (data too large)"), -1;
     if (!(trace > 0)) return *matrank = 0, 0;
     double tol = 2.0 * (n + 1) * (DBL_EPSILON / 2) * trace;
@@ -395,10 +318,11 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
     /* A zero or crowded column caps the rank at the cell bound U (engine.c): if the
      * principal submatrix on the U points clears the threshold, the rank is U; otherwise,
      * and at full rank, try all n points. */
-    int k = pb->ruled_out ? cell_subset(pb->A, pb->p, w->points) : n;
+    int k = pb->ruled_out ? rs_engine_cell_bound(pb->A, pb->p, w->points, &w->ew.ws) : n;
+    if (k < 0) return RS_FMT(err, errlen, "out of memory"), -1;
     if (k == 0) return *matrank = 0, 0;
     if (k < n) {
-        if (build_gram(grp, pb, w->points, k, 0, w, &d, err, errlen)) return -1;
+        if (build_gram(grp, pb, w->points, k, pb->A->d1, 0, w, &d, err, errlen)) return -1;
         shift_diagonal(grp, &d, w->mat, tol);
         int rc = cholesky(grp, &d, w->mat, err, errlen);
         if (rc <= 0) return rc < 0 ? -1 : (*matrank = k, 0);
@@ -414,12 +338,12 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
         int rc = cholesky(grp, &d, c, err, errlen);
         if (rc <= 0) return rc < 0 ? -1 : (*matrank = cols, 0);
     }
-    if (build_gram(grp, pb, w->points, n, 0, w, &d, err, errlen)) return -1;
+    if (build_gram(grp, pb, w->points, n, pb->A->d1, 0, w, &d, err, errlen)) return -1;
     shift_diagonal(grp, &d, w->mat, tol);
     int rc = cholesky(grp, &d, w->mat, err, errlen);
     if (rc <= 0) return rc < 0 ? -1 : (*matrank = n, 0);
     /* some eigenvalue is at most about tol: count them all */
-    if (build_gram(grp, pb, w->points, n, 0, w, &d, err, errlen)) return -1;
+    if (build_gram(grp, pb, w->points, n, pb->A->d1, 0, w, &d, err, errlen)) return -1;
     const int one = 1, minus1 = -1;
     double query = 0, *ev = malloc(sizeof *ev * (size_t)n);
     int info = 0, bad = !ev;
@@ -439,61 +363,72 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
     return 0;
 }
 
-/* The exact rank (engine.c's rank_exact) on the group's first rank, shared with all. */
-static int rank_exact_first(const rs_group *grp, const rs_engine *e, const rs_rank_problem *pb,
-                            rs_group_work *w, int *matrank, char *err, size_t errlen)
+/* The backend (engine.h) of one group for one trial. */
+typedef struct backend_ctx {
+    const rs_group *grp;
+    rs_group_method method;
+    rs_group_work *w;
+    char *err;
+    size_t errlen;
+} backend_ctx;
+
+/* The certificate's step (rs_matrank_certify_gram, distributed): the weighted Gram matrix
+ * of the points S (all if NULL) over the first m neurons, shifted by 100 tol^2 (tol: the
+ * SVD rule's threshold from ref_trace), twice its rounding bound and twice the Cholesky's
+ * rounding error, is positive definite. */
+static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, double rtol,
+                           double ref_trace, int *proved)
 {
-    int out[2] = {0, 0}; /* failed, rank */
-    if (grp->rank == 0)
-        for (int q = 0; q < e->nprimes; q++) {
-            rs_stream s;
-            rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
-            int r = 0;
-            if (rs_modp_rank_khatri_rao(&e->modp[q], pb->A, pb->xt, pb->p, &s, &w->ws, &r)) {
-                out[0] = 1;
-                break;
-            }
-            if (r > out[1]) out[1] = r;
-        }
-    RS_MPI_CHECK(MPI_Bcast(out, 2, MPI_INT, 0, grp->comm));
-    if (out[0]) return RS_FMT(err, errlen, "out of memory for the exact rank"), -1;
-    *matrank = out[1];
+    backend_ctx *c = ctx;
+    rs_group_work *w = c->w;
+    *proved = 0;
+    if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)k, sizeof(int)))
+        return RS_FMT(c->err, c->errlen, "out of memory"), -1;
+    for (int a = 0; a < k; a++) w->points[a] = S ? S[a] : a;
+    double trace = gram_trace(pb, w->points, k, m, 1);
+    if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(ref_trace)) return 0; /* as the serial rule */
+    const double u = DBL_EPSILON / 2, tol = sqrt(ref_trace > trace ? ref_trace : trace) * rtol;
+    double shift = 100.0 * tol * tol + 2.0 * gram_error_bound(m, pb->p, trace) + 2.0 * (k + 1.0) * u * trace;
+    dist d;
+    if (build_gram(c->grp, pb, w->points, k, m, 1, w, &d, c->err, c->errlen)) return -1;
+    shift_diagonal(c->grp, &d, w->mat, shift);
+    int rc = cholesky(c->grp, &d, w->mat, c->err, c->errlen);
+    if (rc < 0) return -1;
+    *proved = rc == 0;
     return 0;
 }
 
-static int chosen_for_verify(const rs_engine *e, const rs_rank_problem *pb)
+static int be_rank(void *ctx, const rs_rank_problem *pb, double rtol, int *matrank)
 {
-    if (e->verify <= 0) return 0;
-    rs_stream s;
-    rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_VERIFY);
-    return rs_uniform01(&s) < e->verify;
+    backend_ctx *c = ctx;
+    if (c->method == RS_GROUP_SVD) return rank_svd(c->grp, pb, rtol, c->w, matrank, c->err, c->errlen);
+    return rank_gram(c->grp, pb, c->w, matrank, c->err, c->errlen);
+}
+
+/* The exact step on the group's first rank, its answer shared with all. */
+static int be_on_one(void *ctx, rs_rank_step step, const rs_engine *e, const rs_rank_problem *pb,
+                     rs_engine_work *ew, int *matrank)
+{
+    backend_ctx *c = ctx;
+    int out[2] = {0, 0}; /* status, rank */
+    if (c->grp->rank == 0) out[0] = step(e, pb, ew, &out[1]);
+    RS_MPI_CHECK(MPI_Bcast(out, 2, MPI_INT, 0, c->grp->comm));
+    if (out[0]) RS_FMT(c->err, c->errlen, "the exact rank failed on the group's first rank (%s %d)",
+                       out[0] < 0 ? "out of memory:" : "LAPACK info", out[0]);
+    *matrank = out[1];
+    return out[0];
 }
 
 int rs_group_rank(const rs_group *grp, rs_group_method m, const rs_engine *e, const rs_rank_problem *pb,
                   int exact_fits, rs_group_work *w, rs_rank_result *res, char *err, size_t errlen)
 {
-    memset(res, 0, sizeof *res);
-    if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
-    if (m != RS_GROUP_GRAM && e->certify &&
-        certify(grp, e, pb, m == RS_GROUP_AUTO, w, &res->certified, &res->matrank, err, errlen))
-        return -1;
-    int rc = 0, exact_done = 0;
-    if (!res->certified) {
-        if (m == RS_GROUP_SVD)
-            rc = rank_svd(grp, e, pb, w, &res->matrank, err, errlen);
-        else if (m == RS_GROUP_GRAM)
-            rc = rank_gram(grp, pb, w, &res->matrank, err, errlen);
-        else
-            rc = rank_exact_first(grp, e, pb, w, &res->matrank, err, errlen), exact_done = 1;
-        if (rc) return -1;
-    }
-    if (!exact_done && exact_fits && chosen_for_verify(e, pb)) {
-        int exact = 0;
-        if (rank_exact_first(grp, e, pb, w, &exact, err, errlen)) return -1;
-        res->verified = 1;
-        res->disagree = exact != res->matrank;
-    }
-    return 0;
+    backend_ctx c = {.grp = grp, .method = m, .w = w, .err = err, .errlen = errlen};
+    rs_engine_backend be = {.certify_gram = be_certify_gram, .rank = be_rank, .on_one = be_on_one,
+                            .exact_fits = exact_fits, .ctx = &c};
+    err[0] = '\0';
+    int rc = rs_engine_rank_on(e, pb, &w->ew, &be, res);
+    if (rc && !err[0]) RS_FMT(err, errlen, "out of memory");
+    return rc ? -1 : 0;
 }
 
 void rs_group_work_free(rs_group_work *w)
@@ -502,6 +437,6 @@ void rs_group_work_free(rs_group_work *w)
     free(w->tile);
     free(w->work);
     free(w->points);
-    rs_workspace_free(&w->ws);
+    rs_engine_work_free(&w->ew);
     memset(w, 0, sizeof *w);
 }

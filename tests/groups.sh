@@ -9,7 +9,7 @@ has_py_h5 || skip "h5py not available for $PYTHON3"
 # P < n (pdgesvd, pdsyev) and in between; n = 100 spreads over 2 x 2 grids in 25-blocks.
 cat >"$WORK/g.ini" <<'INI'
 [grid]
-d0 = 2, 5
+d0 = 1, 2, 5
 d1 = 8, 30
 n = 24, 61, 100
 [sweep]

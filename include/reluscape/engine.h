@@ -71,6 +71,40 @@ const char *rs_engine_method_names(void); /* "svd|qrcp|gram|exact|auto" */
 /* 0, -1 out of memory or a non-finite input, > 0 a LAPACK info. */
 int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
                    rs_rank_result *res);
+
+/* A serial rank step: the method's own rank, or the exact one. */
+typedef int (*rs_rank_step)(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank);
+
+/* Where a trial's linear algebra runs when not here with LAPACK: a group of ranks
+ * (group.h).  The engine keeps every decision (which certificate on which rows and
+ * neurons, which bound, what to verify), so the results do not depend on the backend;
+ * the backend only does the heavy steps.  Each function returns 0, or non-zero (the same
+ * on every member of a group) with its own message. */
+typedef struct rs_engine_backend {
+    /* Is the weighted Gram matrix of the points S[0..k) (NULL: all n) over the first m
+     * neurons, shifted by the certificate's rule (rs_matrank_certify_gram with rtol and
+     * ref_trace), positive definite? */
+    int (*certify_gram)(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, double rtol,
+                        double ref_trace, int *proved);
+    /* The method's own float rank (svd, gram), with the SVD rule's rtol. */
+    int (*rank)(void *ctx, const rs_rank_problem *pb, double rtol, int *matrank);
+    /* Run a serial step (the exact rank) on one member and share its answer. */
+    int (*on_one)(void *ctx, rs_rank_step step, const rs_engine *e, const rs_rank_problem *pb,
+                  rs_engine_work *w, int *matrank);
+    int exact_fits; /* the exact step fits one member's memory: verify, else skip it */
+    void *ctx;
+} rs_engine_backend;
+
+/* rs_engine_rank through a backend (NULL: the same as rs_engine_rank).  On every member
+ * of a group, with the same problem. */
+int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
+                      const rs_engine_backend *be, rs_rank_result *res);
+/* 1 if the method has a distributed form (svd, gram, auto: a backend's rank or on_one). */
+int rs_engine_distributable(const char *method);
+/* The cell bound's points (engine.c): the first min(m_c, p) points of each non-zero cell of
+ * equal activation columns, ascending, into S (n ints); returns U = |S| >= rank J, or -1
+ * out of memory. */
+int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws);
 void rs_engine_work_free(rs_engine_work *w);
 
 #endif

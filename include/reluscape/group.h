@@ -59,7 +59,7 @@ typedef struct rs_group_work {
     size_t mat_cap, tile_cap, work_cap;
     int *points;
     size_t points_cap;
-    rs_workspace ws; /* exact rank on the group's first rank */
+    rs_engine_work ew; /* the engine's own buffers (cell bound, exact rank on the first rank) */
 } rs_group_work;
 
 /* Collective over grp->comm: the rank of pb, which every member prepared identically
