@@ -222,14 +222,6 @@ static int cholesky(const rs_group *grp, const dist *d, double *G, char *err, si
     return info > 0;
 }
 
-/* Rounding bound of the weighted Gram matrix, as rs_gram_build's (jacobian.c). */
-static double gram_error_bound(int d1, int p, double trace)
-{
-    const double u = DBL_EPSILON / 2;
-    double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
-    return ((gd + gp + u) * (1 + gd) + u) * trace;
-}
-
 /* This member's blocks of J' (n x d1' p): J'[i, j p + k] = w_j a_ji x~_ki. */
 static void fill_jacobian(const rs_group *grp, const rs_rank_problem *pb, const dist *d, double *J)
 {
@@ -387,8 +379,7 @@ static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, i
     for (int a = 0; a < k; a++) w->points[a] = S ? S[a] : a;
     double trace = gram_trace(pb, w->points, k, m, 1);
     if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(ref_trace)) return 0; /* as the serial rule */
-    const double u = DBL_EPSILON / 2, tol = sqrt(ref_trace > trace ? ref_trace : trace) * rtol;
-    double shift = 100.0 * tol * tol + 2.0 * gram_error_bound(m, pb->p, trace) + 2.0 * (k + 1.0) * u * trace;
+    double shift = rs_matrank_certify_shift(k, rs_gram_error_bound(m, pb->p, trace), rtol, trace, ref_trace);
     dist d;
     if (build_gram(c->grp, pb, w->points, k, m, 1, w, &d, c->err, c->errlen)) return -1;
     shift_diagonal(c->grp, &d, w->mat, shift);

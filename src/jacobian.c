@@ -150,6 +150,11 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
             G[at] *= S[at];
             if (k == i) trace += G[at];
         }
+    return rs_gram_error_bound(d1, p, trace);
+}
+
+double rs_gram_error_bound(int d1, int p, double trace)
+{
     const double u = DBL_EPSILON / 2;
     double gd = (double)d1 * u / (1 - (double)d1 * u), gp = (double)p * u / (1 - (double)p * u);
     return ((gd + gp + u) * (1 + gd) + u) * trace;

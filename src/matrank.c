@@ -153,6 +153,13 @@ static int rs_rank_qrcp(int m, int n, double *a, int lda, double rtol, rs_worksp
  * definite; so success with c = tau + 2 form_err + 2 gamma_{k+1} tr G~ (twice each bound)
  * proves lambda_min(G) > tau.  Costs k^3 / 3 flops; when the proof fails (a deficient or
  * ill-conditioned matrix) nothing is decided and the caller ranks J itself. */
+double rs_matrank_certify_shift(int k, double form_err, double rtol, double trace, double ref_trace)
+{
+    const double u = DBL_EPSILON / 2;
+    double tol = sqrt(ref_trace > trace ? ref_trace : trace) * rtol;
+    return 100.0 * tol * tol + 2.0 * form_err + 2.0 * ((double)k + 1.0) * u * trace;
+}
+
 int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, double ref_trace)
 {
     if (k <= 0) return 1;
@@ -160,9 +167,7 @@ int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, doub
     for (int i = 0; i < k; i++) trace += g[(size_t)i * (size_t)k + (size_t)i];
     /* far from underflow, so that the relative error bounds hold */
     if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(form_err)) return 0;
-    const double u = DBL_EPSILON / 2;
-    double tol = sqrt(ref_trace > trace ? ref_trace : trace) * rtol;
-    double shift = 100.0 * tol * tol + 2.0 * form_err + 2.0 * ((double)k + 1.0) * u * trace;
+    double shift = rs_matrank_certify_shift(k, form_err, rtol, trace, ref_trace);
     for (int i = 0; i < k; i++) g[(size_t)i * (size_t)k + (size_t)i] -= shift;
     return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', k, g, k) == 0;
 }

@@ -18,6 +18,9 @@ void rs_jacobian_build(const rs_pattern *A, const double *v, const double *xt, i
  * Returns a bound on ||G~ - G||_2 for the computed G~ (see jacobian.c). */
 double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int p, double *G,
                      double *scratch);
+/* That bound for any evaluation order of the same sums (dgemm, dsyrk, blocked): d1
+ * non-negative terms per K entry, p per S entry; trace = tr G~. */
+double rs_gram_error_bound(int d1, int p, double trace);
 
 /* Exact reduction of the neurons before any linear algebra.  J J^T =
  * sum_j v_j^2 diag(a_j) X~^T X~ diag(a_j), so a neuron that never fires adds nothing and

@@ -37,6 +37,10 @@ typedef struct rs_matrank_method {
  * SVD rule's for J0 (whose singular values interlace above J's); 0 = J alone. */
 int rs_matrank_certify_full(int m, int n, const double *a, int lda, double rtol, rs_workspace *ws);
 int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, double ref_trace);
+/* The shift certify_gram subtracts before Cholesky: 100 tol^2 (tol = sqrt(max(trace,
+ * ref_trace)) rtol, the SVD rule's threshold), twice form_err and twice Cholesky's own
+ * rounding bound (k + 1) u trace.  For distributed forms of the same test. */
+double rs_matrank_certify_shift(int k, double form_err, double rtol, double trace, double ref_trace);
 
 const rs_matrank_method *rs_matrank_lookup(const char *name); /* "svd" | "qrcp"; NULL */
 const char *rs_matrank_names(void);
