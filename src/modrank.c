@@ -21,6 +21,7 @@
  * Arithmetic: Montgomery with R = 2^64.  With p < 2^62 a reduced value plus a Montgomery
  * product stays in (-p, 2p), inside int64, so no step can overflow. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/modrank.h"
@@ -113,16 +114,29 @@ static inline uint64_t rs_mont_mul(const rs_modp *m, uint64_t a, uint64_t b)
     return rs_redc(m, (rs_u128)a * b);
 }
 
-/* Montgomery-domain power: a = x R gives x^e R. */
-static uint64_t rs_mont_pow(const rs_modp *m, uint64_t a, uint64_t e)
+/* x^-1 mod p for 0 < x < p, by the extended Euclidean algorithm: about 36 divisions for
+ * p ~ 2^62, several times faster than x^(p-2) (62 dependent Montgomery squarings).  The
+ * cofactors stay below p in magnitude, so int64 holds them. */
+static uint64_t rs_inv_plain(uint64_t x, uint64_t p)
 {
-    uint64_t r = m->one;
-    while (e) {
-        if (e & 1) r = rs_mont_mul(m, r, a);
-        a = rs_mont_mul(m, a, a);
-        e >>= 1;
+    uint64_t r0 = p, r1 = x;
+    int64_t t0 = 0, t1 = 1;
+    while (r1) {
+        const uint64_t q = r0 / r1, r2 = r0 - q * r1;
+        const int64_t t2 = t0 - (int64_t)q * t1;
+        r0 = r1;
+        r1 = r2;
+        t0 = t1;
+        t1 = t2;
     }
-    return r;
+    return t0 < 0 ? (uint64_t)(t0 + (int64_t)p) : (uint64_t)t0;
+}
+
+/* x^-1 R^2 for a Montgomery form x R of a non-zero residue (r3 = R^3 mod p): the same
+ * value as x^(p-2) in Montgomery arithmetic. */
+static inline uint64_t rs_mont_inv(const rs_modp *m, uint64_t x, uint64_t r3)
+{
+    return rs_mont_mul(m, rs_inv_plain(x, m->p), r3); /* (x R)^-1 R^3 R^-1 */
 }
 
 int rs_modp_init(rs_modp *m, uint64_t p)
@@ -221,12 +235,10 @@ static void rs_row_submul_chunk(const rs_modp *m, uint64_t *restrict dst,
     }
 }
 
-int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank)
+/* The portable kernel: returns the rank. */
+static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *a)
 {
-    if (!m || !rank || rows < 0 || cols < 0 || (rows && cols && !a)) return -1;
-    const size_t total = (size_t)rows * (size_t)cols;
-    for (size_t t = 0; t < total; t++)
-        if (a[t] >= m->p) return -1;
+    const uint64_t r3 = rs_mulmod(rs_mulmod(m->one, m->one, m->p), m->one, m->p);
     /* The residues are read as Montgomery forms, i.e. the matrix is scaled by R^-1: a
      * non-zero scalar, so the rank is unchanged and no conversion pass is needed.
      * Rows are reduced one at a time against the basis U_0..U_{k-1} kept in rows 0..k-1:
@@ -262,13 +274,214 @@ int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *r
                 ar[c] = ar[k];
                 ar[k] = t;
             }
-        const uint64_t inv = rs_mont_pow(m, row[k], m->p - 2); /* (x R)^-1 R^2 = x^-1 R */
+        const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * cols;
         for (int j = k; j < cols; j++)
             uk[j] = rs_mont_mul(m, row[j], inv);
         k++;
     }
-    *rank = k;
+    return k;
+}
+
+/* ------------------------------------------------------------------ AVX2 elimination */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RS_HAVE_AVX2_KERNEL 1
+
+/* AVX2 has no 64 x 64-bit multiply, only 32 x 32 -> 64 (vpmuludq, four lanes).  The AVX2
+ * kernel eliminates the same way as the scalar one (basis rows U_t in rows 0..k-1 with
+ * pivot R mod p in column t, a row's entries t < k become its multipliers g_t) but
+ * computes each entry of a row as a dot product over the basis, four columns at a time:
+ *   v[j] = row[j] - sum_t g_t U_t[j] R^-1  (mod p).
+ * A basis entry u < p < 2^62 is kept split, u = u0 + 2^31 u1 with 31-bit limbs stored as
+ * the low and the high half of its word: vpmuludq reads the low half of a lane, and the
+ * same row loaded 4 bytes further on has u1 there, so neither limb costs a shift or mask.
+ * A multiplier g < p is cut into three 21-bit limbs g0 + 2^21 g1 + 2^42 g2.  g u is then
+ * six limb products below 2^52, one per accumulator (bit offsets 0, 21, 31, 42, 52, 73),
+ * so RS_DOT_RUN = 2048 basis rows add up without any reduction, and each entry is reduced
+ * once per row instead of once per few basis rows. */
+#define RS_M31 (((uint64_t)1 << 31) - 1)
+#define RS_M21 (((uint64_t)1 << 21) - 1)
+#define RS_DOT_RUN 2048
+
+static inline uint64_t rs_split31(uint64_t v)
+{
+    return (v & RS_M31) | (v >> 31) << 32;
+}
+static inline uint64_t rs_join31(uint64_t s)
+{
+    return (s & 0xffffffffu) + ((s >> 32) << 31);
+}
+
+/* x - y mod p for x, y < p */
+static inline uint64_t rs_subm(uint64_t x, uint64_t y, uint64_t p)
+{
+    return x >= y ? x - y : x + (p - y);
+}
+
+/* s[l] = sum_{t < nt} g_t U_t[j + l] R^-1 mod p, l < RS_DOT_W, for the basis rows
+ * U_t = u + t ld (split) and the multipliers' limbs gl[3 t + 0..2]; nt <= RS_DOT_RUN;
+ * c73 = 2^73 mod p.  Reads U_t[j .. j + RS_DOT_W] (the half word after the block too):
+ * a block that reaches past a row's end reads the rows after it, which must exist. */
+#define RS_DOT_W 4
+__attribute__((target("avx2"))) static void rs_dot_avx2(const rs_modp *m, uint64_t c73,
+                                                        const uint64_t *u, size_t ld,
+                                                        const uint64_t *gl, int nt,
+                                                        uint64_t s[RS_DOT_W])
+{
+    __m256i a0 = _mm256_setzero_si256(), a21 = a0, a31 = a0, a42 = a0, a52 = a0, a73 = a0;
+    for (int t = 0; t < nt; t++, u += ld, gl += 3) {
+        const __m256i lo = _mm256_loadu_si256((const __m256i *)u);
+        const __m256i hi = _mm256_loadu_si256((const __m256i *)((const char *)u + 4));
+        const __m256i b0 = _mm256_set1_epi64x((long long)gl[0]);
+        const __m256i b1 = _mm256_set1_epi64x((long long)gl[1]);
+        const __m256i b2 = _mm256_set1_epi64x((long long)gl[2]);
+        a0 = _mm256_add_epi64(a0, _mm256_mul_epu32(b0, lo));
+        a31 = _mm256_add_epi64(a31, _mm256_mul_epu32(b0, hi));
+        a21 = _mm256_add_epi64(a21, _mm256_mul_epu32(b1, lo));
+        a52 = _mm256_add_epi64(a52, _mm256_mul_epu32(b1, hi));
+        a42 = _mm256_add_epi64(a42, _mm256_mul_epu32(b2, lo));
+        a73 = _mm256_add_epi64(a73, _mm256_mul_epu32(b2, hi));
+    }
+    uint64_t w[6][RS_DOT_W];
+    _mm256_storeu_si256((__m256i *)w[0], a0);
+    _mm256_storeu_si256((__m256i *)w[1], a21);
+    _mm256_storeu_si256((__m256i *)w[2], a31);
+    _mm256_storeu_si256((__m256i *)w[3], a42);
+    _mm256_storeu_si256((__m256i *)w[4], a52);
+    _mm256_storeu_si256((__m256i *)w[5], a73);
+    const uint64_t p = m->p;
+    for (int l = 0; l < RS_DOT_W; l++) {
+        /* each accumulator < 2^63: the five low ones sum to < 2^116 */
+        const rs_u128 t = (rs_u128)w[0][l] + ((rs_u128)w[1][l] << 21) + ((rs_u128)w[2][l] << 31) +
+                          ((rs_u128)w[3][l] << 42) + ((rs_u128)w[4][l] << 52);
+        uint64_t r = rs_redc(m, t); /* < max(p, 2^52) */
+        if (r >= p) r %= p;         /* only for p < 2^52 */
+        r += rs_mont_mul(m, c73, w[5][l]); /* 2^73 w R^-1, reduced */
+        s[l] = r >= p ? r - p : r;
+    }
+}
+
+/* The elimination of rs_rank_dense_scalar with the dot products above; gl: 3 cols words.
+ * Returns the rank. */
+static int rs_rank_dense_avx2(const rs_modp *m, int rows, int cols, uint64_t *a, uint64_t *gl)
+{
+    const uint64_t p = m->p;
+    const uint64_t c73 = rs_powmod(2, 73, p);
+    const uint64_t r3 = rs_mulmod(rs_mulmod(m->one, m->one, p), m->one, p);
+    const size_t ld = (size_t)cols;
+    int k = 0;
+    for (int i = 0; i < rows && k < cols; i++) {
+        uint64_t *row = a + (size_t)i * ld;
+        for (int j = 0; j < cols; j += RS_DOT_W) {
+            const int w = cols - j < RS_DOT_W ? cols - j : RS_DOT_W;
+            uint64_t v[RS_DOT_W] = {0};
+            for (int l = 0; l < w; l++)
+                v[l] = row[j + l];
+            /* basis rows before the block: dot products (a block only reads past the
+             * row's end at j + 4 > cols, and then only rows t < k <= i, which have a
+             * successor) */
+            const int tk = j < k ? j : k;
+            for (int t0 = 0; t0 < tk; t0 += RS_DOT_RUN) {
+                const int nt = tk - t0 < RS_DOT_RUN ? tk - t0 : RS_DOT_RUN;
+                uint64_t s[RS_DOT_W];
+                rs_dot_avx2(m, c73, a + (size_t)t0 * ld + j, ld, gl + 3 * (size_t)t0, nt, s);
+                for (int l = 0; l < w; l++)
+                    v[l] = rs_subm(v[l], s[l], p);
+            }
+            /* basis rows whose pivots lie in the block: in order, each fixing the next
+             * multiplier */
+            const int te = j + w < k ? j + w : k;
+            for (int t = j; t < te; t++) {
+                const uint64_t g = v[t - j];
+                gl[3 * (size_t)t] = g & RS_M21;
+                gl[3 * (size_t)t + 1] = (g >> 21) & RS_M21;
+                gl[3 * (size_t)t + 2] = g >> 42;
+                if (!g) continue;
+                const uint64_t *ut = a + (size_t)t * ld + j;
+                for (int l = t - j + 1; l < w; l++)
+                    v[l] = rs_subm(v[l], rs_mont_mul(m, g, rs_join31(ut[l])), p);
+            }
+            for (int l = 0; l < w; l++)
+                row[j + l] = v[l];
+        }
+        int c = k;
+        while (c < cols && row[c] == 0)
+            c++;
+        if (c == cols) continue; /* row i depends on the rows before it */
+        if (c != k)
+            for (int r = 0; r < rows; r++) {
+                uint64_t *ar = a + (size_t)r * ld, t = ar[c];
+                ar[c] = ar[k];
+                ar[k] = t;
+            }
+        const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
+        uint64_t *uk = a + (size_t)k * ld;
+        for (int j = k; j < cols; j++)
+            uk[j] = rs_split31(rs_mont_mul(m, inv, row[j]));
+        k++;
+    }
+    return k;
+}
+#endif
+
+/* ------------------------------------------------------------------ kernel choice */
+
+static int rs_kernel_choice = RS_MODP_KERNEL_AUTO;
+
+/* Below RS_AVX2_AUTO_COLS columns the scalar kernel is as fast (the per-entry reductions
+ * and the small triangles in each block weigh more than the dot products). */
+#define RS_AVX2_MIN_COLS 8
+#define RS_AVX2_AUTO_COLS 48
+
+static int rs_avx2_available(void)
+{
+#ifdef RS_HAVE_AVX2_KERNEL
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int rs_modp_set_kernel(int kernel)
+{
+    if (kernel != RS_MODP_KERNEL_AUTO && kernel != RS_MODP_KERNEL_SCALAR &&
+        kernel != RS_MODP_KERNEL_AVX2)
+        return -1;
+    if (kernel == RS_MODP_KERNEL_AVX2 && !rs_avx2_available()) return -1;
+    rs_kernel_choice = kernel;
+    return 0;
+}
+
+int rs_modp_kernel(void)
+{
+    if (rs_kernel_choice != RS_MODP_KERNEL_AUTO) return rs_kernel_choice;
+    return rs_avx2_available() ? RS_MODP_KERNEL_AVX2 : RS_MODP_KERNEL_SCALAR;
+}
+
+int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank)
+{
+    if (!m || !rank || rows < 0 || cols < 0 || (rows && cols && !a)) return -1;
+    const size_t total = (size_t)rows * (size_t)cols;
+    for (size_t t = 0; t < total; t++)
+        if (a[t] >= m->p) return -1;
+#ifdef RS_HAVE_AVX2_KERNEL
+    /* AVX2 needs cols >= RS_AVX2_MIN_COLS (its reads past a row's end stay in the
+     * matrix); chosen automatically only from RS_AVX2_AUTO_COLS on, where it is faster */
+    const int kernel = rs_modp_kernel();
+    if (rows > 1 && cols >= RS_AVX2_MIN_COLS && kernel == RS_MODP_KERNEL_AVX2 &&
+        (cols >= RS_AVX2_AUTO_COLS || rs_kernel_choice == RS_MODP_KERNEL_AVX2)) {
+        /* the multipliers' limbs; without memory the scalar kernel does the job */
+        uint64_t stack[3 * 256], *gl = cols <= 256 ? stack : malloc(sizeof *gl * 3 * (size_t)cols);
+        if (gl) {
+            *rank = rs_rank_dense_avx2(m, rows, cols, a, gl);
+            if (gl != stack) free(gl);
+            return 0;
+        }
+    }
+#endif
+    *rank = rs_rank_dense_scalar(m, rows, cols, a);
     return 0;
 }
 

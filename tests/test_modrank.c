@@ -330,6 +330,114 @@ static void test_dense_extreme(void)
     CHECK(rs_modp_rank_dense(&m, 10, cols, a, &r) == 0 && r == 9, "extreme sums: rank %d", r);
 }
 
+/* ------------------------------------------------------------------ elimination kernels */
+
+static const char *kernel_name(int k)
+{
+    return k == RS_MODP_KERNEL_AVX2 ? "avx2" : "scalar";
+}
+
+/* Every kernel against the reference on many shapes (column counts on both sides of the
+ * AVX2 block width and its tails), kinds: uniform, entries near p, planted rank B C,
+ * zero rows and columns, repeated rows, a planted known rank with entries near p. */
+static void test_kernels_agree(uint64_t p)
+{
+    int bad = 0, cases = 0, deficient = 0;
+    for (int trial = 0; trial < 240; trial++) {
+        const int rows = trial % 7 == 0 ? rnd_int(1, 9) : rnd_int(2, 90);
+        const int cols = trial % 5 == 0 ? rnd_int(8, 12) : rnd_int(8, 90);
+        const int kind = trial % 5, rmax = rows < cols ? rows : cols;
+        const int r = rnd_int(0, rmax);
+        const size_t N = (size_t)rows * cols;
+        uint64_t *a0 = malloc(sizeof *a0 * N), *a = malloc(sizeof *a * N);
+        uint64_t *B = malloc(sizeof *B * ((size_t)rows * r + 1));
+        uint64_t *C = malloc(sizeof *C * ((size_t)r * cols + 1));
+        for (int t = 0; t < rows * r; t++)
+            B[t] = kind == 4 ? p - 1 - rnd() % 3 : rnd() % p;
+        for (int t = 0; t < r * cols; t++)
+            C[t] = kind == 4 ? p - 1 - rnd() % 5 : rnd() % p;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                uint64_t v = 0;
+                if (kind == 0) v = rnd() % p;
+                else if (kind == 1) v = p - 1 - rnd() % 3;
+                else if (kind == 3) v = (i % 3 == 1 || j % 4 == 2) ? 0 : rnd() % p;
+                else
+                    for (int k = 0; k < r; k++)
+                        v = (v + ref_mul(B[i * r + k], C[k * cols + j], p)) % p;
+                a0[(size_t)i * cols + j] = v;
+            }
+        if (kind == 3 && rows > 4) /* a repeated row and a multiple */
+            for (int j = 0; j < cols; j++) {
+                a0[(size_t)(rows - 1) * cols + j] = a0[j];
+                a0[(size_t)(rows - 2) * cols + j] = ref_mul(p - 7, a0[(size_t)cols + j], p);
+            }
+        memcpy(a, a0, sizeof *a * N);
+        const int want = ref_rank(rows, cols, a, p);
+        deficient += want < rmax;
+        for (int kern = RS_MODP_KERNEL_SCALAR; kern <= RS_MODP_KERNEL_AVX2; kern++) {
+            if (rs_modp_set_kernel(kern)) continue;
+            rs_modp m;
+            rs_modp_init(&m, p);
+            memcpy(a, a0, sizeof *a * N);
+            int got = -1;
+            const int rc = rs_modp_rank_dense(&m, rows, cols, a, &got);
+            if (rc || got != want) {
+                if (bad < 5)
+                    printf("  p=%llu %s %d x %d kind %d: rank %d, want %d\n",
+                           (unsigned long long)p, kernel_name(kern), rows, cols, kind, got, want);
+                bad++;
+            }
+            cases++;
+        }
+        rs_modp_set_kernel(RS_MODP_KERNEL_AUTO);
+        free(a0);
+        free(a);
+        free(B);
+        free(C);
+    }
+    CHECK(bad == 0, "p=%llu: %d of %d kernel ranks differ from the reference",
+          (unsigned long long)p, bad, cases);
+    CHECK(deficient > 40, "only %d deficient matrices", deficient);
+}
+
+/* A rank above the AVX2 kernel's run of 2048 basis rows between reductions: a random
+ * 2050 x 2050 matrix whose last row is row 3 - 5 row 7, so rank 2049 unless p divides a
+ * random determinant (probability ~ 2^-61).  Every kernel but the scalar one (too slow
+ * here, and it has no runs). */
+static void test_kernel_long_run(void)
+{
+    if (rs_modp_set_kernel(RS_MODP_KERNEL_AVX2)) {
+        printf("  (no AVX2 on this CPU: long-run test skipped)\n");
+        return;
+    }
+    const int n = 2050;
+    const uint64_t p = (1ull << 62) - 57;
+    rs_modp m;
+    rs_modp_init(&m, p);
+    uint64_t *a = malloc(sizeof *a * (size_t)n * n);
+    for (size_t t = 0; t < (size_t)n * n; t++)
+        a[t] = p - 1 - rnd() % (p / 2);
+    for (int j = 0; j < n; j++)
+        a[(size_t)(n - 1) * n + j] = (a[3 * (size_t)n + j] + p - ref_mul(5, a[7 * (size_t)n + j], p)) % p;
+    int r = -1;
+    CHECK(rs_modp_rank_dense(&m, n, n, a, &r) == 0 && r == n - 1, "avx2, %d x %d: rank %d", n, n, r);
+    rs_modp_set_kernel(RS_MODP_KERNEL_AUTO);
+    free(a);
+}
+
+/* The kernel switch: unknown kernels refused, AUTO resolves to a real kernel. */
+static void test_kernel_select(void)
+{
+    CHECK(rs_modp_set_kernel(7) == -1 && rs_modp_set_kernel(-1) == -1, "unknown kernels refused");
+    CHECK(rs_modp_set_kernel(RS_MODP_KERNEL_SCALAR) == 0 && rs_modp_kernel() == RS_MODP_KERNEL_SCALAR,
+          "scalar selectable");
+    CHECK(rs_modp_set_kernel(RS_MODP_KERNEL_AUTO) == 0 &&
+              (rs_modp_kernel() == RS_MODP_KERNEL_SCALAR || rs_modp_kernel() == RS_MODP_KERNEL_AVX2),
+          "auto resolves");
+    printf("  dense kernel: %s\n", kernel_name(rs_modp_kernel()));
+}
+
 /* B (m x r) C (r x n) with small integers, then rows and columns scaled by random powers of
  * two (exact, rank-preserving).  The rank is r over Q when the witness mod 2^31-1 says so. */
 static void test_planted(const rs_modp *m, rs_workspace *ws)
@@ -804,17 +912,29 @@ int main(void)
     test_from_double((1ull << 62) - 57);
     test_from_double(1000003); /* a small prime: mantissas exceed p */
     rs_modp_init(&m, p);
-    test_dense_reference(p);
-    test_dense_reference((1ull << 62) - 57);
-    test_dense_reference(1000003);
-    test_dense_extreme();
-    test_exhaustive(&m, &ws);
-    test_planted(&m, &ws);
-    test_edge(&m, &ws);
-    test_float_traps(&m, &ws);
-    test_khatri_rao_random(&m, &ws);
-    test_khatri_rao_structured(&m, &ws);
-    test_khatri_rao_width(&m, &ws);
+    test_kernel_select();
+    test_kernels_agree(p);
+    test_kernels_agree((1ull << 62) - 57);
+    test_kernels_agree((1ull << 61) + 15); /* the smallest prime of the range */
+    test_kernels_agree(1000003);           /* a small prime */
+    test_kernel_long_run();
+    /* everything that eliminates, once with each kernel (AUTO picks by size) */
+    for (int kern = RS_MODP_KERNEL_SCALAR; kern <= RS_MODP_KERNEL_AVX2; kern++) {
+        if (rs_modp_set_kernel(kern)) continue;
+        printf("  kernel %s:\n", kernel_name(kern));
+        test_dense_reference(p);
+        test_dense_reference((1ull << 62) - 57);
+        test_dense_reference(1000003);
+        test_dense_extreme();
+        test_exhaustive(&m, &ws);
+        test_planted(&m, &ws);
+        test_edge(&m, &ws);
+        test_float_traps(&m, &ws);
+        test_khatri_rao_random(&m, &ws);
+        test_khatri_rao_structured(&m, &ws);
+        test_khatri_rao_width(&m, &ws);
+    }
+    rs_modp_set_kernel(RS_MODP_KERNEL_AUTO);
     time_khatri_rao(&m, &ws);
     rs_workspace_free(&ws);
     return check_done("test_modrank");

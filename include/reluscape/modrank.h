@@ -43,6 +43,20 @@ int rs_modp_from_double(const rs_modp *m, double x, uint64_t *r);
  * entry >= p. */
 int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank);
 
+/* Kernels of rs_modp_rank_dense; every kernel gives the same rank (the rank over a field
+ * does not depend on the order of the elimination).  AUTO, the default, takes AVX2 (four
+ * residues per instruction, built with a target attribute and chosen at run time) when
+ * the CPU has it, else the portable scalar kernel. */
+enum { RS_MODP_KERNEL_AUTO = 0, RS_MODP_KERNEL_SCALAR = 1, RS_MODP_KERNEL_AVX2 = 2 };
+
+/* Select the kernel for the whole process (tests and benchmarks; not thread-safe).
+ * Returns 0, or -1 (selection unchanged) for an unknown kernel or AVX2 on a CPU or build
+ * without it. */
+int rs_modp_set_kernel(int kernel);
+
+/* The kernel rs_modp_rank_dense uses now: RS_MODP_KERNEL_SCALAR or RS_MODP_KERNEL_AVX2. */
+int rs_modp_kernel(void);
+
 /* Exact rank (mod p) of the rows x cols column-major binary64 matrix a (lda >= rows; a is
  * not changed).  Returns 0, or -1 on a non-finite entry, bad arguments or OOM. */
 int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, int lda,
