@@ -50,13 +50,6 @@ static int rank_qrcp(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
     return rank_dense(e, pb, w, matrank, "qrcp");
 }
 
-/* S = X~^T X~ into the lower triangle of s (n x n). */
-static void data_gram(const rs_rank_problem *pb, double *s)
-{
-    const int n = pb_n(pb), p = pb->p;
-    const double one = 1.0, zero = 0.0;
-    dsyrk_("L", "T", &n, &p, &one, pb->xt, &p, &zero, s, &n);
-}
 
 /* K = A'^T A' (lower triangle, n x n) by popcounts of the point-major bit rows.  The
  * build targets baseline x86-64, whose popcount is a library call; CPUs since 2008 have
@@ -97,6 +90,27 @@ static void popcount_gram(const rs_pattern *A, double *K)
     popcount_gram_generic(A, K);
 }
 
+/* The unit-weight Gram matrix G = (A^T A) o (X~^T X~) of a pattern A (n points) and its
+ * inputs xs (p x n), lower triangle into G (n x n), with S as scratch; *trace = tr G~.
+ * Returns a bound on ||G~ - G||_2: A^T A is exact (integer counts), so only X~^T X~'s dot
+ * products and the product round: rs_gram_error_bound with no neuron term. */
+static double unit_gram(const rs_pattern *A, const double *xs, int p, double *G, double *S, double *trace)
+{
+    const int n = A->n;
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "T", &n, &p, &one, xs, &p, &zero, S, &n);
+    popcount_gram(A, G);
+    double t = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = i; k < n; k++) {
+            size_t at = (size_t)i * n + (size_t)k;
+            G[at] *= S[at];
+            if (k == i) t += G[at];
+        }
+    *trace = t;
+    return rs_gram_error_bound(0, p, t);
+}
+
 /* gram: G = (A'^T A') o (X~^T X~) has the rank of J (v only scales columns), with A'^T A'
  * counted by popcount.  Rank by pivoted Cholesky (dpstrf), stopping at pivots below
  * 2 (n + 1) u tr G: the rounding error a Cholesky of a positive semidefinite matrix can
@@ -110,15 +124,8 @@ static int rank_gram(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
     if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
         rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n * n, sizeof(double)))
         return -1;
-    data_gram(pb, w->scratch);
-    popcount_gram(pb->A, w->G);
     double trace = 0;
-    for (int i = 0; i < n; i++)
-        for (int k = i; k < n; k++) {
-            size_t at = (size_t)i * n + (size_t)k;
-            w->G[at] *= w->scratch[at];
-            if (k == i) trace += w->G[at];
-        }
+    unit_gram(pb->A, pb->xt, pb->p, w->G, w->scratch, &trace);
     if (!(trace > 0)) return *matrank = 0, 0;
     int *piv = rs_workspace_ints(&w->ws, (size_t)n);
     double *work = rs_workspace_doubles(&w->ws, 2 * (size_t)n);
@@ -306,16 +313,22 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
      * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
      * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
      * the threshold by ten orders of magnitude at the default rtol). */
+    /* auto needs the exact rank only, which the weights do not change: it proves the
+     * unit-weight Gram matrix positive definite (popcount, exact counts; no SVD threshold),
+     * svd and qrcp the weighted one above the SVD rule's threshold */
+    const int weighted = !e->method->exact;
+    const double rtol = weighted ? rtol_of(e, pb) : 0;
     double sx = 0, sw = 0;
-    for (size_t t = 0; t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
-    for (int j = 0; j < d1r; j++) sw += pb->w[j] * pb->w[j];
+    for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
+    for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
     const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
     int m = (3 * k + p - 1) / p;
     if (m < 8) m = 8;
     for (;;) {
         if (m >= d1r) m = d1r;
         if (be) {
-            int proved = 0, rc = be->certify_gram(be->ctx, pb, k < n ? S : NULL, k, m, rtol_of(e, pb), trace, &proved);
+            int proved = 0,
+                rc = be->certify_gram(be->ctx, pb, k < n ? S : NULL, k, m, weighted, rtol, trace, &proved);
             if (rc || proved) return rc ? rc : (*decided = 1, 0);
             if (m == d1r) return 0;
             m = d1r;
@@ -327,8 +340,10 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
             if (sub_problem(pb, k < n ? S : NULL, k, m, w, &sub)) return -1;
             xs = w->xs;
         }
-        double err = rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch);
-        if (rs_matrank_certify_gram(k, w->G, err, rtol_of(e, pb), trace)) return *decided = 1, 0;
+        double sub_trace;
+        double err = weighted ? rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch)
+                              : unit_gram(&sub, xs, p, w->G, w->scratch, &sub_trace);
+        if (rs_matrank_certify_gram(k, w->G, err, rtol, trace)) return *decided = 1, 0;
         if (m == d1r) return 0;
         m = d1r;
     }
@@ -378,6 +393,11 @@ int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
                    rs_rank_result *res)
 {
     return rs_engine_rank_on(e, pb, w, NULL, res);
+}
+
+int rs_engine_uses_weights(const rs_engine *e)
+{
+    return !e->method->exact && e->method->rank != rank_gram;
 }
 
 int rs_engine_distributable(const char *method)

@@ -168,12 +168,15 @@ static void fill_gram(const rs_group *grp, const rs_rank_problem *pb, const int 
             if (weighted) {
                 dgemm_("T", "N", &rh, &cw, &d1, &one, Br, &d1, Bc, &d1, &zero, Gt, &d->lld);
             } else {
+                const int full = m / 64, last = m % 64; /* the first m neurons */
+                const uint64_t mask = last ? ((uint64_t)1 << last) - 1 : 0;
                 for (int c = 0; c < cw; c++) {
                     const uint64_t *bc = R->bits + (size_t)pts[gcb * nb + c] * words;
                     for (int r = 0; r < rh; r++) {
                         const uint64_t *br = R->bits + (size_t)rows[r] * words;
                         int common = 0;
-                        for (int q = 0; q < words; q++) common += __builtin_popcountll(br[q] & bc[q]);
+                        for (int q = 0; q < full; q++) common += __builtin_popcountll(br[q] & bc[q]);
+                        if (last) common += __builtin_popcountll(br[full] & bc[full] & mask);
                         Gt[(size_t)c * d->lld + r] = common;
                     }
                 }
@@ -364,12 +367,12 @@ typedef struct backend_ctx {
     size_t errlen;
 } backend_ctx;
 
-/* The certificate's step (rs_matrank_certify_gram, distributed): the weighted Gram matrix
- * of the points S (all if NULL) over the first m neurons, shifted by 100 tol^2 (tol: the
- * SVD rule's threshold from ref_trace), twice its rounding bound and twice the Cholesky's
- * rounding error, is positive definite. */
-static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, double rtol,
-                           double ref_trace, int *proved)
+/* The certificate's step (rs_matrank_certify_gram, distributed): the Gram matrix of the
+ * points S (all if NULL) over the first m neurons, weighted or not, shifted by 100 tol^2
+ * (tol: the SVD rule's threshold from ref_trace), twice its rounding bound and twice the
+ * Cholesky's rounding error, is positive definite. */
+static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, int weighted,
+                           double rtol, double ref_trace, int *proved)
 {
     backend_ctx *c = ctx;
     rs_group_work *w = c->w;
@@ -377,11 +380,13 @@ static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, i
     if (rs_reserve((void **)&w->points, &w->points_cap, (size_t)k, sizeof(int)))
         return RS_FMT(c->err, c->errlen, "out of memory"), -1;
     for (int a = 0; a < k; a++) w->points[a] = S ? S[a] : a;
-    double trace = gram_trace(pb, w->points, k, m, 1);
+    double trace = gram_trace(pb, w->points, k, m, weighted);
     if (!(trace > 1e-250) || !isfinite(trace) || !isfinite(ref_trace)) return 0; /* as the serial rule */
-    double shift = rs_matrank_certify_shift(k, rs_gram_error_bound(m, pb->p, trace), rtol, trace, ref_trace);
+    /* unit weights: the neuron counts are exact, only X~^T X~ and the product round */
+    double err = rs_gram_error_bound(weighted ? m : 0, pb->p, trace);
+    double shift = rs_matrank_certify_shift(k, err, rtol, trace, ref_trace);
     dist d;
-    if (build_gram(c->grp, pb, w->points, k, m, 1, w, &d, c->err, c->errlen)) return -1;
+    if (build_gram(c->grp, pb, w->points, k, m, weighted, w, &d, c->err, c->errlen)) return -1;
     shift_diagonal(c->grp, &d, w->mat, shift);
     int rc = cholesky(c->grp, &d, w->mat, c->err, c->errlen);
     if (rc < 0) return -1;

@@ -58,7 +58,10 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
 
     rs_stream s;
     rs_stream_init(&s, ts->seed, cell->key, (uint64_t)trial, RS_STREAM_VOUT);
-    rs_vout_draw(ts->vout, d1, &s, w->v);
+    if (rs_engine_uses_weights(&ts->engine))
+        rs_vout_draw(ts->vout, d1, &s, w->v);
+    else /* the rank does not depend on v (every v_j != 0 only scales columns): skip the draws */
+        for (int j = 0; j < d1; j++) w->v[j] = 1.0;
 
     rs_sampler_params prm = ts->prm;
     prm.d0 = cell->d0;

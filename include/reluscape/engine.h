@@ -81,11 +81,11 @@ typedef int (*rs_rank_step)(const rs_engine *e, const rs_rank_problem *pb, rs_en
  * the backend only does the heavy steps.  Each function returns 0, or non-zero (the same
  * on every member of a group) with its own message. */
 typedef struct rs_engine_backend {
-    /* Is the weighted Gram matrix of the points S[0..k) (NULL: all n) over the first m
-     * neurons, shifted by the certificate's rule (rs_matrank_certify_gram with rtol and
-     * ref_trace), positive definite? */
-    int (*certify_gram)(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, double rtol,
-                        double ref_trace, int *proved);
+    /* Is the Gram matrix of the points S[0..k) (NULL: all n) over the first m neurons,
+     * weighted by w or with unit weights (weighted = 0), shifted by the certificate's rule
+     * (rs_matrank_certify_gram with rtol and ref_trace), positive definite? */
+    int (*certify_gram)(void *ctx, const rs_rank_problem *pb, const int *S, int k, int m, int weighted,
+                        double rtol, double ref_trace, int *proved);
     /* The method's own float rank (svd, gram), with the SVD rule's rtol. */
     int (*rank)(void *ctx, const rs_rank_problem *pb, double rtol, int *matrank);
     /* Run a serial step (the exact rank) on one member and share its answer. */
@@ -99,6 +99,9 @@ typedef struct rs_engine_backend {
  * of a group, with the same problem. */
 int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w,
                       const rs_engine_backend *be, rs_rank_result *res);
+/* 0 if the method's rank does not depend on the output weights v (gram, exact, auto: a
+ * non-zero v_j only scales columns), so a trial need not draw them. */
+int rs_engine_uses_weights(const rs_engine *e);
 /* 1 if the method has a distributed form (svd, gram, auto: a backend's rank or on_one). */
 int rs_engine_distributable(const char *method);
 /* The cell bound's points (engine.c): the first min(m_c, p) points of each non-zero cell of
