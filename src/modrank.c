@@ -553,29 +553,35 @@ static void rs_kr_exact(const rs_pattern *A, const uint64_t *xr, int p, uint64_t
         }
 }
 
-/* M = (J R)^T (c x n, row-major) with R drawn from s into R (P * ceil(c/W) * W words);
- * acc: n W words, tab: 256 W words.  Returns 0, or -1 on OOM. */
+/* M = (J R)^T (c x n, row-major) for a Khatri-Rao sketch R = B o C: column t of R is
+ * b_t (x) c_t with B (d1 x c) and C (p x c) drawn from s, 52-bit entries.  Then
+ *   (J R)[i, t] = (sum_{j active at i} B[j, t]) (sum_k x_ki C[k, t]) = U[i, t] V[i, t],
+ * so R costs (d1 + p) c draws instead of d1 p c, and U one pass of neuron subset sums
+ * instead of p.  Its entries are degree-2 polynomials in (B, C), and some rank-one columns
+ * b (x) c see the whole row space of J (the e_j (x) e_k span R^P), so by Schwartz-Zippel
+ * rank J R < rank J = r with probability at most 2r / 2^52 (docs/config.md).
+ * R: (d1 + p) ceil(c/W) W words; acc: n W words; tab: 256 W words.  0, or -1 on OOM. */
 static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *xr, int p,
                         size_t c, rs_stream *s, rs_workspace *ws, uint64_t *R, uint64_t *acc,
                         uint64_t *tab, uint64_t *M)
 {
     const int n = A->n, d1 = A->d1, W = RS_SKETCH_W;
-    const size_t P = (size_t)d1 * p, nacc = (size_t)n * W;
-    /* R is stored by pass: the W columns c0.. of all P rows are contiguous, so a pass
-     * reads one compact block.  Columns past c are zero. */
-    memset(R + (c - 1) / W * P * W, 0, P * W * sizeof *R);
+    const size_t rows = (size_t)d1 + (size_t)p, nacc = (size_t)n * W;
+    /* R is stored by pass: the W columns c0.. of all rows are contiguous, so a pass reads
+     * one compact block; rows 0..d1-1 hold B, rows d1.. hold C.  Columns past c are zero. */
+    memset(R + (c - 1) / W * rows * W, 0, rows * W * sizeof *R);
     uint64_t draw[256];
-    for (size_t row = 0; row < P; row++)
-        for (size_t c0 = 0; c0 < c; c0 += 256) { /* the draws in bulk, in the same order */
+    for (size_t row = 0; row < rows; row++)
+        for (size_t c0 = 0; c0 < c; c0 += 256) { /* the draws in bulk */
             const size_t len = c - c0 < 256 ? c - c0 : 256;
             rs_next_u64_fill(s, draw, len);
             for (size_t u = 0; u < len; u++) {
                 const size_t col = c0 + u;
-                R[(col / W * P + row) * W + col % W] = draw[u] >> (64 - RS_SKETCH_BITS);
+                R[(col / W * rows + row) * W + col % W] = draw[u] >> (64 - RS_SKETCH_BITS);
             }
         }
 
-    /* Neurons go in groups of g; a group's 2^g subset sums of R rows are tabulated once
+    /* Neurons go in groups of g; a group's 2^g subset sums of B rows are tabulated once
      * and each point adds one entry (Four Russians), so a pass costs (2^g + n) W additions
      * per group instead of (#active) W per point.  g minimises (2^g + n) / g. */
     int gs = 1;
@@ -590,39 +596,40 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
             idx[(size_t)q * n + i] = (int)rs_pattern_group(A->bits + (size_t)i * A->words, j0, g);
     }
 
-    /* (J R)[i, :] = sum_k x_ki sum_{j active at i} R[(j,k), :]: integer sums of R rows
-     * per k, then one Montgomery product per k and entry.  redc(S x) = S x R^-1 for any
-     * 64-bit S, so every entry carries the same factor R^-1, which leaves the rank alone. */
+    /* U by integer sums of B rows, V by Montgomery products of the residues x_ki with C;
+     * redc(U V) = U V R^-1 for any 64-bit U and V < p, and redc(x C) carries R^-1 too: every
+     * entry has the same factor R^-2, which leaves the rank alone. */
     memset(tab, 0, W * sizeof *tab); /* the empty subset */
     for (size_t c0 = 0; c0 < c; c0 += W) {
         const int wide = c - c0 < (size_t)W ? (int)(c - c0) : W;
-        for (int k = 0; k < p; k++) {
-            memset(acc, 0, nacc * sizeof *acc);
-            int run = 0;
-            for (int q = 0; q < ngroups; q++) {
-                const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
-                for (unsigned sub = 1; sub < 1u << g; sub++) {
-                    const int j = j0 + __builtin_ctz(sub);
-                    rs_add_w(tab + (size_t)sub * W, tab + (size_t)(sub & (sub - 1)) * W,
-                             R + c0 * P + ((size_t)j * p + k) * W);
-                }
-                if (run + g > RS_ACC_RUN) {
-                    for (size_t t = 0; t < nacc; t++)
-                        acc[t] %= m->p;
-                    run = 0;
-                }
-                run += g;
-                const int *iq = idx + (size_t)q * n;
-                for (int i = 0; i < n; i++)
-                    if (iq[i]) rs_acc_w(acc + (size_t)i * W, tab + (size_t)iq[i] * W);
+        const uint64_t *Rb = R + c0 * rows, *Rc = Rb + (size_t)d1 * W;
+        memset(acc, 0, nacc * sizeof *acc);
+        int run = 0;
+        for (int q = 0; q < ngroups; q++) {
+            const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
+            for (unsigned sub = 1; sub < 1u << g; sub++) {
+                const int j = j0 + __builtin_ctz(sub);
+                rs_add_w(tab + (size_t)sub * W, tab + (size_t)(sub & (sub - 1)) * W, Rb + (size_t)j * W);
             }
-            for (int i = 0; i < n; i++) {
-                const uint64_t x = xr[k + (size_t)p * i], *ai = acc + (size_t)i * W;
-                for (int u = 0; u < wide; u++) {
-                    uint64_t *mi = M + (c0 + u) * n + i;
-                    uint64_t v = (k ? *mi : 0) + rs_mont_mul(m, x, ai[u]);
-                    *mi = v >= m->p ? v - m->p : v;
+            if (run + g > RS_ACC_RUN) {
+                for (size_t t = 0; t < nacc; t++)
+                    acc[t] %= m->p;
+                run = 0;
+            }
+            run += g;
+            const int *iq = idx + (size_t)q * n;
+            for (int i = 0; i < n; i++)
+                if (iq[i]) rs_acc_w(acc + (size_t)i * W, tab + (size_t)iq[i] * W);
+        }
+        for (int i = 0; i < n; i++) {
+            const uint64_t *xi = xr + (size_t)p * i, *ai = acc + (size_t)i * W;
+            for (int u = 0; u < wide; u++) {
+                uint64_t v = 0;
+                for (int k = 0; k < p; k++) {
+                    v += rs_mont_mul(m, xi[k], Rc[(size_t)k * W + u]);
+                    v = v >= m->p ? v - m->p : v;
                 }
+                M[(c0 + u) * n + i] = rs_mont_mul(m, v, ai[u]);
             }
         }
     }
@@ -646,7 +653,7 @@ static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, i
         (sketch && (!rs_words_ok((size_t)P, cw) || !rs_words_ok((size_t)n + 256, W))))
         return -1;
     const size_t nx = (size_t)p * n, nm = (size_t)n * c;
-    const size_t nr = sketch ? (size_t)P * cw : 0, nacc = sketch ? (size_t)n * W : 0;
+    const size_t nr = sketch ? ((size_t)A->d1 + (size_t)p) * cw : 0, nacc = sketch ? (size_t)n * W : 0;
     const size_t ntab = sketch ? 256 * (size_t)W : 0;
     uint64_t *xr = (uint64_t *)rs_workspace_doubles(ws, nx + nm + nr + nacc + ntab);
     if (!xr) return -1;

@@ -765,7 +765,7 @@ static void test_khatri_rao_structured(const rs_modp *m, rs_workspace *ws)
     }
     CHECK(bad == 0, "%d sparse-pattern ranks != number of active points", bad);
 
-    /* The documented draw count: exactly P * c words from the stream. */
+    /* The documented draw count: exactly (d1 + p) c words from the stream (B, then C). */
     {
         int n = 5, p = 3, d1 = 4;
         rs_pattern A;
@@ -779,9 +779,9 @@ static void test_khatri_rao_structured(const rs_modp *m, rs_workspace *ws)
         int r = -1;
         CHECK(rs_modp_rank_khatri_rao(m, &A, xt, p, &s1, ws, &r) == 0 && r == 0,
               "empty pattern: rank %d", r);
-        for (int t = 0; t < d1 * p * n; t++)
+        for (int t = 0; t < (d1 + p) * n; t++)
             rs_next_u64(&s2);
-        CHECK(rs_next_u64(&s1) == rs_next_u64(&s2), "sketch consumes P*c draws");
+        CHECK(rs_next_u64(&s1) == rs_next_u64(&s2), "sketch consumes (d1 + p) c draws");
         xt[4] = NAN;
         CHECK(rs_modp_rank_khatri_rao(m, &A, xt, p, &s1, ws, &r) == -1, "NaN data rejected");
         rs_pattern_free(&A);

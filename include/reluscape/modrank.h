@@ -66,17 +66,19 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
  * (xt: p x n column-major, n = A->n, P = A->d1 * p).  Output weights v_j != 0 scale columns
  * and do not change the rank, so they are not an argument.
  * P <= n: J itself is eliminated; s is not used (may be NULL).
- * P > n: J is never formed; the rank of the n x n sketch J R is returned, R a random P x n
- * matrix of uniform 52-bit integers, rs_next_u64(s) >> 12, drawn row by row over (j, k)
- * (row j*p + k), columns inner: exactly P*n draws.  The sketch never raises the rank and
- * loses rank with probability <= rank/2^52 (Schwartz-Zippel).
+ * P > n: J is never formed; the rank of the n x n sketch J R is returned, R = B o C the
+ * Khatri-Rao product of random B (d1 x n) and C (p x n) (column t of R is b_t (x) c_t) of
+ * uniform 52-bit integers, rs_next_u64(s) >> 12, drawn row by row (B's d1 rows, then C's p
+ * rows), columns inner: exactly (d1 + p) n draws.  The sketch never raises the rank and
+ * loses rank with probability <= 2 rank/2^52 (Schwartz-Zippel: J R's minors have degree
+ * 2 rank in (B, C), and not all vanish since rank-one columns span R^P).
  * Returns 0, or -1 on a non-finite xt entry, bad arguments or OOM. */
 int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
                             rs_stream *s, rs_workspace *ws, int *rank);
 
 /* The same with a sketch of width <= n columns: the rank of J R for a random P x width R
  * (drawn as above, width columns per row), or of J itself when P <= width.  Never above
- * the rank of J; equal to min(rank J, width) but for a probability <= width/2^52.  So when
+ * the rank of J; equal to min(rank J, width) but for a probability <= 2 width/2^52.  So when
  * rank J <= width is known (an upper bound), this is the rank; and a result equal to such
  * an upper bound proves the rank outright, whatever R was. */
 int rs_modp_rank_khatri_rao_width(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
