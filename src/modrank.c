@@ -511,6 +511,7 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
 #define RS_SKETCH_BITS 52
 #define RS_ACC_RUN 2048
 #define RS_SKETCH_W 8 /* sketch columns per pass: one cache line of a row of R */
+#define RS_XC_RUN 1024 /* residue x 52-bit products summed before a reduction: < 2^124 < p R */
 
 /* dst = a + b and acc += b over one pass width; the constant trip count lets -O2
  * vectorise them. */
@@ -624,9 +625,14 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
         for (int i = 0; i < n; i++) {
             const uint64_t *xi = xr + (size_t)p * i, *ai = acc + (size_t)i * W;
             for (int u = 0; u < wide; u++) {
+                /* V = sum_k x_ki C[k, t]: 128-bit products (< 2^62 2^52) summed in runs of
+                 * RS_XC_RUN, each run below p R, then one REDC per run */
                 uint64_t v = 0;
-                for (int k = 0; k < p; k++) {
-                    v += rs_mont_mul(m, xi[k], Rc[(size_t)k * W + u]);
+                for (int k0 = 0; k0 < p; k0 += RS_XC_RUN) {
+                    const int k1 = p - k0 < RS_XC_RUN ? p : k0 + RS_XC_RUN;
+                    rs_u128 t = 0;
+                    for (int k = k0; k < k1; k++) t += (rs_u128)xi[k] * Rc[(size_t)k * W + u];
+                    v += rs_redc(m, t);
                     v = v >= m->p ? v - m->p : v;
                 }
                 M[(c0 + u) * n + i] = rs_mont_mul(m, v, ai[u]);
