@@ -633,6 +633,33 @@ static void test_khatri_rao_random(const rs_modp *m, rs_workspace *ws)
           sketched);
 }
 
+/* Wide inputs (p > RS_XC_RUN = 1024: X~^T C summed in several runs) with large residues:
+ * the sketch's rank equals the explicit J's. */
+static void test_khatri_rao_wide_inputs(const rs_modp *m, rs_workspace *ws)
+{
+    int bad = 0;
+    for (int trial = 0; trial < 6; trial++) {
+        const int n = 6 + trial, d1 = 2 + trial % 3, p = 1030 + 500 * (trial % 2);
+        rs_pattern A;
+        rs_pattern_alloc(&A, d1, n);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d1; j++)
+                if (rnd() & 1) rs_pattern_set(&A, j, i);
+        double *xt = malloc(sizeof *xt * (size_t)p * n);
+        for (int t = 0; t < p * n; t++) /* residues near p from large mantissas and exponents */
+            xt[t] = ldexp((double)(rnd() >> 11), rnd_int(-200, 200)) * (rnd() & 1 ? 1 : -1);
+        if (trial % 2) memcpy(xt + p, xt, sizeof *xt * (size_t)p); /* points 0 and 1 equal */
+        double *J = build_j(&A, xt, p);
+        int want = -1, got = kr_rank(m, &A, xt, p, (uint64_t)trial + 900, ws);
+        rs_modp_rank_double(m, n, d1 * p, J, n, ws, &want);
+        bad += got != want;
+        free(J);
+        free(xt);
+        rs_pattern_free(&A);
+    }
+    CHECK(bad == 0, "%d wide-input sketch ranks differ from the explicit Jacobian", bad);
+}
+
 static void test_khatri_rao_structured(const rs_modp *m, rs_workspace *ws)
 {
     /* d0 >= n, independent points: sum_i c_i a_i x_i^T = 0 forces c_i a_i = 0, so the rank
@@ -932,6 +959,7 @@ int main(void)
         test_float_traps(&m, &ws);
         test_khatri_rao_random(&m, &ws);
         test_khatri_rao_structured(&m, &ws);
+        test_khatri_rao_wide_inputs(&m, &ws);
         test_khatri_rao_width(&m, &ws);
     }
     rs_modp_set_kernel(RS_MODP_KERNEL_AUTO);
