@@ -160,16 +160,24 @@ static int sub_problem(const rs_rank_problem *pb, const int *S, int k, int m, rs
     return 0;
 }
 
+static int neuron_bound(const rs_pattern *A, int p);
+
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only. */
 static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
 {
+    /* rank J <= min(n, V, U) (the neuron bound, and the cell bound when certify found it):
+     * a sketch of that width keeps the rank but for the same probability, and has fewer
+     * rows to eliminate */
+    int width = pb_n(pb), V = neuron_bound(pb->A, pb->p);
+    if (V < width) width = V;
+    if (w->bound_k >= 0 && w->bound_k < width) width = w->bound_k;
     *matrank = 0;
     for (int q = 0; q < e->nprimes; q++) {
         rs_stream s;
         rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
         int r = 0;
-        if (rs_modp_rank_khatri_rao(&e->modp[q], pb->A, pb->xt, pb->p, &s, &w->ws, &r)) return -1;
+        if (rs_modp_rank_khatri_rao_width(&e->modp[q], pb->A, pb->xt, pb->p, width, &s, &w->ws, &r)) return -1;
         if (r > *matrank) *matrank = r; /* each is <= the true rank */
     }
     return 0;
