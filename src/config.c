@@ -56,7 +56,8 @@ static const rs_option options[] = {
     {"pattern.init", OPT_CHOICE, OFF(init_law), "torch", "gaussian|he|torch", 0, 0,
      "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))"},
     {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", "gaussian|balanced|ones", 0, 0,
-     "frozen output weights v: N(0,1); half -1 and half +1; all ones"},
+     "frozen output weights v: N(0,1); half -1 and half +1; all ones (they scale J's columns: "
+     "only svd and qrcp depend on them, the other methods skip the draws)"},
     {"rank.method", OPT_CHOICE, OFF(rank_method), "auto", "svd|qrcp|gram|exact|auto", 0, 0,
      "svd: float64 singular values (the reference); qrcp: pivoted QR; gram: pivoted Cholesky of "
      "(A^T A) o (X^T X); exact: rank over Q modulo a large prime; auto: the full-rank certificate, "
