@@ -8,8 +8,6 @@
 #include "blas.h"
 #include "reluscape/group.h"
 #include "reluscape/jacobian.h"
-#include "reluscape/modrank.h"
-#include "reluscape/rng.h"
 #include "scalapack.h"
 #include "util.h"
 

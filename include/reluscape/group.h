@@ -8,14 +8,15 @@
  * depend on (seed, cell, trial) only) and then generates only its own blocks of the Gram
  * matrix or of J', so no process ever holds a whole n x n or n x P matrix.
  *
- * Methods in distributed form (same rules as the serial engine, engine.h):
- *   svd   the full-rank certificate (pdpotrf of the shifted Gram matrix), then the singular
- *         values of J' (pdgesvd) with the SVD rule;
+ * The rank engine makes every decision as for one rank; the group is its backend
+ * (rs_engine_rank_on, engine.h) for the heavy steps:
+ *   certificates  pdpotrf of the shifted Gram matrix on the engine's rows and neurons;
+ *   svd   the singular values of J' (pdgesvd) with the SVD rule;
  *   gram  the rank of G = (A'^T A') o (X~^T X~) with gram's threshold 2 (n + 1) u tr G:
- *         pdpotrf of G shifted by it proves rank n, otherwise its eigenvalues (pdsyev) are
- *         counted;
- *   auto  the certificates (full rank; the cell bound) distributed, then the exact rank on
- *         the group's first rank (which must hold it: see footprint.h).
+ *         a shifted pdpotrf proves the cell bound, the column count (via J'^T J',
+ *         pdsyrk) or n; otherwise the eigenvalues of G (pdsyev) are counted;
+ *   exact steps (auto's undecided trials, rank.verify) on the group's first rank, which
+ *         must hold them (footprint.h), shared with the others.
  * exact and qrcp have no distributed form.  rank.verify re-ranks a trial exactly on the
  * group's first rank when that fits in its memory, else the trial is not verified. */
 #ifndef RELUSCAPE_GROUP_H
