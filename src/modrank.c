@@ -235,6 +235,25 @@ static void rs_row_submul_chunk(const rs_modp *m, uint64_t *restrict dst,
     }
 }
 
+/* Both kernels: row (already reduced by the basis rows 0..k-1) becomes basis row k.  Its
+ * first non-zero at or after column k is swapped into column k in every row of a (ld
+ * words apart; column order does not change the rank).  0, or -1 if the row is zero from
+ * k on, i.e. depends on the rows before it. */
+static inline int rs_pivot_to(uint64_t *a, int rows, size_t ld, int cols, const uint64_t *row, int k)
+{
+    int c = k;
+    while (c < cols && row[c] == 0)
+        c++;
+    if (c == cols) return -1;
+    if (c != k)
+        for (int r = 0; r < rows; r++) {
+            uint64_t *ar = a + (size_t)r * ld, t = ar[c];
+            ar[c] = ar[k];
+            ar[k] = t;
+        }
+    return 0;
+}
+
 /* The portable kernel: returns the rank. */
 static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *a)
 {
@@ -264,16 +283,7 @@ static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *
             }
             if (any) rs_row_submul_chunk(m, row, u, g, t1, cols);
         }
-        int c = k;
-        while (c < cols && row[c] == 0)
-            c++;
-        if (c == cols) continue; /* row i depends on the rows before it */
-        if (c != k)
-            for (int r = 0; r < rows; r++) {
-                uint64_t *ar = a + (size_t)r * cols, t = ar[c];
-                ar[c] = ar[k];
-                ar[k] = t;
-            }
+        if (rs_pivot_to(a, rows, (size_t)cols, cols, row, k)) continue; /* row i depends on the rows before it */
         const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * cols;
         for (int j = k; j < cols; j++)
@@ -406,16 +416,7 @@ static int rs_rank_dense_avx2(const rs_modp *m, int rows, int cols, uint64_t *a,
             for (int l = 0; l < w; l++)
                 row[j + l] = v[l];
         }
-        int c = k;
-        while (c < cols && row[c] == 0)
-            c++;
-        if (c == cols) continue; /* row i depends on the rows before it */
-        if (c != k)
-            for (int r = 0; r < rows; r++) {
-                uint64_t *ar = a + (size_t)r * ld, t = ar[c];
-                ar[c] = ar[k];
-                ar[k] = t;
-            }
+        if (rs_pivot_to(a, rows, ld, cols, row, k)) continue; /* row i depends on the rows before it */
         const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * ld;
         for (int j = k; j < cols; j++)
