@@ -160,7 +160,7 @@ static int sub_problem(const rs_rank_problem *pb, const int *S, int k, int m, rs
     return 0;
 }
 
-static int neuron_bound(const rs_pattern *A, int p);
+static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
 
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only. */
@@ -169,7 +169,7 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     /* rank J <= min(n, V, U) (the neuron bound, and the cell bound when certify found it):
      * a sketch of that width keeps the rank but for the same probability, and has fewer
      * rows to eliminate */
-    int width = pb_n(pb), V = neuron_bound(pb->A, pb->p);
+    int width = pb_n(pb), V = neuron_bound_of(pb, w);
     if (V < width) width = V;
     if (w->bound_k >= 0 && w->bound_k < width) width = w->bound_k;
     *matrank = 0;
@@ -260,6 +260,13 @@ static int neuron_bound(const rs_pattern *A, int p)
     return V;
 }
 
+/* V for this trial, computed once (the certificate and the exact sketch both use it). */
+static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w)
+{
+    if (w->bound_v < 0) w->bound_v = neuron_bound(pb->A, pb->p);
+    return w->bound_v;
+}
+
 /* The cell bound.  Points with the same activation column a_c give rows (w o a_c) (x) x~_i,
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
@@ -312,7 +319,7 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     int *S = w->S, k = n;
     if (pb->ruled_out && (k = rs_engine_cell_bound(pb->A, p, S, &w->ws)) < 0) return -1;
     if ((int64_t)d1r * p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
-    if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound(pb->A, p) < k)
+    if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound_of(pb, w) < k)
         return 0; /* rank <= V < k, as below */
     if (pb->ruled_out) w->bound_k = k; /* rank J <= k = |S| <= min(P', V), for rank_auto */
     *matrank = k;
@@ -379,7 +386,7 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
                       const rs_engine_backend *be, rs_rank_result *res)
 {
     memset(res, 0, sizeof *res);
-    w->bound_k = -1;
+    w->bound_k = w->bound_v = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->certify_first && e->certify &&
