@@ -235,37 +235,67 @@ static void rs_row_submul_chunk(const rs_modp *m, uint64_t *restrict dst,
     }
 }
 
-/* Both kernels: row (already reduced by the basis rows 0..k-1) becomes basis row k.  Its
- * first non-zero at or after column k is swapped into column k in every row of a (ld
- * words apart; column order does not change the rank).  0, or -1 if the row is zero from
- * k on, i.e. depends on the rows before it. */
-static inline int rs_pivot_to(uint64_t *a, int rows, size_t ld, int cols, const uint64_t *row, int k)
+/* The elimination state shared by both kernels: basis rows U_0..U_{k-1} in rows 0..k-1 of a
+ * (ld = cols words apart), columns permuted so that U_t's pivot is in column t; swap[t] is
+ * the column that step t swapped into column t.  Rows arrive in batches (rs_elim_rows): a
+ * batch's rows first get the swaps made so far, so a sketch can be produced lazily. */
+typedef struct {
+    const rs_modp *m;
+    int cols, k;
+    uint64_t *a;
+    int *swap;   /* cols entries */
+    uint64_t *gl; /* 3 cols words: the AVX2 kernel's multiplier limbs */
+    uint64_t r3; /* R^3 mod p, for the pivots' inverses */
+} rs_elim;
+
+/* Row (already reduced by U_0..U_{k-1}) becomes basis row k: its first non-zero at or
+ * after column k is swapped into column k in rows 0..nrows-1 (column order does not change
+ * the rank).  0, or -1 if the row is zero from k on, i.e. depends on the rows before it. */
+static inline int rs_pivot_to(rs_elim *el, int nrows, const uint64_t *row)
 {
+    const int k = el->k, cols = el->cols;
     int c = k;
     while (c < cols && row[c] == 0)
         c++;
     if (c == cols) return -1;
+    el->swap[k] = c;
     if (c != k)
-        for (int r = 0; r < rows; r++) {
-            uint64_t *ar = a + (size_t)r * ld, t = ar[c];
+        for (int r = 0; r < nrows; r++) {
+            uint64_t *ar = el->a + (size_t)r * (size_t)cols, t = ar[c];
             ar[c] = ar[k];
             ar[k] = t;
         }
     return 0;
 }
 
-/* The portable kernel: returns the rank. */
-static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *a)
+/* Rows i0..i1-1 are new: give them the column swaps of the basis steps so far. */
+static void rs_elim_admit(const rs_elim *el, int i0, int i1)
 {
-    const uint64_t r3 = rs_mulmod(rs_mulmod(m->one, m->one, m->p), m->one, m->p);
+    for (int i = i0; i < i1; i++) {
+        uint64_t *row = el->a + (size_t)i * (size_t)el->cols;
+        for (int t = 0; t < el->k; t++) {
+            const int c = el->swap[t];
+            const uint64_t x = row[c];
+            row[c] = row[t];
+            row[t] = x;
+        }
+    }
+}
+
+/* The portable kernel on rows i0..i1-1; with stop, it returns 1 at the first row that
+ * depends on the rows before it (else 0). */
+static int rs_elim_scalar(rs_elim *el, int i0, int i1, int stop)
+{
+    const rs_modp *m = el->m;
+    const int cols = el->cols;
+    uint64_t *a = el->a;
     /* The residues are read as Montgomery forms, i.e. the matrix is scaled by R^-1: a
      * non-zero scalar, so the rank is unchanged and no conversion pass is needed.
-     * Rows are reduced one at a time against the basis U_0..U_{k-1} kept in rows 0..k-1:
-     * columns are permuted so that U_t's pivot is in column t and normalised to one, the
-     * multiplier of U_t is then the row's current entry t, and the new pivot is the first
-     * non-zero entry of the reduced row (a contiguous search). */
-    int k = 0;
-    for (int i = 0; i < rows && k < cols; i++) {
+     * Rows are reduced one at a time against the basis: U_t's pivot is normalised to one,
+     * the multiplier of U_t is then the row's current entry t, and the new pivot is the
+     * first non-zero entry of the reduced row (a contiguous search). */
+    for (int i = i0; i < i1 && el->k < cols; i++) {
+        const int k = el->k;
         uint64_t *row = a + (size_t)i * cols;
         for (int t0 = 0; t0 < k; t0 += RS_CHUNK) {
             const int t1 = t0 + RS_CHUNK < k ? t0 + RS_CHUNK : k;
@@ -283,14 +313,17 @@ static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *
             }
             if (any) rs_row_submul_chunk(m, row, u, g, t1, cols);
         }
-        if (rs_pivot_to(a, rows, (size_t)cols, cols, row, k)) continue; /* row i depends on the rows before it */
-        const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
+        if (rs_pivot_to(el, i1, row)) { /* row i depends on the rows before it */
+            if (stop) return 1;
+            continue;
+        }
+        const uint64_t inv = rs_mont_inv(m, row[k], el->r3); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * cols;
         for (int j = k; j < cols; j++)
             uk[j] = rs_mont_mul(m, row[j], inv);
-        k++;
+        el->k++;
     }
-    return k;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ AVX2 elimination */
@@ -300,20 +333,19 @@ static int rs_rank_dense_scalar(const rs_modp *m, int rows, int cols, uint64_t *
 #define RS_HAVE_AVX2_KERNEL 1
 
 /* AVX2 has no 64 x 64-bit multiply, only 32 x 32 -> 64 (vpmuludq, four lanes).  The AVX2
- * kernel eliminates the same way as the scalar one (basis rows U_t in rows 0..k-1 with
- * pivot R mod p in column t, a row's entries t < k become its multipliers g_t) but
- * computes each entry of a row as a dot product over the basis, four columns at a time:
+ * kernel eliminates the same way as the scalar one (a row's entries t < k become its
+ * multipliers g_t) but computes each entry of a row as a dot product over the basis, four
+ * columns at a time:
  *   v[j] = row[j] - sum_t g_t U_t[j] R^-1  (mod p).
  * A basis entry u < p < 2^62 is kept split, u = u0 + 2^31 u1 with 31-bit limbs stored as
  * the low and the high half of its word: vpmuludq reads the low half of a lane, and the
  * same row loaded 4 bytes further on has u1 there, so neither limb costs a shift or mask.
  * A multiplier g < p is cut into three 21-bit limbs g0 + 2^21 g1 + 2^42 g2.  g u is then
  * six limb products below 2^52, one per accumulator (bit offsets 0, 21, 31, 42, 52, 73),
- * so RS_DOT_RUN = 2048 basis rows add up without any reduction, and each entry is reduced
- * once per row instead of once per few basis rows. */
+ * so RS_DOT_RUN = 1024 basis rows add up below 2^62 without any reduction. */
 #define RS_M31 (((uint64_t)1 << 31) - 1)
 #define RS_M21 (((uint64_t)1 << 21) - 1)
-#define RS_DOT_RUN 2048
+#define RS_DOT_RUN 1024
 
 static inline uint64_t rs_split31(uint64_t v)
 {
@@ -330,15 +362,33 @@ static inline uint64_t rs_subm(uint64_t x, uint64_t y, uint64_t p)
     return x >= y ? x - y : x + (p - y);
 }
 
-/* s[l] = sum_{t < nt} g_t U_t[j + l] R^-1 mod p, l < RS_DOT_W, for the basis rows
- * U_t = u + t ld (split) and the multipliers' limbs gl[3 t + 0..2]; nt <= RS_DOT_RUN;
- * c73 = 2^73 mod p.  Reads U_t[j .. j + RS_DOT_W] (the half word after the block too):
- * a block that reaches past a row's end reads the rows after it, which must exist. */
-#define RS_DOT_W 4
-__attribute__((target("avx2"))) static void rs_dot_avx2(const rs_modp *m, uint64_t c73,
-                                                        const uint64_t *u, size_t ld,
-                                                        const uint64_t *gl, int nt,
-                                                        uint64_t s[RS_DOT_W])
+/* 2^73 and 2^105 mod p in 21-bit limbs, broadcast: the fold of the offset-73 accumulator */
+typedef struct {
+    __m256i k73[3], k105[3];
+} rs_fold;
+
+__attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, uint64_t p)
+{
+    const uint64_t k73 = rs_powmod(2, 73, p), k105 = rs_powmod(2, 105, p);
+    for (int l = 0; l < 3; l++) {
+        f->k73[l] = _mm256_set1_epi64x((long long)((k73 >> (21 * l)) & RS_M21));
+        f->k105[l] = _mm256_set1_epi64x((long long)((k105 >> (21 * l)) & RS_M21));
+    }
+}
+
+/* v[l] -= sum_{t < nt} g_t U_t[j + l] R^-1 mod p, l < w <= 4, for the basis rows U_t = u + t ld
+ * (split) and the multipliers' limbs gl[3 t + 0..2]; nt <= RS_DOT_RUN.  Reads U_t[j ..
+ * j + 4] (the half word after the block too): a block that reaches past a row's end reads
+ * the rows after it, which must exist.
+ * The offset-73 accumulator a73 = l + 2^32 h (< 2^62) is folded in the vector registers:
+ * a73 2^73 = l 2^73 + h 2^105, and 2^73, 2^105 mod p in 21-bit limbs times the 32-bit l
+ * and the 30-bit h stay below 2^54 per lane, so they add to a0, a21, a42 (< 2^63).  The
+ * rest, a0 + 2^21 a21 + 2^31 a31 + 2^42 a42 + 2^52 a52 < 2^116, then needs one Montgomery
+ * reduction per lane: its high word is below 2^52 < p, so the result is reduced (the
+ * kernel is used for p > 2^52 only). */
+__attribute__((target("avx2"), always_inline)) static inline void
+rs_dot_avx2(const rs_modp *m, const rs_fold *f, const uint64_t *u, size_t ld, const uint64_t *gl,
+            int nt, uint64_t *v, int w)
 {
     __m256i a0 = _mm256_setzero_si256(), a21 = a0, a31 = a0, a42 = a0, a52 = a0, a73 = a0;
     for (int t = 0; t < nt; t++, u += ld, gl += 3) {
@@ -354,51 +404,50 @@ __attribute__((target("avx2"))) static void rs_dot_avx2(const rs_modp *m, uint64
         a42 = _mm256_add_epi64(a42, _mm256_mul_epu32(b2, lo));
         a73 = _mm256_add_epi64(a73, _mm256_mul_epu32(b2, hi));
     }
-    uint64_t w[6][RS_DOT_W];
-    _mm256_storeu_si256((__m256i *)w[0], a0);
-    _mm256_storeu_si256((__m256i *)w[1], a21);
-    _mm256_storeu_si256((__m256i *)w[2], a31);
-    _mm256_storeu_si256((__m256i *)w[3], a42);
-    _mm256_storeu_si256((__m256i *)w[4], a52);
-    _mm256_storeu_si256((__m256i *)w[5], a73);
-    const uint64_t p = m->p;
-    for (int l = 0; l < RS_DOT_W; l++) {
-        /* each accumulator < 2^63: the five low ones sum to < 2^116 */
-        const rs_u128 t = (rs_u128)w[0][l] + ((rs_u128)w[1][l] << 21) + ((rs_u128)w[2][l] << 31) +
-                          ((rs_u128)w[3][l] << 42) + ((rs_u128)w[4][l] << 52);
-        uint64_t r = rs_redc(m, t); /* < max(p, 2^52) */
-        if (r >= p) r %= p;         /* only for p < 2^52 */
-        r += rs_mont_mul(m, c73, w[5][l]); /* 2^73 w R^-1, reduced */
-        s[l] = r >= p ? r - p : r;
-    }
+    const __m256i h = _mm256_srli_epi64(a73, 32); /* vpmuludq reads a73's low half as l */
+    a0 = _mm256_add_epi64(a0, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[0]), _mm256_mul_epu32(h, f->k105[0])));
+    a21 = _mm256_add_epi64(a21, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[1]), _mm256_mul_epu32(h, f->k105[1])));
+    a42 = _mm256_add_epi64(a42, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[2]), _mm256_mul_epu32(h, f->k105[2])));
+    uint64_t acc[5][4] __attribute__((aligned(32)));
+    _mm256_store_si256((__m256i *)acc[0], a0);
+    _mm256_store_si256((__m256i *)acc[1], a21);
+    _mm256_store_si256((__m256i *)acc[2], a31);
+    _mm256_store_si256((__m256i *)acc[3], a42);
+    _mm256_store_si256((__m256i *)acc[4], a52);
+    /* lane by lane in scalar registers: the vectors went to memory whole, and a vector
+     * load of words stored one by one would stall on store forwarding */
+    uint64_t r[4];
+#pragma GCC unroll 4
+    for (int l = 0; l < 4; l++) /* all four lanes: independent chains overlap */
+        r[l] = rs_redc(m, (rs_u128)acc[0][l] + ((rs_u128)acc[1][l] << 21) + ((rs_u128)acc[2][l] << 31) +
+                              ((rs_u128)acc[3][l] << 42) + ((rs_u128)acc[4][l] << 52));
+    for (int l = 0; l < w; l++)
+        v[l] = rs_subm(v[l], r[l], m->p);
 }
 
-/* The elimination of rs_rank_dense_scalar with the dot products above; gl: 3 cols words.
- * Returns the rank. */
-static int rs_rank_dense_avx2(const rs_modp *m, int rows, int cols, uint64_t *a, uint64_t *gl)
+/* The elimination of rs_elim_scalar with the dot products above, on rows i0..i1-1. */
+__attribute__((target("avx2"))) static int rs_elim_avx2(rs_elim *el, int i0, int i1, int stop)
 {
+    const rs_modp *m = el->m;
     const uint64_t p = m->p;
-    const uint64_t c73 = rs_powmod(2, 73, p);
-    const uint64_t r3 = rs_mulmod(rs_mulmod(m->one, m->one, p), m->one, p);
+    const int cols = el->cols;
     const size_t ld = (size_t)cols;
-    int k = 0;
-    for (int i = 0; i < rows && k < cols; i++) {
+    uint64_t *a = el->a, *gl = el->gl;
+    rs_fold f;
+    rs_fold_init(&f, p);
+    for (int i = i0; i < i1 && el->k < cols; i++) {
+        const int k = el->k;
         uint64_t *row = a + (size_t)i * ld;
-        for (int j = 0; j < cols; j += RS_DOT_W) {
-            const int w = cols - j < RS_DOT_W ? cols - j : RS_DOT_W;
-            uint64_t v[RS_DOT_W] = {0};
-            for (int l = 0; l < w; l++)
-                v[l] = row[j + l];
+        for (int j = 0; j < cols; j += 4) {
+            const int w = cols - j < 4 ? cols - j : 4;
+            uint64_t *v = row + j;
             /* basis rows before the block: dot products (a block only reads past the
              * row's end at j + 4 > cols, and then only rows t < k <= i, which have a
              * successor) */
             const int tk = j < k ? j : k;
             for (int t0 = 0; t0 < tk; t0 += RS_DOT_RUN) {
                 const int nt = tk - t0 < RS_DOT_RUN ? tk - t0 : RS_DOT_RUN;
-                uint64_t s[RS_DOT_W];
-                rs_dot_avx2(m, c73, a + (size_t)t0 * ld + j, ld, gl + 3 * (size_t)t0, nt, s);
-                for (int l = 0; l < w; l++)
-                    v[l] = rs_subm(v[l], s[l], p);
+                rs_dot_avx2(m, &f, a + (size_t)t0 * ld + j, ld, gl + 3 * (size_t)t0, nt, v, w);
             }
             /* basis rows whose pivots lie in the block: in order, each fixing the next
              * multiplier */
@@ -413,17 +462,18 @@ static int rs_rank_dense_avx2(const rs_modp *m, int rows, int cols, uint64_t *a,
                 for (int l = t - j + 1; l < w; l++)
                     v[l] = rs_subm(v[l], rs_mont_mul(m, g, rs_join31(ut[l])), p);
             }
-            for (int l = 0; l < w; l++)
-                row[j + l] = v[l];
         }
-        if (rs_pivot_to(a, rows, ld, cols, row, k)) continue; /* row i depends on the rows before it */
-        const uint64_t inv = rs_mont_inv(m, row[k], r3); /* (x R)^-1 R^2 = x^-1 R */
+        if (rs_pivot_to(el, i1, row)) { /* row i depends on the rows before it */
+            if (stop) return 1;
+            continue;
+        }
+        const uint64_t inv = rs_mont_inv(m, row[k], el->r3); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * ld;
         for (int j = k; j < cols; j++)
             uk[j] = rs_split31(rs_mont_mul(m, inv, row[j]));
-        k++;
+        el->k++;
     }
-    return k;
+    return 0;
 }
 #endif
 
@@ -435,6 +485,7 @@ static int rs_kernel_choice = RS_MODP_KERNEL_AUTO;
  * and the small triangles in each block weigh more than the dot products). */
 #define RS_AVX2_MIN_COLS 8
 #define RS_AVX2_AUTO_COLS 48
+#define RS_AVX2_MIN_P ((uint64_t)1 << 52)
 
 static int rs_avx2_available(void)
 {
@@ -461,28 +512,64 @@ int rs_modp_kernel(void)
     return rs_avx2_available() ? RS_MODP_KERNEL_AVX2 : RS_MODP_KERNEL_SCALAR;
 }
 
+/* 1 if rows of cols entries go to the AVX2 kernel: it needs cols >= RS_AVX2_MIN_COLS (its
+ * reads past a row's end stay in the matrix) and p > 2^52 (its reduction), and is chosen
+ * automatically only from RS_AVX2_AUTO_COLS on, where it is faster.  (The primes from
+ * rs_prime_from_seed have 62 bits; smaller ones are for tests.) */
+static int rs_elim_uses_avx2(uint64_t p, int cols)
+{
+#ifdef RS_HAVE_AVX2_KERNEL
+    return cols >= RS_AVX2_MIN_COLS && p > RS_AVX2_MIN_P && rs_modp_kernel() == RS_MODP_KERNEL_AVX2 &&
+           (cols >= RS_AVX2_AUTO_COLS || rs_kernel_choice == RS_MODP_KERNEL_AVX2);
+#else
+    (void)p;
+    (void)cols;
+    return 0;
+#endif
+}
+
+/* An empty basis over the rows of a (cols entries each); swap: cols ints, gl: 3 cols
+ * words (only for the AVX2 kernel). */
+static void rs_elim_init(rs_elim *el, const rs_modp *m, int cols, uint64_t *a, int *swap, uint64_t *gl)
+{
+    el->m = m;
+    el->cols = cols;
+    el->k = 0;
+    el->a = a;
+    el->swap = swap;
+    el->gl = gl;
+    el->r3 = rs_mulmod(rs_mulmod(m->one, m->one, m->p), m->one, m->p);
+}
+
+/* Rows i0..i1-1 of a join the elimination (rows before i0 were given before); with stop,
+ * it ends at the first row that depends on the rows before it.  Returns 1 then, else 0. */
+static int rs_elim_rows(rs_elim *el, int i0, int i1, int stop)
+{
+    rs_elim_admit(el, i0, i1);
+#ifdef RS_HAVE_AVX2_KERNEL
+    if (el->gl && rs_elim_uses_avx2(el->m->p, el->cols) && i1 > 1) return rs_elim_avx2(el, i0, i1, stop);
+#endif
+    return rs_elim_scalar(el, i0, i1, stop);
+}
+
 int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *rank)
 {
     if (!m || !rank || rows < 0 || cols < 0 || (rows && cols && !a)) return -1;
     const size_t total = (size_t)rows * (size_t)cols;
     for (size_t t = 0; t < total; t++)
         if (a[t] >= m->p) return -1;
-#ifdef RS_HAVE_AVX2_KERNEL
-    /* AVX2 needs cols >= RS_AVX2_MIN_COLS (its reads past a row's end stay in the
-     * matrix); chosen automatically only from RS_AVX2_AUTO_COLS on, where it is faster */
-    const int kernel = rs_modp_kernel();
-    if (rows > 1 && cols >= RS_AVX2_MIN_COLS && kernel == RS_MODP_KERNEL_AVX2 &&
-        (cols >= RS_AVX2_AUTO_COLS || rs_kernel_choice == RS_MODP_KERNEL_AVX2)) {
-        /* the multipliers' limbs; without memory the scalar kernel does the job */
-        uint64_t stack[3 * 256], *gl = cols <= 256 ? stack : malloc(sizeof *gl * 3 * (size_t)cols);
-        if (gl) {
-            *rank = rs_rank_dense_avx2(m, rows, cols, a, gl);
-            if (gl != stack) free(gl);
-            return 0;
-        }
-    }
-#endif
-    *rank = rs_rank_dense_scalar(m, rows, cols, a);
+    /* the column swaps and the multipliers' limbs; without memory for the limbs the
+     * scalar kernel does the job */
+    int swap_stack[256], *swap = cols <= 256 ? swap_stack : malloc(sizeof *swap * (size_t)cols);
+    uint64_t gl_stack[3 * 256], *gl = NULL;
+    if (!swap) return -1;
+    if (rs_elim_uses_avx2(m->p, cols)) gl = cols <= 256 ? gl_stack : malloc(sizeof *gl * 3 * (size_t)cols);
+    rs_elim el;
+    rs_elim_init(&el, m, cols, a, swap, gl);
+    rs_elim_rows(&el, 0, rows, 0);
+    *rank = el.k;
+    if (swap != swap_stack) free(swap);
+    if (gl && gl != gl_stack) free(gl);
     return 0;
 }
 

@@ -107,38 +107,49 @@ static void init_bits_generic(const double *wb, const double *xt, int d0, int p,
 __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
                                                            int p, rs_pattern *A)
 {
-    const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1);
+    const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1), words = A->words;
     const __m256d zero = _mm256_setzero_pd();
-    for (int i = 0; i < A->n; i++) {
-        const double *x = xt + (size_t)i * p;
-        uint64_t *bits = A->bits + (size_t)i * A->words;
-        for (int w = 0; w < A->words; w++) bits[w] = 0;
-        int q = 0;
-        for (; q + 1 < nb; q += 2) { /* two blocks: independent chains overlap */
-            const double *wq = wb + (size_t)q * stride, *wr = wq + stride;
+    memset(A->bits, 0, sizeof *A->bits * (size_t)A->n * (size_t)words);
+    /* Blocks outer, points inner: each point's sums are a chain of d0 + 1 dependent
+     * additions, and the points' chains are independent, so consecutive points overlap
+     * instead of every block waiting for its own chain. */
+    int q = 0;
+    for (; q + 1 < nb; q += 2) { /* two blocks, one word: q even */
+        const double *wq = wb + (size_t)q * stride, *wr = wq + stride;
+        const __m256d bq = _mm256_loadu_pd(wq + 4 * d0), br = _mm256_loadu_pd(wr + 4 * d0);
+        uint64_t *bits = A->bits + q / 16;
+        const int shift = 4 * (q % 16);
+        for (int i = 0; i < A->n; i++, bits += words) {
+            const double *x = xt + (size_t)i * p;
             __m256d z0 = zero, z1 = zero;
             for (int r = 0; r < d0; r++) {
                 const __m256d xr = _mm256_broadcast_sd(x + r);
                 z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), xr));
                 z1 = _mm256_add_pd(z1, _mm256_mul_pd(_mm256_loadu_pd(wr + 4 * r), xr));
             }
-            z0 = _mm256_add_pd(z0, _mm256_loadu_pd(wq + 4 * d0));
-            z1 = _mm256_add_pd(z1, _mm256_loadu_pd(wr + 4 * d0));
-            unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) |
-                         (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z1, zero, _CMP_GT_OQ)) << 4;
-            bits[q / 16] |= (uint64_t)m << (4 * (q % 16)); /* q even: both blocks in one word */
+            z0 = _mm256_add_pd(z0, bq);
+            z1 = _mm256_add_pd(z1, br);
+            const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) |
+                               (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z1, zero, _CMP_GT_OQ)) << 4;
+            *bits |= (uint64_t)m << shift;
         }
-        for (; q < nb; q++) {
-            const double *wq = wb + (size_t)q * stride;
+    }
+    for (; q < nb; q++) {
+        const double *wq = wb + (size_t)q * stride;
+        const __m256d bq = _mm256_loadu_pd(wq + 4 * d0);
+        uint64_t *bits = A->bits + q / 16;
+        const int shift = 4 * (q % 16);
+        for (int i = 0; i < A->n; i++, bits += words) {
+            const double *x = xt + (size_t)i * p;
             __m256d z0 = zero;
             for (int r = 0; r < d0; r++)
                 z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), _mm256_broadcast_sd(x + r)));
-            z0 = _mm256_add_pd(z0, _mm256_loadu_pd(wq + 4 * d0));
-            unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ));
-            bits[q / 16] |= (uint64_t)m << (4 * (q % 16));
+            z0 = _mm256_add_pd(z0, bq);
+            *bits |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) << shift;
         }
-        if (d1 % 64) bits[A->words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
     }
+    if (d1 % 64)
+        for (int i = 0; i < A->n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
 }
 #endif
 

@@ -401,7 +401,7 @@ static void test_kernels_agree(uint64_t p)
     CHECK(deficient > 40, "only %d deficient matrices", deficient);
 }
 
-/* A rank above the AVX2 kernel's run of 2048 basis rows between reductions: a random
+/* A rank above the AVX2 kernel's run of 1024 basis rows between reductions: a random
  * 2050 x 2050 matrix whose last row is row 3 - 5 row 7, so rank 2049 unless p divides a
  * random determinant (probability ~ 2^-61).  Every kernel but the scalar one (too slow
  * here, and it has no runs). */

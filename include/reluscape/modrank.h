@@ -46,7 +46,8 @@ int rs_modp_rank_dense(const rs_modp *m, int rows, int cols, uint64_t *a, int *r
 /* Kernels of rs_modp_rank_dense; every kernel gives the same rank (the rank over a field
  * does not depend on the order of the elimination).  AUTO, the default, takes AVX2 (four
  * residues per instruction, built with a target attribute and chosen at run time) when
- * the CPU has it, else the portable scalar kernel. */
+ * the CPU has it, else the portable scalar kernel.  AVX2 handles primes above 2^52 (all
+ * of rs_prime_from_seed's); smaller primes always take the scalar kernel. */
 enum { RS_MODP_KERNEL_AUTO = 0, RS_MODP_KERNEL_SCALAR = 1, RS_MODP_KERNEL_AVX2 = 2 };
 
 /* Select the kernel for the whole process (tests and benchmarks; not thread-safe).
