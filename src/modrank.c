@@ -132,11 +132,11 @@ static uint64_t rs_inv_plain(uint64_t x, uint64_t p)
     return t0 < 0 ? (uint64_t)(t0 + (int64_t)p) : (uint64_t)t0;
 }
 
-/* x^-1 R^2 for a Montgomery form x R of a non-zero residue (r3 = R^3 mod p): the same
- * value as x^(p-2) in Montgomery arithmetic. */
-static inline uint64_t rs_mont_inv(const rs_modp *m, uint64_t x, uint64_t r3)
+/* x^-1 R^2 for a Montgomery form x R of a non-zero residue: the same value as x^(p-2) in
+ * Montgomery arithmetic. */
+static inline uint64_t rs_mont_inv(const rs_modp *m, uint64_t x)
 {
-    return rs_mont_mul(m, rs_inv_plain(x, m->p), r3); /* (x R)^-1 R^3 R^-1 */
+    return rs_mont_mul(m, rs_inv_plain(x, m->p), m->r3); /* (x R)^-1 R^3 R^-1 */
 }
 
 int rs_modp_init(rs_modp *m, uint64_t p)
@@ -153,6 +153,9 @@ int rs_modp_init(rs_modp *m, uint64_t p)
     for (int t = -15; t <= 17; t++)
         m->pow2_64[t + 15] = t >= 0 ? rs_powmod(m->one, (uint64_t)t, p)
                                     : rs_powmod(one_inv, (uint64_t)-t, p);
+    m->r3 = rs_mulmod(rs_mulmod(m->one, m->one, p), m->one, p);
+    m->pow2_73 = rs_powmod(2, 73, p);
+    m->pow2_105 = rs_powmod(2, 105, p);
     return 0;
 }
 
@@ -245,7 +248,6 @@ typedef struct {
     uint64_t *a;
     int *swap;   /* cols entries */
     uint64_t *gl; /* 3 cols words: the AVX2 kernel's multiplier limbs */
-    uint64_t r3; /* R^3 mod p, for the pivots' inverses */
 } rs_elim;
 
 /* Row (already reduced by U_0..U_{k-1}) becomes basis row k: its first non-zero at or
@@ -317,7 +319,7 @@ static int rs_elim_scalar(rs_elim *el, int i0, int i1, int stop)
             if (stop) return 1;
             continue;
         }
-        const uint64_t inv = rs_mont_inv(m, row[k], el->r3); /* (x R)^-1 R^2 = x^-1 R */
+        const uint64_t inv = rs_mont_inv(m, row[k]); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * cols;
         for (int j = k; j < cols; j++)
             uk[j] = rs_mont_mul(m, row[j], inv);
@@ -367,9 +369,9 @@ typedef struct {
     __m256i k73[3], k105[3];
 } rs_fold;
 
-__attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, uint64_t p)
+__attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, const rs_modp *m)
 {
-    const uint64_t k73 = rs_powmod(2, 73, p), k105 = rs_powmod(2, 105, p);
+    const uint64_t k73 = m->pow2_73, k105 = m->pow2_105;
     for (int l = 0; l < 3; l++) {
         f->k73[l] = _mm256_set1_epi64x((long long)((k73 >> (21 * l)) & RS_M21));
         f->k105[l] = _mm256_set1_epi64x((long long)((k105 >> (21 * l)) & RS_M21));
@@ -434,7 +436,7 @@ __attribute__((target("avx2"))) static int rs_elim_avx2(rs_elim *el, int i0, int
     const size_t ld = (size_t)cols;
     uint64_t *a = el->a, *gl = el->gl;
     rs_fold f;
-    rs_fold_init(&f, p);
+    rs_fold_init(&f, m);
     for (int i = i0; i < i1 && el->k < cols; i++) {
         const int k = el->k;
         uint64_t *row = a + (size_t)i * ld;
@@ -467,7 +469,7 @@ __attribute__((target("avx2"))) static int rs_elim_avx2(rs_elim *el, int i0, int
             if (stop) return 1;
             continue;
         }
-        const uint64_t inv = rs_mont_inv(m, row[k], el->r3); /* (x R)^-1 R^2 = x^-1 R */
+        const uint64_t inv = rs_mont_inv(m, row[k]); /* (x R)^-1 R^2 = x^-1 R */
         uint64_t *uk = a + (size_t)k * ld;
         for (int j = k; j < cols; j++)
             uk[j] = rs_split31(rs_mont_mul(m, inv, row[j]));
@@ -538,7 +540,6 @@ static void rs_elim_init(rs_elim *el, const rs_modp *m, int cols, uint64_t *a, i
     el->a = a;
     el->swap = swap;
     el->gl = gl;
-    el->r3 = rs_mulmod(rs_mulmod(m->one, m->one, m->p), m->one, m->p);
 }
 
 /* Rows i0..i1-1 of a join the elimination (rows before i0 were given before); with stop,
@@ -642,37 +643,35 @@ static void rs_kr_exact(const rs_pattern *A, const uint64_t *xr, int p, uint64_t
         }
 }
 
-/* M = (J R)^T (c x n, row-major) for a Khatri-Rao sketch R = B o C: column t of R is
- * b_t (x) c_t with B (d1 x c) and C (p x c) drawn from s, 52-bit entries.  Then
+/* The Khatri-Rao sketch R = B o C, produced RS_SKETCH_W columns (one pass) at a time:
+ * column t of R is b_t (x) c_t with B (d1 x c) and C (p x c) drawn from s, 52-bit entries.
+ * Then
  *   (J R)[i, t] = (sum_{j active at i} B[j, t]) (sum_k x_ki C[k, t]) = U[i, t] V[i, t],
- * so R costs (d1 + p) c draws instead of d1 p c, and U one pass of neuron subset sums
- * instead of p.  Its entries are degree-2 polynomials in (B, C), and some rank-one columns
- * b (x) c see the whole row space of J (the e_j (x) e_k span R^P), so by Schwartz-Zippel
- * rank J R < rank J = r with probability at most 2r / 2^52 (docs/config.md).
- * R: (d1 + p) ceil(c/W) W words; acc: n W words; tab: 256 W words.  0, or -1 on OOM. */
-static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *xr, int p,
-                        size_t c, rs_stream *s, rs_workspace *ws, uint64_t *R, uint64_t *acc,
-                        uint64_t *tab, uint64_t *M)
-{
-    const int n = A->n, d1 = A->d1, W = RS_SKETCH_W;
-    const size_t rows = (size_t)d1 + (size_t)p, nacc = (size_t)n * W;
-    /* R is stored by pass: the W columns c0.. of all rows are contiguous, so a pass reads
-     * one compact block; rows 0..d1-1 hold B, rows d1.. hold C.  Columns past c are zero. */
-    memset(R + (c - 1) / W * rows * W, 0, rows * W * sizeof *R);
-    uint64_t draw[256];
-    for (size_t row = 0; row < rows; row++)
-        for (size_t c0 = 0; c0 < c; c0 += 256) { /* the draws in bulk */
-            const size_t len = c - c0 < 256 ? c - c0 : 256;
-            rs_next_u64_fill(s, draw, len);
-            for (size_t u = 0; u < len; u++) {
-                const size_t col = c0 + u;
-                R[(col / W * rows + row) * W + col % W] = draw[u] >> (64 - RS_SKETCH_BITS);
-            }
-        }
+ * so R costs (d1 + p) draws per column instead of d1 p, and U one pass of neuron subset
+ * sums instead of p.  Its entries are degree-2 polynomials in (B, C), and some rank-one
+ * columns b (x) c see the whole row space of J (the e_j (x) e_k span R^P), so by
+ * Schwartz-Zippel a new column J r_t lies in the span of the columns before it, while
+ * those do not yet span J's column space, with probability at most 2/2^52: the sketch can
+ * stop at its first dependent column, and rank J R < rank J with probability at most
+ * 2 rank J / 2^52 in all (docs/config.md). */
+typedef struct {
+    const rs_modp *m;
+    const rs_pattern *A;
+    const uint64_t *xr; /* the inputs' residues, p x n */
+    int p, gs, ngroups; /* neurons go in groups of gs: ngroups of them */
+    const int *idx;     /* ngroups x n: each point's active neurons of a group as gs bits */
+    uint64_t *R;        /* (d1 + p) x RS_SKETCH_W: this pass's columns of B, then of C */
+    uint64_t *acc;      /* n x RS_SKETCH_W */
+    uint64_t *tab;      /* 256 x RS_SKETCH_W */
+} rs_kr_sketch;
 
-    /* Neurons go in groups of g; a group's 2^g subset sums of B rows are tabulated once
-     * and each point adds one entry (Four Russians), so a pass costs (2^g + n) W additions
-     * per group instead of (#active) W per point.  g minimises (2^g + n) / g. */
+/* Neurons go in groups of g; a group's 2^g subset sums of B rows are tabulated once per
+ * pass and each point adds one entry (Four Russians), so a pass costs (2^g + n) W
+ * additions per group instead of (#active) W per point.  g minimises (2^g + n) / g. */
+static int rs_kr_sketch_init(rs_kr_sketch *k, const rs_modp *m, const rs_pattern *A, const uint64_t *xr,
+                             int p, rs_workspace *ws, uint64_t *R, uint64_t *acc, uint64_t *tab)
+{
+    const int n = A->n, d1 = A->d1;
     int gs = 1;
     for (int g = 2; g <= 8; g++)
         if (((int64_t)(1 << g) + n) * gs < ((int64_t)(1 << gs) + n) * g) gs = g;
@@ -684,50 +683,70 @@ static int rs_kr_sketch(const rs_modp *m, const rs_pattern *A, const uint64_t *x
         for (int i = 0; i < n; i++)
             idx[(size_t)q * n + i] = (int)rs_pattern_group(A->bits + (size_t)i * A->words, j0, g);
     }
+    *k = (rs_kr_sketch){.m = m, .A = A, .xr = xr, .p = p, .gs = gs, .ngroups = ngroups, .idx = idx,
+                        .R = R, .acc = acc, .tab = tab};
+    return 0;
+}
+
+/* Rows 0..wide-1 of M (n words each) = the next wide <= RS_SKETCH_W columns of J R,
+ * transposed; draws (d1 + p) wide words from s: for each row of B, then of C, its wide
+ * entries. */
+static void rs_kr_sketch_pass(const rs_kr_sketch *k, int wide, rs_stream *s, uint64_t *M)
+{
+    const rs_modp *m = k->m;
+    const int n = k->A->n, d1 = k->A->d1, p = k->p, gs = k->gs, W = RS_SKETCH_W;
+    const size_t rows = (size_t)d1 + (size_t)p, nacc = (size_t)n * W;
+    uint64_t *R = k->R, *acc = k->acc, *tab = k->tab;
+    /* R's rows W words apart, columns past wide zero */
+    if (wide == W)
+        rs_next_u64_fill(s, R, rows * W);
+    else
+        for (size_t row = 0; row < rows; row++) {
+            rs_next_u64_fill(s, R + row * W, (size_t)wide);
+            memset(R + row * W + wide, 0, (size_t)(W - wide) * sizeof *R);
+        }
+    for (size_t t = 0; t < rows * W; t++)
+        R[t] >>= 64 - RS_SKETCH_BITS;
+    const uint64_t *Rc = R + (size_t)d1 * W;
 
     /* U by integer sums of B rows, V by Montgomery products of the residues x_ki with C;
      * redc(U V) = U V R^-1 for any 64-bit U and V < p, and redc(x C) carries R^-1 too: every
      * entry has the same factor R^-2, which leaves the rank alone. */
     memset(tab, 0, W * sizeof *tab); /* the empty subset */
-    for (size_t c0 = 0; c0 < c; c0 += W) {
-        const int wide = c - c0 < (size_t)W ? (int)(c - c0) : W;
-        const uint64_t *Rb = R + c0 * rows, *Rc = Rb + (size_t)d1 * W;
-        memset(acc, 0, nacc * sizeof *acc);
-        int run = 0;
-        for (int q = 0; q < ngroups; q++) {
-            const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
-            for (unsigned sub = 1; sub < 1u << g; sub++) {
-                const int j = j0 + __builtin_ctz(sub);
-                rs_add_w(tab + (size_t)sub * W, tab + (size_t)(sub & (sub - 1)) * W, Rb + (size_t)j * W);
-            }
-            if (run + g > RS_ACC_RUN) {
-                for (size_t t = 0; t < nacc; t++)
-                    acc[t] %= m->p;
-                run = 0;
-            }
-            run += g;
-            const int *iq = idx + (size_t)q * n;
-            for (int i = 0; i < n; i++)
-                if (iq[i]) rs_acc_w(acc + (size_t)i * W, tab + (size_t)iq[i] * W);
+    memset(acc, 0, nacc * sizeof *acc);
+    int run = 0;
+    for (int q = 0; q < k->ngroups; q++) {
+        const int j0 = q * gs, g = d1 - j0 < gs ? d1 - j0 : gs;
+        for (unsigned sub = 1; sub < 1u << g; sub++) {
+            const int j = j0 + __builtin_ctz(sub);
+            rs_add_w(tab + (size_t)sub * W, tab + (size_t)(sub & (sub - 1)) * W, R + (size_t)j * W);
         }
-        for (int i = 0; i < n; i++) {
-            const uint64_t *xi = xr + (size_t)p * i, *ai = acc + (size_t)i * W;
-            for (int u = 0; u < wide; u++) {
-                /* V = sum_k x_ki C[k, t]: 128-bit products (< 2^62 2^52) summed in runs of
-                 * RS_XC_RUN, each run below p R, then one REDC per run */
-                uint64_t v = 0;
-                for (int k0 = 0; k0 < p; k0 += RS_XC_RUN) {
-                    const int k1 = p - k0 < RS_XC_RUN ? p : k0 + RS_XC_RUN;
-                    rs_u128 t = 0;
-                    for (int k = k0; k < k1; k++) t += (rs_u128)xi[k] * Rc[(size_t)k * W + u];
-                    v += rs_redc(m, t);
-                    v = v >= m->p ? v - m->p : v;
-                }
-                M[(c0 + u) * n + i] = rs_mont_mul(m, v, ai[u]);
+        if (run + g > RS_ACC_RUN) {
+            for (size_t t = 0; t < nacc; t++)
+                acc[t] %= m->p;
+            run = 0;
+        }
+        run += g;
+        const int *iq = k->idx + (size_t)q * n;
+        for (int i = 0; i < n; i++)
+            if (iq[i]) rs_acc_w(acc + (size_t)i * W, tab + (size_t)iq[i] * W);
+    }
+    for (int i = 0; i < n; i++) {
+        const uint64_t *xi = k->xr + (size_t)p * i, *ai = acc + (size_t)i * W;
+        for (int u = 0; u < wide; u++) {
+            /* V = sum_k x_ki C[k, t]: 128-bit products (< 2^62 2^52) summed in runs of
+             * RS_XC_RUN, each run below p R, then one REDC per run */
+            uint64_t v = 0;
+            for (int k0 = 0; k0 < p; k0 += RS_XC_RUN) {
+                const int k1 = p - k0 < RS_XC_RUN ? p : k0 + RS_XC_RUN;
+                rs_u128 t = 0;
+                for (int kk = k0; kk < k1; kk++) t += (rs_u128)xi[kk] * Rc[(size_t)kk * W + u];
+                v += rs_redc(m, t);
+                v = v >= m->p ? v - m->p : v;
             }
+            M[(size_t)u * n + i] = rs_mont_mul(m, v, ai[u]);
         }
     }
-    return 0;
 }
 
 /* The rank of J R (width columns), or of J when P <= width. */
@@ -743,28 +762,42 @@ static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, i
     if (sketch && !s) return -1;
     const size_t c = (size_t)(sketch ? width : P);
     const size_t cw = (c + W - 1) / W * W;
-    if (!rs_words_ok((size_t)p, (size_t)n) || !rs_words_ok((size_t)n, c) ||
-        (sketch && (!rs_words_ok((size_t)P, cw) || !rs_words_ok((size_t)n + 256, W))))
+    if (!rs_words_ok((size_t)p, (size_t)n) || !rs_words_ok((size_t)n, cw) ||
+        (sketch && (!rs_words_ok((size_t)P, W) || !rs_words_ok((size_t)n + 256, W))))
         return -1;
-    const size_t nx = (size_t)p * n, nm = (size_t)n * c;
-    const size_t nr = sketch ? ((size_t)A->d1 + (size_t)p) * cw : 0, nacc = sketch ? (size_t)n * W : 0;
-    const size_t ntab = sketch ? 256 * (size_t)W : 0;
-    uint64_t *xr = (uint64_t *)rs_workspace_doubles(ws, nx + nm + nr + nacc + ntab);
+    /* M: c rows of n words (whole passes for the sketch); the elimination's swaps and
+     * multiplier limbs */
+    const size_t nx = (size_t)p * n, nm = (size_t)n * (sketch ? cw : c);
+    const size_t nr = sketch ? ((size_t)A->d1 + (size_t)p) * W : 0, nacc = sketch ? (size_t)n * W : 0;
+    const size_t ntab = sketch ? 256 * (size_t)W : 0, ngl = 3 * (size_t)n;
+    uint64_t *xr = (uint64_t *)rs_workspace_doubles(ws, nx + nm + nr + nacc + ntab + ngl + (size_t)n);
     if (!xr) return -1;
-    uint64_t *M = xr + nx, *R = M + nm, *acc = R + nr, *tab = acc + nacc;
+    uint64_t *M = xr + nx, *R = M + nm, *acc = R + nr, *tab = acc + nacc, *gl = tab + ntab;
+    int *swap = (int *)(gl + ngl);
 
     for (size_t t = 0; t < nx; t++)
         if (rs_modp_from_double(m, xt[t], &xr[t])) return -1;
-    if (c == 0) {
-        *rank = 0;
-        return 0;
-    }
-    /* M is J^T or (J R)^T, c x n: rows of length n >= c for the elimination. */
-    if (!sketch)
+    *rank = 0;
+    if (c == 0) return 0;
+    /* M is J^T or (J R)^T, c x n: rows of length n >= c for the elimination */
+    rs_elim el;
+    rs_elim_init(&el, m, n, M, swap, gl);
+    if (!sketch) {
         rs_kr_exact(A, xr, p, M);
-    else if (rs_kr_sketch(m, A, xr, p, c, s, ws, R, acc, tab, M))
-        return -1;
-    return rs_modp_rank_dense(m, (int)c, n, M, rank);
+        rs_elim_rows(&el, 0, (int)c, 0);
+    } else {
+        /* pass by pass, until the first column of J R that depends on the ones before it
+         * (see rs_kr_sketch) or the width */
+        rs_kr_sketch k;
+        if (rs_kr_sketch_init(&k, m, A, xr, p, ws, R, acc, tab)) return -1;
+        for (size_t c0 = 0; c0 < c && el.k < n; c0 += W) {
+            const int wide = c - c0 < (size_t)W ? (int)(c - c0) : W;
+            rs_kr_sketch_pass(&k, wide, s, M + c0 * n);
+            if (rs_elim_rows(&el, (int)c0, (int)c0 + wide, 1)) break;
+        }
+    }
+    *rank = el.k;
+    return 0;
 }
 
 int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,

@@ -21,6 +21,8 @@ typedef struct rs_modp {
     uint64_t pinv;        /* p^-1 mod 2^64 */
     uint64_t one;         /* R mod p: Montgomery form of 1 */
     uint64_t pow2_64[33]; /* 2^(64 t) mod p, t = -15..17: scales a double's mantissa */
+    uint64_t r3;          /* R^3 mod p: turns a Montgomery form's inverse into one */
+    uint64_t pow2_73, pow2_105; /* the AVX2 kernel's accumulator fold */
 } rs_modp;
 
 /* 1 if n is prime: deterministic Miller-Rabin with the first 12 prime bases, proven exact
@@ -67,18 +69,22 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
  * (xt: p x n column-major, n = A->n, P = A->d1 * p).  Output weights v_j != 0 scale columns
  * and do not change the rank, so they are not an argument.
  * P <= n: J itself is eliminated; s is not used (may be NULL).
- * P > n: J is never formed; the rank of the n x n sketch J R is returned, R = B o C the
- * Khatri-Rao product of random B (d1 x n) and C (p x n) (column t of R is b_t (x) c_t) of
- * uniform 52-bit integers, rs_next_u64(s) >> 12, drawn row by row (B's d1 rows, then C's p
- * rows), columns inner: exactly (d1 + p) n draws.  The sketch never raises the rank and
- * loses rank with probability <= 2 rank/2^52 (Schwartz-Zippel: J R's minors have degree
- * 2 rank in (B, C), and not all vanish since rank-one columns span R^P).
+ * P > n: J is never formed; the rank of the sketch J R (up to n columns) is returned,
+ * R = B o C the Khatri-Rao product of random B (d1 x n) and C (p x n) (column t of R is
+ * b_t (x) c_t) of uniform 52-bit integers, rs_next_u64(s) >> 12.  R is produced 8 columns
+ * at a time (a pass); a pass of w columns draws, for each of B's d1 rows and then C's p
+ * rows, its w entries: (d1 + p) w draws.  Passes stop at the first column of J R that
+ * depends on the columns before it (or at n columns).  The sketch never raises the rank,
+ * and loses rank with probability <= 2 rank/2^52 (Schwartz-Zippel: while the columns so
+ * far do not span J's column space, the next one falls into their span with probability
+ * <= 2/2^52, its entries being degree-2 polynomials in (b_t, c_t) of which not all vanish,
+ * since rank-one columns span R^P).
  * Returns 0, or -1 on a non-finite xt entry, bad arguments or OOM. */
 int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double *xt, int p,
                             rs_stream *s, rs_workspace *ws, int *rank);
 
 /* The same with a sketch of width <= n columns: the rank of J R for a random P x width R
- * (drawn as above, width columns per row), or of J itself when P <= width.  Never above
+ * (drawn as above, passes of up to 8 of the width columns), or of J itself when P <= width.  Never above
  * the rank of J; equal to min(rank J, width) but for a probability <= 2 width/2^52.  So when
  * rank J <= width is known (an upper bound), this is the rank; and a result equal to such
  * an upper bound proves the rank outright, whatever R was. */
