@@ -32,38 +32,35 @@ void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, 
     s->spare_normal = 0.0;
 }
 
-/* Philox4x64-10 on RS_BATCH consecutive blocks at once: the same rounds as Random123's
- * philox4x64_R (mulhilo by the two multipliers, Weyl key schedule), written over
- * independent counters so their multiplication chains overlap. */
-#define RS_BATCH 4
-static void philox_batch(const uint64_t key[2], const uint64_t ctr[4], uint64_t out[RS_BATCH][4])
+/* Philox4x64-10 on two consecutive blocks at once: the same rounds as Random123's
+ * philox4x64_R (mulhilo by the two multipliers, Weyl key schedule), written out over
+ * named words so that both blocks' state stays in registers and their multiplications
+ * overlap. */
+#define RS_BATCH 2
+#define PHILOX_ROUND(c0, c1, c2, c3)                                                    \
+    do {                                                                                \
+        const unsigned __int128 p0 = (unsigned __int128)0xD2E7470EE14C6C93ull * (c0);   \
+        const unsigned __int128 p1 = (unsigned __int128)0xCA5A826395121157ull * (c2);   \
+        (c0) = (uint64_t)(p1 >> 64) ^ (c1) ^ k0;                                        \
+        (c2) = (uint64_t)(p0 >> 64) ^ (c3) ^ k1;                                        \
+        (c1) = (uint64_t)p1;                                                            \
+        (c3) = (uint64_t)p0;                                                            \
+    } while (0)
+
+static void philox_batch(const uint64_t key[2], const uint64_t ctr[4], uint64_t *out)
 {
-    uint64_t c[RS_BATCH][4];
-    for (int b = 0; b < RS_BATCH; b++) {
-        c[b][0] = ctr[0];
-        c[b][1] = ctr[1];
-        c[b][2] = ctr[2] + (uint64_t)b;
-        c[b][3] = ctr[3];
-    }
+    uint64_t a0 = ctr[0], a1 = ctr[1], a2 = ctr[2], a3 = ctr[3];
+    uint64_t b0 = ctr[0], b1 = ctr[1], b2 = ctr[2] + 1, b3 = ctr[3];
     uint64_t k0 = key[0], k1 = key[1];
+#pragma GCC unroll 10
     for (int r = 0; r < 10; r++) {
-        if (r) {
-            k0 += 0x9E3779B97F4A7C15ull;
-            k1 += 0xBB67AE8584CAA73Bull;
-        }
-        for (int b = 0; b < RS_BATCH; b++) {
-            unsigned __int128 p0 = (unsigned __int128)0xD2E7470EE14C6C93ull * c[b][0];
-            unsigned __int128 p1 = (unsigned __int128)0xCA5A826395121157ull * c[b][2];
-            uint64_t n0 = (uint64_t)(p1 >> 64) ^ c[b][1] ^ k0, n2 = (uint64_t)(p0 >> 64) ^ c[b][3] ^ k1;
-            c[b][0] = n0;
-            c[b][1] = (uint64_t)p1;
-            c[b][2] = n2;
-            c[b][3] = (uint64_t)p0;
-        }
+        PHILOX_ROUND(a0, a1, a2, a3);
+        PHILOX_ROUND(b0, b1, b2, b3);
+        k0 += 0x9E3779B97F4A7C15ull;
+        k1 += 0xBB67AE8584CAA73Bull;
     }
-    for (int b = 0; b < RS_BATCH; b++)
-        for (int w = 0; w < 4; w++)
-            out[b][w] = c[b][w];
+    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+    out[4] = b0, out[5] = b1, out[6] = b2, out[7] = b3;
 }
 
 void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count)
@@ -72,13 +69,10 @@ void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count)
         *out++ = s->buf[4 - s->left--];
         count--;
     }
-    uint64_t blk[RS_BATCH][4];
     while (count >= 4 * RS_BATCH) { /* whole blocks, RS_BATCH at a time */
-        philox_batch(s->key, s->ctr, blk);
+        philox_batch(s->key, s->ctr, out);
         s->ctr[2] += RS_BATCH;
-        for (int b = 0; b < RS_BATCH; b++)
-            for (int w = 0; w < 4; w++)
-                *out++ = blk[b][w];
+        out += 4 * RS_BATCH;
         count -= 4 * RS_BATCH;
     }
     while (count--) *out++ = rs_next_u64(s); /* the tail leaves the buffer as single draws would */
