@@ -601,6 +601,7 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
 #define RS_ACC_RUN 2048
 #define RS_SKETCH_W 8 /* sketch columns per pass: one cache line of a row of R */
 #define RS_XC_RUN 1024 /* residue x 52-bit products summed before a reduction: < 2^124 < p R */
+#define RS_SKETCH_SLACK 4 /* J^T up to this many rows wider than the sketch is eliminated as is */
 
 /* dst = a + b and acc += b over one pass width; the constant trip count lets -O2
  * vectorise them. */
@@ -631,7 +632,7 @@ static int rs_words_ok(size_t a, size_t b)
     return !b || a <= SIZE_MAX / 32 / b;
 }
 
-/* M = J^T (P x n, row-major), for P <= n: J is no wider than a sketch would be. */
+/* M = J^T (P x n, row-major), when J is hardly wider than a sketch would be. */
 static void rs_kr_exact(const rs_pattern *A, const uint64_t *xr, int p, uint64_t *M)
 {
     const int n = A->n;
@@ -749,7 +750,7 @@ static void rs_kr_sketch_pass(const rs_kr_sketch *k, int wide, rs_stream *s, uin
     }
 }
 
-/* The rank of J R (width columns), or of J when P <= width. */
+/* The rank of J R (width columns), or min(rank J, width) when P <= width + RS_SKETCH_SLACK. */
 static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, int p, int width,
                       rs_stream *s, rs_workspace *ws, int *rank)
 {
@@ -758,7 +759,9 @@ static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, i
         return -1;
     const int n = A->n, W = RS_SKETCH_W;
     const int64_t P = (int64_t)A->d1 * p;
-    const int sketch = P > width;
+    /* J^T itself when it has at most RS_SKETCH_SLACK rows more than the sketch would: its
+     * extra rows cost less than making the sketch */
+    const int sketch = P > (int64_t)width + RS_SKETCH_SLACK;
     if (sketch && !s) return -1;
     const size_t c = (size_t)(sketch ? width : P);
     const size_t cw = (c + W - 1) / W * W;
@@ -796,7 +799,7 @@ static int rs_kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, i
             if (rs_elim_rows(&el, (int)c0, (int)c0 + wide, 1)) break;
         }
     }
-    *rank = el.k;
+    *rank = el.k < width ? el.k : width;
     return 0;
 }
 

@@ -68,8 +68,9 @@ int rs_modp_rank_double(const rs_modp *m, int rows, int cols, const double *a, i
 /* Exact rank (mod p) of J = A (.)_KR X~, the n x P matrix J[i, j*p + k] = a_ji xt[k + p*i]
  * (xt: p x n column-major, n = A->n, P = A->d1 * p).  Output weights v_j != 0 scale columns
  * and do not change the rank, so they are not an argument.
- * P <= n: J itself is eliminated; s is not used (may be NULL).
- * P > n: J is never formed; the rank of the sketch J R (up to n columns) is returned,
+ * P <= n + 4: J itself is eliminated (its few extra rows cost less than a sketch); s is
+ * not used (may be NULL).
+ * P > n + 4: J is never formed; the rank of the sketch J R (up to n columns) is returned,
  * R = B o C the Khatri-Rao product of random B (d1 x n) and C (p x n) (column t of R is
  * b_t (x) c_t) of uniform 52-bit integers, rs_next_u64(s) >> 12.  R is produced 8 columns
  * at a time (a pass); a pass of w columns draws, for each of B's d1 rows and then C's p
@@ -84,7 +85,8 @@ int rs_modp_rank_khatri_rao(const rs_modp *m, const rs_pattern *A, const double 
                             rs_stream *s, rs_workspace *ws, int *rank);
 
 /* The same with a sketch of width <= n columns: the rank of J R for a random P x width R
- * (drawn as above, passes of up to 8 of the width columns), or of J itself when P <= width.  Never above
+ * (drawn as above, passes of up to 8 of the width columns), or of J itself when
+ * P <= width + 4 (then the result is min(rank J, width)).  Never above
  * the rank of J; equal to min(rank J, width) but for a probability <= 2 width/2^52.  So when
  * rank J <= width is known (an upper bound), this is the rank; and a result equal to such
  * an upper bound proves the rank outright, whatever R was. */
