@@ -103,53 +103,60 @@ static void init_bits_generic(const double *wb, const double *xt, int d0, int p,
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 /* The same with four neurons per AVX instruction: mul, then add, each rounded, as above
- * (the target enables AVX2 only, not FMA, so nothing is contracted). */
-__attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
-                                                           int p, rs_pattern *A)
+ * (the target enables AVX2 only, not FMA, so nothing is contracted).  The sum starts
+ * from the first product instead of 0 + it: they differ at most in the sign of a zero,
+ * which no later sum or the comparison > 0 can tell apart.
+ * Blocks outer, points inner: each point's sums are a chain of d0 + 1 dependent
+ * additions, and the points' chains are independent, so consecutive points overlap
+ * instead of every block waiting for its own chain.  Inlined with a constant d0 (below),
+ * the coordinate loop unrolls and a block pair's weights stay in registers. */
+__attribute__((target("avx2"), always_inline)) static inline void
+init_bits_avx2_d0(const double *wb, const double *xt, const int d0, int p, rs_pattern *A)
 {
     const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1), words = A->words;
     const __m256d zero = _mm256_setzero_pd();
     memset(A->bits, 0, sizeof *A->bits * (size_t)A->n * (size_t)words);
-    /* Blocks outer, points inner: each point's sums are a chain of d0 + 1 dependent
-     * additions, and the points' chains are independent, so consecutive points overlap
-     * instead of every block waiting for its own chain. */
-    int q = 0;
-    for (; q + 1 < nb; q += 2) { /* two blocks, one word: q even */
-        const double *wq = wb + (size_t)q * stride, *wr = wq + stride;
-        const __m256d bq = _mm256_loadu_pd(wq + 4 * d0), br = _mm256_loadu_pd(wr + 4 * d0);
+    for (int q = 0; q < nb; q += 2) { /* two blocks, one word: q even */
+        const double *wq = wb + (size_t)q * stride;
+        /* an odd last block pairs with a zero block: all-zero weights never fire */
+        const double *wr = q + 1 < nb ? wq + stride : NULL;
         uint64_t *bits = A->bits + q / 16;
         const int shift = 4 * (q % 16);
         for (int i = 0; i < A->n; i++, bits += words) {
             const double *x = xt + (size_t)i * p;
-            __m256d z0 = zero, z1 = zero;
-            for (int r = 0; r < d0; r++) {
-                const __m256d xr = _mm256_broadcast_sd(x + r);
+            __m256d xr = _mm256_broadcast_sd(x);
+            __m256d z0 = _mm256_mul_pd(_mm256_loadu_pd(wq), xr);
+            __m256d z1 = wr ? _mm256_mul_pd(_mm256_loadu_pd(wr), xr) : zero;
+            for (int r = 1; r < d0; r++) {
+                xr = _mm256_broadcast_sd(x + r);
                 z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), xr));
-                z1 = _mm256_add_pd(z1, _mm256_mul_pd(_mm256_loadu_pd(wr + 4 * r), xr));
+                if (wr) z1 = _mm256_add_pd(z1, _mm256_mul_pd(_mm256_loadu_pd(wr + 4 * r), xr));
             }
-            z0 = _mm256_add_pd(z0, bq);
-            z1 = _mm256_add_pd(z1, br);
+            z0 = _mm256_add_pd(z0, _mm256_loadu_pd(wq + 4 * d0));
+            if (wr) z1 = _mm256_add_pd(z1, _mm256_loadu_pd(wr + 4 * d0));
             const unsigned m = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) |
                                (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z1, zero, _CMP_GT_OQ)) << 4;
             *bits |= (uint64_t)m << shift;
         }
     }
-    for (; q < nb; q++) {
-        const double *wq = wb + (size_t)q * stride;
-        const __m256d bq = _mm256_loadu_pd(wq + 4 * d0);
-        uint64_t *bits = A->bits + q / 16;
-        const int shift = 4 * (q % 16);
-        for (int i = 0; i < A->n; i++, bits += words) {
-            const double *x = xt + (size_t)i * p;
-            __m256d z0 = zero;
-            for (int r = 0; r < d0; r++)
-                z0 = _mm256_add_pd(z0, _mm256_mul_pd(_mm256_loadu_pd(wq + 4 * r), _mm256_broadcast_sd(x + r)));
-            z0 = _mm256_add_pd(z0, bq);
-            *bits |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(z0, zero, _CMP_GT_OQ)) << shift;
-        }
-    }
     if (d1 % 64)
         for (int i = 0; i < A->n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
+}
+
+__attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
+                                                           int p, rs_pattern *A)
+{
+    switch (d0) { /* the common input dimensions with the loop unrolled */
+#define RS_INIT_D0(D)                                 \
+    case D:                                           \
+        init_bits_avx2_d0(wb, xt, D, p, A);           \
+        return;
+        RS_INIT_D0(1) RS_INIT_D0(2) RS_INIT_D0(3) RS_INIT_D0(4) RS_INIT_D0(5) RS_INIT_D0(6)
+        RS_INIT_D0(7) RS_INIT_D0(8) RS_INIT_D0(10)
+#undef RS_INIT_D0
+    default:
+        init_bits_avx2_d0(wb, xt, d0, p, A);
+    }
 }
 #endif
 
