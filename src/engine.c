@@ -161,49 +161,41 @@ static int sub_problem(const rs_rank_problem *pb, const int *S, int k, int m, rs
 }
 
 static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
+static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w);
+static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w);
 
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
- * sketch whose stream depends on (seed, cell, trial) only. */
+ * sketch whose stream depends on (seed, cell, trial) only.  When some cell is crowded and
+ * the points the cell bound keeps span each crowded cell's inputs, the rank is that of
+ * J_S, the rows S alone (U of them instead of n): every other row of a crowded cell is a
+ * combination of the kept rows of its cell. */
 static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
 {
-    /* rank J <= min(n, V, U) (the neuron bound, and the cell bound when certify found it):
-     * a sketch of that width keeps the rank but for the same probability, and has fewer
-     * rows to eliminate */
-    int width = pb_n(pb), V = neuron_bound_of(pb, w);
+    const rs_pattern *A = pb->A;
+    const double *xt = pb->xt;
+    rs_pattern sub;
+    int n = pb_n(pb);
+    const int k = cell_rows(pb, w), V = neuron_bound_of(pb, w);
+    if (k < -1) return -1;
+    if (k >= 0 && k < n) {
+        const int span = crowded_cells_span(e, pb, w);
+        if (span < 0 || (span && sub_problem(pb, w->S, k, A->d1, w, &sub))) return -1;
+        if (span) A = &sub, xt = w->xs, n = k;
+    }
+    /* rank J <= min(n, V, U): a sketch of that width keeps the rank but for the same
+     * probability (and stops early anyway) */
+    int width = n;
     if (V < width) width = V;
-    if (w->bound_k >= 0 && w->bound_k < width) width = w->bound_k;
+    if (k >= 0 && k < width) width = k;
     *matrank = 0;
     for (int q = 0; q < e->nprimes; q++) {
         rs_stream s;
         rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
         int r = 0;
-        if (rs_modp_rank_khatri_rao_width(&e->modp[q], pb->A, pb->xt, pb->p, width, &s, &w->ws, &r)) return -1;
+        if (rs_modp_rank_khatri_rao_width(&e->modp[q], A, xt, pb->p, width, &s, &w->ws, &r)) return -1;
         if (r > *matrank) *matrank = r; /* each is <= the true rank */
     }
     return 0;
-}
-
-/* auto, for a trial the certificates left open.  When the cell bound applies (rank J <= U
- * = |S| <= min(P', V), from certify), first the modular rank of J_S R with a P' x U sketch R: it never
- * exceeds rank J_S <= rank J <= U, so if it reaches U the rank is U, proven whatever R
- * was, at a cost of about U^3/3 instead of n^3/3.  Otherwise (or without the bound) the
- * exact method, whose stream starts afresh: the same draws as without this step. */
-static int rank_auto(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
-{
-    const int k = w->bound_k;
-    /* Measured on the paper's grid: with p = 2 (1-D data with bias: the cells are intervals)
-     * the cell bound was the rank of every such trial; with p >= 3 it almost never was,
-     * and a failed attempt only adds its cost, so it is not tried there. */
-    if (k > 0 && k < pb_n(pb) && pb->p == 2) {
-        rs_pattern sub;
-        if (sub_problem(pb, w->S, k, pb->A->d1, w, &sub)) return -1;
-        rs_stream s;
-        rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH);
-        int r = 0;
-        if (rs_modp_rank_khatri_rao_width(&e->modp[0], &sub, w->xs, pb->p, k, &s, &w->ws, &r)) return -1;
-        if (r == k) return *matrank = k, 0;
-    }
-    return rank_exact(e, pb, w, matrank);
 }
 
 static const rs_rank_method methods[] = {
@@ -216,7 +208,7 @@ static const rs_rank_method methods[] = {
     {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .exact = 1,
      .rank = rank_exact},
     {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact", .certify_first = 1,
-     .certify_cells = 1, .exact = 1, .rank = rank_auto},
+     .certify_cells = 1, .exact = 1, .rank = rank_exact},
 };
 
 const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
@@ -294,6 +286,54 @@ int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
     return k;
 }
 
+/* The cell bound's rows of this trial, computed once: U = |S| (S in w->S) when a zero or
+ * crowded column rules rank n out, else -1 (then U = n).  -2 out of memory. */
+static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w)
+{
+    if (w->bound_k >= 0 || !pb->ruled_out) return w->bound_k;
+    if (rs_reserve((void **)&w->S, &w->S_cap, (size_t)pb_n(pb), sizeof(int))) return -2;
+    const int k = rs_engine_cell_bound(pb->A, pb->p, w->S, &w->ws);
+    if (k < 0) return -2;
+    return w->bound_k = k;
+}
+
+/* 1 if in every crowded cell (more than p points, of which S keeps the first p) the kept
+ * points' inputs x~ span R^p modulo the first prime, hence over Q (a non-zero p x p minor
+ * mod p is non-zero): then every row a_c (x) x~_i of the cell lies in the span of the kept
+ * rows, and rank J = rank J_S.  0 if some cell's do not (then J_S may lose rank), -1 out
+ * of memory. */
+static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w)
+{
+    const rs_pattern *A = pb->A;
+    const int n = A->n, p = pb->p;
+    int *first = rs_workspace_ints(&w->ws, (size_t)n * 2 + rs_pattern_class_table(n));
+    uint64_t stack[64], *x = p * p <= 64 ? stack : malloc(sizeof *x * (size_t)p * (size_t)p);
+    if (!first || !x) {
+        if (x != stack) free(x);
+        return -1;
+    }
+    int *count = first + n, *table = count + n, span = 1;
+    rs_pattern_column_classes(A, first, count, table);
+    for (int c = 0; c < n && span; c++) {
+        if (first[c] != c || count[c] <= p) continue;
+        int zero = 1; /* a zero cell's rows are zero: S keeps none of them, and needs none */
+        for (int q = 0; q < A->words && zero; q++) zero = A->bits[(size_t)c * A->words + q] == 0;
+        if (zero) continue;
+        int m = 0;
+        for (int i = c; i < n && m < p; i++) /* the cell's first p points, as S has them */
+            if (first[i] == c) {
+                for (int t = 0; t < p && span; t++)
+                    if (rs_modp_from_double(&e->modp[0], pb->xt[(size_t)i * p + t], &x[(size_t)m * p + t])) span = -1;
+                m++;
+            }
+        int r = 0;
+        if (span > 0 && rs_modp_rank_dense(&e->modp[0], p, p, x, &r)) span = -1;
+        if (span > 0 && r < p) span = 0;
+    }
+    if (x != stack) free(x);
+    return span;
+}
+
 /* The Gram certificate (matrank.c) on the weighted Gram matrix, built without J.  Rank n:
  * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
  * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
@@ -316,12 +356,12 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)) ||
         rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)))
         return -1;
-    int *S = w->S, k = n;
-    if (pb->ruled_out && (k = rs_engine_cell_bound(pb->A, p, S, &w->ws)) < 0) return -1;
+    int k = n;
+    if (pb->ruled_out && (k = cell_rows(pb, w)) < 0) return -1;
+    int *S = w->S;
     if ((int64_t)d1r * p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
     if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound_of(pb, w) < k)
         return 0; /* rank <= V < k, as below */
-    if (pb->ruled_out) w->bound_k = k; /* rank J <= k = |S| <= min(P', V), for rank_auto */
     *matrank = k;
     if (k == 0) return *decided = 1, 0;
     /* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
