@@ -286,6 +286,18 @@ static void test_planted_certificates(void)
     CHECK(x.matrank == U && a.matrank == U && !a.certified,
           "1-D steps: exact %d, auto %d (certified %d: the float proof must fail here), want the cell bound %d",
           x.matrank, a.matrank, a.certified, U);
+
+    /* the same steps, but the cell {4..7}'s first two points coincide: the cell bound's
+     * rows S (the first p = 2 points of each cell) then span one dimension of that cell,
+     * while its four points span two, so rank J_S = U - 1 < rank J = U.  The exact step
+     * ranks J_S only after proving that the kept points span each crowded cell: here the
+     * proof fails and all rows are ranked (exact and auto must both give U) */
+    x1[2 * 5] = x1[2 * 4];
+    a = planted("auto", 1, &A, w, x1, 2);
+    x = planted("exact", 1, &A, w, x1, 2);
+    CHECK(x.matrank == U && a.matrank == U && !a.certified,
+          "1-D steps, kept points dependent: exact %d, auto %d (certified %d), want %d", x.matrank,
+          a.matrank, a.certified, U);
     rs_pattern_free(&A);
 }
 
