@@ -258,7 +258,7 @@ for m in numpy $METHODS svd0; do
     i=$((i + 1))
 done | awk -v n=2000 -v d1=400 -v p=11 -v sumfile="$SUMMARY" '
 BEGIN {
-    alloc = 2 * n * n * 8 + n * int((d1 + 63) / 64) * 8 + n * p * 8
+    alloc = n * n * 8 + n * int((d1 + 63) / 64) * 8 + n * p * 8
     last = -1
     for (j = 0; j < n; j++) {   # pages of one lower triangle, column-major
         a = int((j * n + j) * 8 / 4096); b = int(((j * n + n) * 8 - 1) / 4096)
@@ -266,13 +266,13 @@ BEGIN {
         if (b >= a) pages += b - a + 1
         if (b > last) last = b
     }
-    resident = 2 * pages * 4096 + (alloc - 2 * n * n * 8)
+    resident = pages * 4096 + (alloc - n * n * 8)
     printf "%-6s %10s %10s %10s\n", "", "base MB", "peak MB", "added MB"
 }
 { printf "%-6s %10.1f %10.1f %10.1f\n", $1, $2 * 1.024e-3, $3 * 1.024e-3, ($3 - $2) * 1.024e-3
   if ($1 == "gram") gram = ($3 - $2) * 1024 }
 END {
-    printf "gram expected: %.1f MB allocated (2 n^2 doubles + n ceil(d1/64) words + n p doubles), %.1f MB of it resident (lower triangles)\n", alloc / 1e6, resident / 1e6
+    printf "gram expected: %.1f MB allocated (n^2 doubles + n ceil(d1/64) words + n p doubles), %.1f MB of it resident (lower triangles)\n", alloc / 1e6, resident / 1e6
     if (gram > 0) printf "gram measured: %.1f MB added (%.2f of the resident estimate; the rest: OpenBLAS buffers, LAPACK work, the trial'"'"'s own buffers)\n", gram / 1e6, gram / resident
     printf "summary set=memory method=gram added_mb=%.2f expected_resident_mb=%.2f expected_alloc_mb=%.2f\n", gram / 1e6, resident / 1e6, alloc / 1e6 >> sumfile
 }'

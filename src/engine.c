@@ -51,64 +51,72 @@ static int rank_qrcp(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
 }
 
 
-/* K = A'^T A' (lower triangle, n x n) by popcounts of the point-major bit rows.  The
- * build targets baseline x86-64, whose popcount is a library call; CPUs since 2008 have
- * the instruction, so a copy compiled for it is chosen at run time. */
-#define POPCOUNT_GRAM_BODY                                                              \
+/* G = (A'^T A') o S (lower triangle, n x n, in place over S), A'^T A' by popcounts of the
+ * point-major bit rows, in one pass; returns tr G.  The count is exact and the product
+ * rounds once.  The build targets baseline x86-64, whose popcount is a library call; CPUs
+ * since 2008 have the instruction, so a copy compiled for it is chosen at run time.  The
+ * common word counts get their own loops (constant trip counts, no inner loop). */
+#define POPCOUNT_HADAMARD_BODY                                                          \
+    double t = 0;                                                                       \
     for (int i = 0; i < n; i++) {                                                       \
         const uint64_t *ai = A->bits + (size_t)i * words;                              \
-        for (int k = i; k < n; k++) {                                                   \
-            const uint64_t *ak = A->bits + (size_t)k * words;                          \
-            int common = 0;                                                             \
-            for (int q = 0; q < words; q++) common += __builtin_popcountll(ai[q] & ak[q]); \
-            K[(size_t)i * n + (size_t)k] = common;                                      \
+        double *Gi = G + (size_t)i * n;                                                 \
+        switch (words) {                                                                \
+        case 1:                                                                         \
+            for (int k = i; k < n; k++)                                                 \
+                Gi[k] *= __builtin_popcountll(ai[0] & A->bits[k]);                      \
+            break;                                                                      \
+        case 2:                                                                         \
+            for (int k = i; k < n; k++) {                                               \
+                const uint64_t *ak = A->bits + (size_t)k * 2;                           \
+                Gi[k] *= __builtin_popcountll(ai[0] & ak[0]) + __builtin_popcountll(ai[1] & ak[1]); \
+            }                                                                           \
+            break;                                                                      \
+        default:                                                                        \
+            for (int k = i; k < n; k++) {                                               \
+                const uint64_t *ak = A->bits + (size_t)k * words;                      \
+                int common = 0;                                                         \
+                for (int q = 0; q < words; q++) common += __builtin_popcountll(ai[q] & ak[q]); \
+                Gi[k] *= common;                                                        \
+            }                                                                           \
         }                                                                               \
-    }
+        t += Gi[i];                                                                     \
+    }                                                                                   \
+    return t;
 
-static void popcount_gram_generic(const rs_pattern *A, double *K)
+static double popcount_hadamard_generic(const rs_pattern *A, double *G)
 {
     const int n = A->n, words = A->words;
-    POPCOUNT_GRAM_BODY
+    POPCOUNT_HADAMARD_BODY
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("popcnt"))) static void popcount_gram_popcnt(const rs_pattern *A, double *K)
+__attribute__((target("popcnt"))) static double popcount_hadamard_popcnt(const rs_pattern *A, double *G)
 {
     const int n = A->n, words = A->words;
-    POPCOUNT_GRAM_BODY
+    POPCOUNT_HADAMARD_BODY
 }
 #endif
 
-static void popcount_gram(const rs_pattern *A, double *K)
+static double popcount_hadamard(const rs_pattern *A, double *G)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("popcnt")) {
-        popcount_gram_popcnt(A, K);
-        return;
-    }
+    if (__builtin_cpu_supports("popcnt")) return popcount_hadamard_popcnt(A, G);
 #endif
-    popcount_gram_generic(A, K);
+    return popcount_hadamard_generic(A, G);
 }
 
 /* The unit-weight Gram matrix G = (A^T A) o (X~^T X~) of a pattern A (n points) and its
- * inputs xs (p x n), lower triangle into G (n x n), with S as scratch; *trace = tr G~.
+ * inputs xs (p x n), lower triangle into G (n x n); *trace = tr G~.
  * Returns a bound on ||G~ - G||_2: A^T A is exact (integer counts), so only X~^T X~'s dot
  * products and the product round: rs_gram_error_bound with no neuron term. */
-static double unit_gram(const rs_pattern *A, const double *xs, int p, double *G, double *S, double *trace)
+static double unit_gram(const rs_pattern *A, const double *xs, int p, double *G, double *trace)
 {
     const int n = A->n;
     const double one = 1.0, zero = 0.0;
-    dsyrk_("L", "T", &n, &p, &one, xs, &p, &zero, S, &n);
-    popcount_gram(A, G);
-    double t = 0;
-    for (int i = 0; i < n; i++)
-        for (int k = i; k < n; k++) {
-            size_t at = (size_t)i * n + (size_t)k;
-            G[at] *= S[at];
-            if (k == i) t += G[at];
-        }
-    *trace = t;
-    return rs_gram_error_bound(0, p, t);
+    dsyrk_("L", "T", &n, &p, &one, xs, &p, &zero, G, &n);
+    *trace = popcount_hadamard(A, G);
+    return rs_gram_error_bound(0, p, *trace);
 }
 
 /* gram: G = (A'^T A') o (X~^T X~) has the rank of J (v only scales columns), with A'^T A'
@@ -121,11 +129,9 @@ static int rank_gram(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
 {
     (void)e;
     const int n = pb_n(pb);
-    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
-        rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n * n, sizeof(double)))
-        return -1;
+    if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double))) return -1;
     double trace = 0;
-    unit_gram(pb->A, pb->xt, pb->p, w->G, w->scratch, &trace);
+    unit_gram(pb->A, pb->xt, pb->p, w->G, &trace);
     if (!(trace > 0)) return *matrank = 0, 0;
     int *piv = rs_workspace_ints(&w->ws, (size_t)n);
     double *work = rs_workspace_doubles(&w->ws, 2 * (size_t)n);
@@ -351,9 +357,11 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     const int n = pb_n(pb), d1r = pb->A->d1, p = pb->p;
     *decided = 0;
     if (pb->ruled_out && !cells) return 0;
+    /* the weighted Gram matrix (svd, qrcp) is built through a d1' x n scratch */
+    const int weighted = !e->method->exact;
     size_t big = (size_t)(d1r > n ? d1r : n);
     if (rs_reserve((void **)&w->G, &w->G_cap, (size_t)n * n, sizeof(double)) ||
-        rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double)) ||
+        (weighted && rs_reserve((void **)&w->scratch, &w->scratch_cap, big * (size_t)n, sizeof(double))) ||
         rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)))
         return -1;
     int k = n;
@@ -371,7 +379,6 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     /* auto needs the exact rank only, which the weights do not change: it proves the
      * unit-weight Gram matrix positive definite (popcount, exact counts; no SVD threshold),
      * svd and qrcp the weighted one above the SVD rule's threshold */
-    const int weighted = !e->method->exact;
     const double rtol = weighted ? rtol_of(e, pb) : 0;
     double sx = 0, sw = 0;
     for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
@@ -397,7 +404,7 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         }
         double sub_trace;
         double err = weighted ? rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch)
-                              : unit_gram(&sub, xs, p, w->G, w->scratch, &sub_trace);
+                              : unit_gram(&sub, xs, p, w->G, &sub_trace);
         if (rs_matrank_certify_gram(k, w->G, err, rtol, trace)) return *decided = 1, 0;
         if (m == d1r) return 0;
         m = d1r;
