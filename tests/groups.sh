@@ -107,7 +107,7 @@ cat >"$WORK/big.ini" <<'INI'
 [grid]
 d0 = 5
 d1 = 40
-n = 300
+n = 400
 [sweep]
 trials = 4
 [rank]
@@ -118,7 +118,7 @@ INI
 mpirun 4 "$RELUSCAPE" run "$WORK/big.ini" -o "$WORK/big1.h5" >"$WORK/big1.out" 2>&1
 check "g = 1 over mem_per_rank: exit 2" test $? -eq 2
 check "g = 1 refusal names key, cell, size and the smallest group_size" \
-    grep -q "key 'rank.mem_per_rank': a trial of cell d0=5 d1=40 n=300 needs .* MiB per rank with rank.group_size = 1 .*the smallest rank.group_size that fits is [234]" "$WORK/big1.out"
+    grep -q "key 'rank.mem_per_rank': a trial of cell d0=5 d1=40 n=400 needs .* MiB per rank with rank.group_size = 1 .*the smallest rank.group_size that fits is [234]" "$WORK/big1.out"
 check "g = 1 refusal wrote nothing" test ! -e "$WORK/big1.h5"
 mpirun 4 "$RELUSCAPE" -q run "$WORK/big.ini" --set rank.group_size=4 -o "$WORK/big4.h5"
 check "g = 4 runs the same trials within mem_per_rank" test $? -eq 0 -a -e "$WORK/big4.h5"
