@@ -238,13 +238,14 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
             for (int c = 0; c < nj; c++) rows[(size_t)(64 * w + c) * rw + ib] = blk[c];
         }
     }
-    /* Open-addressing table of kept neurons by row hash (size a power of two >= 2 d1,
-     * in key[d1 ...]); neurons are visited in index order, so the kept list, their order
-     * and the sums of v_j^2 are the same on every run. */
+    /* Open-addressing table of kept neurons by row hash (size a power of two >= 2 d1): the
+     * slots are int indices into the kept list key[0..kept), stored in key[d1 ...], so
+     * clearing it is a short memset.  Neurons are visited in index order, so the kept
+     * list, their order and the sums of v_j^2 are the same on every run. */
     size_t tsize = 2;
     while (tsize < 2 * (size_t)d1) tsize *= 2;
-    rs_neuron_key *table = key + d1;
-    for (size_t t = 0; t < tsize; t++) table[t].index = -1;
+    int *table = (int *)(key + d1);
+    memset(table, 0xff, sizeof *table * tsize); /* -1: empty */
     int kept = 0;
     for (int j = 0; j < d1; j++) {
         const uint64_t *row = rows + (size_t)j * rw;
@@ -253,16 +254,16 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
         if (zero) continue; /* a silent neuron adds nothing */
         uint64_t h = rs_row_hash(row, rw);
         size_t t = (size_t)h & (tsize - 1);
-        while (table[t].index >= 0 &&
-               (table[t].hash != h ||
-                memcmp(rows + (size_t)key[table[t].index].index * rw, row, sizeof *row * (size_t)rw)))
+        while (table[t] >= 0 &&
+               (key[table[t]].hash != h ||
+                memcmp(rows + (size_t)key[table[t]].index * rw, row, sizeof *row * (size_t)rw)))
             t = (t + 1) & (tsize - 1);
-        if (table[t].index < 0) {
-            table[t] = (rs_neuron_key){h, kept};
+        if (table[t] < 0) {
+            table[t] = kept;
             key[kept] = (rs_neuron_key){h, j};
             vr[kept++] = v[j] * v[j];
         } else {
-            vr[table[t].index] += v[j] * v[j];
+            vr[table[t]] += v[j] * v[j];
         }
     }
     for (int k = 0; k < kept; k++) vr[k] = sqrt(vr[k]);
