@@ -9,6 +9,9 @@
 
 # signal the rank processes only (the libtool-built binary), never mpiexec or timeout
 ranks_of() { echo "libs/(lt-)?reluscape -q run $WORK/long.ini -o $1( |\$)"; }
+# wait (at most 20 s) until the run has written its first checkpoint: it is then well
+# under way whatever the machine's speed, and SIGUSR1 finds it running
+first_checkpoint() { for i in $(seq 200); do [ -f "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 cat >"$WORK/long.ini" <<'INI'
 [grid]
@@ -16,7 +19,7 @@ d0 = 1, 2, 3, 5
 n  = 10:100:10
 d1 = 30:300:30
 [sweep]
-trials = 80
+trials = 240
 seed = 99
 [output]
 progress = 0
@@ -28,7 +31,7 @@ check "reference run" [ $? = 0 ]
 # --- SIGUSR1: checkpoint, exit 3, resume
 mpirun 2 "$RELUSCAPE" -q run "$WORK/long.ini" -o "$WORK/usr1.h5" &
 pid=$!
-sleep 1
+first_checkpoint "$WORK/usr1.h5.ckpt"
 pkill -USR1 -f "$(ranks_of "$WORK/usr1.h5")"
 wait $pid
 rc=$?
@@ -68,7 +71,7 @@ check "after $attempts kills: /stats identical to the uninterrupted run" "$H5DIF
 # --- refusals
 mpirun 2 "$RELUSCAPE" -q run "$WORK/long.ini" -o "$WORK/other.h5" &
 pid=$!
-sleep 1
+first_checkpoint "$WORK/other.h5.ckpt"
 pkill -USR1 -f "$(ranks_of "$WORK/other.h5")"
 wait $pid
 check "second checkpoint for the refusal cases" [ -f "$WORK/other.h5.ckpt" ]
