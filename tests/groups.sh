@@ -91,7 +91,7 @@ checkpoint = 0.3
 INI
 mpirun 4 "$RELUSCAPE" -q run "$WORK/long.ini" --set rank.group_size=2 -o "$WORK/long.h5" &
 pid=$!
-sleep 1.5
+first_checkpoint "$WORK/long.h5.ckpt"
 pkill -USR1 -f "libs/(lt-)?reluscape -q run $WORK/long.ini --set rank.group_size=2 -o $WORK/long.h5( |\$)"
 wait $pid
 rc=$?

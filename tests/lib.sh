@@ -24,6 +24,10 @@ mpirun() {
     if [ "$n" = 1 ]; then timeout 120 "$@"; else timeout 120 "$MPIEXEC" -n "$n" --bind-to none "$@"; fi
 }
 
+# first_checkpoint FILE: wait (at most 20 s) until a run has written its first checkpoint:
+# it is then well under way whatever the machine's speed, and a signal finds it running
+first_checkpoint() { for i in $(seq 200); do [ -f "$1" ] && return 0; sleep 0.1; done; return 1; }
+
 # run_rs OUTFILE ERRFILE ARGS...: one-rank run without a launcher, records the exit code
 run_rs() { out=$1 err=$2; shift 2; timeout 120 "$RELUSCAPE" "$@" >"$out" 2>"$err"; echo $?; }
 

@@ -9,9 +9,6 @@
 
 # signal the rank processes only (the libtool-built binary), never mpiexec or timeout
 ranks_of() { echo "libs/(lt-)?reluscape -q run $WORK/long.ini -o $1( |\$)"; }
-# wait (at most 20 s) until the run has written its first checkpoint: it is then well
-# under way whatever the machine's speed, and SIGUSR1 finds it running
-first_checkpoint() { for i in $(seq 200); do [ -f "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 cat >"$WORK/long.ini" <<'INI'
 [grid]
