@@ -367,6 +367,8 @@ static inline uint64_t rs_subm(uint64_t x, uint64_t y, uint64_t p)
 /* 2^73 and 2^105 mod p in 21-bit limbs, broadcast: the fold of the offset-73 accumulator */
 typedef struct {
     __m256i k73[3], k105[3];
+    __m256i p[2], pinv[2]; /* p and p^-1 mod 2^64 in 32-bit halves */
+    __m256i p64;           /* p */
 } rs_fold;
 
 __attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, const rs_modp *m)
@@ -376,6 +378,23 @@ __attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, const rs_mo
         f->k73[l] = _mm256_set1_epi64x((long long)((k73 >> (21 * l)) & RS_M21));
         f->k105[l] = _mm256_set1_epi64x((long long)((k105 >> (21 * l)) & RS_M21));
     }
+    for (int l = 0; l < 2; l++) {
+        f->p[l] = _mm256_set1_epi64x((long long)((m->p >> (32 * l)) & 0xffffffffu));
+        f->pinv[l] = _mm256_set1_epi64x((long long)((m->pinv >> (32 * l)) & 0xffffffffu));
+    }
+    f->p64 = _mm256_set1_epi64x((long long)m->p);
+}
+
+/* Adds A 2^(32 q + s) (A < 2^63, s < 32) to the 32-bit digits d[q..q+2]: the low and high
+ * halves of A, shifted by s, each land in two digits. */
+__attribute__((target("avx2"), always_inline)) static inline void rs_digits_add(__m256i d[4], __m256i A, int s,
+                                                                              int q, __m256i m32)
+{
+    const __m256i x = _mm256_slli_epi64(_mm256_and_si256(A, m32), s); /* < 2^(32 + s) */
+    const __m256i y = _mm256_slli_epi64(_mm256_srli_epi64(A, 32), s); /* < 2^(31 + s) */
+    d[q] = _mm256_add_epi64(d[q], _mm256_and_si256(x, m32));
+    d[q + 1] = _mm256_add_epi64(d[q + 1], _mm256_add_epi64(_mm256_srli_epi64(x, 32), _mm256_and_si256(y, m32)));
+    d[q + 2] = _mm256_add_epi64(d[q + 2], _mm256_srli_epi64(y, 32));
 }
 
 /* v[l] -= sum_{t < nt} g_t U_t[j + l] R^-1 mod p, l < w <= 4, for the basis rows U_t = u + t ld
@@ -387,7 +406,9 @@ __attribute__((target("avx2"))) static void rs_fold_init(rs_fold *f, const rs_mo
  * and the 30-bit h stay below 2^54 per lane, so they add to a0, a21, a42 (< 2^63).  The
  * rest, a0 + 2^21 a21 + 2^31 a31 + 2^42 a42 + 2^52 a52 < 2^116, then needs one Montgomery
  * reduction per lane: its high word is below 2^52 < p, so the result is reduced (the
- * kernel is used for p > 2^52 only). */
+ * kernel is used for p > 2^52 only).  The reduction stays in the vector registers too:
+ * the sum as four 32-bit digits with carries, and the 64 x 64-bit products of Montgomery's
+ * q = lo p^-1 and q p from 32 x 32-bit ones. */
 __attribute__((target("avx2"), always_inline)) static inline void
 rs_dot_avx2(const rs_modp *m, const rs_fold *f, const uint64_t *u, size_t ld, const uint64_t *gl,
             int nt, uint64_t *v, int w)
@@ -410,21 +431,47 @@ rs_dot_avx2(const rs_modp *m, const rs_fold *f, const uint64_t *u, size_t ld, co
     a0 = _mm256_add_epi64(a0, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[0]), _mm256_mul_epu32(h, f->k105[0])));
     a21 = _mm256_add_epi64(a21, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[1]), _mm256_mul_epu32(h, f->k105[1])));
     a42 = _mm256_add_epi64(a42, _mm256_add_epi64(_mm256_mul_epu32(a73, f->k73[2]), _mm256_mul_epu32(h, f->k105[2])));
-    uint64_t acc[5][4] __attribute__((aligned(32)));
-    _mm256_store_si256((__m256i *)acc[0], a0);
-    _mm256_store_si256((__m256i *)acc[1], a21);
-    _mm256_store_si256((__m256i *)acc[2], a31);
-    _mm256_store_si256((__m256i *)acc[3], a42);
-    _mm256_store_si256((__m256i *)acc[4], a52);
-    /* lane by lane in scalar registers: the vectors went to memory whole, and a vector
-     * load of words stored one by one would stall on store forwarding */
-    uint64_t r[4];
-#pragma GCC unroll 4
-    for (int l = 0; l < 4; l++) /* all four lanes: independent chains overlap */
-        r[l] = rs_redc(m, (rs_u128)acc[0][l] + ((rs_u128)acc[1][l] << 21) + ((rs_u128)acc[2][l] << 31) +
-                              ((rs_u128)acc[3][l] << 42) + ((rs_u128)acc[4][l] << 52));
-    for (int l = 0; l < w; l++)
-        v[l] = rs_subm(v[l], r[l], m->p);
+    /* T = a0 + 2^21 a21 + 2^31 a31 + 2^42 a42 + 2^52 a52 as 32-bit digits d0..d3 (64-bit
+     * lanes with room for carries), then lo = T mod 2^64 and hi = T >> 64 < 2^52 */
+    const __m256i m32 = _mm256_set1_epi64x(0xffffffff);
+    __m256i d[4] = {_mm256_and_si256(a0, m32), _mm256_srli_epi64(a0, 32), _mm256_setzero_si256(),
+                    _mm256_setzero_si256()};
+    rs_digits_add(d, a21, 21, 0, m32);
+    rs_digits_add(d, a31, 31, 0, m32);
+    rs_digits_add(d, a42, 10, 1, m32);
+    rs_digits_add(d, a52, 20, 1, m32);
+    for (int q = 0; q < 3; q++) {
+        d[q + 1] = _mm256_add_epi64(d[q + 1], _mm256_srli_epi64(d[q], 32));
+        d[q] = _mm256_and_si256(d[q], m32);
+    }
+    const __m256i lo = _mm256_or_si256(d[0], _mm256_slli_epi64(d[1], 32));
+    const __m256i hi = _mm256_or_si256(d[2], _mm256_slli_epi64(d[3], 32));
+    /* Montgomery: q = lo p^-1 mod 2^64, then T R^-1 = hi - mulhi(q, p) (the low words
+     * cancel), in (-p, p) since hi < 2^52 < p */
+    const __m256i q = _mm256_add_epi64(
+        _mm256_mul_epu32(lo, f->pinv[0]),
+        _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epu32(lo, f->pinv[1]), _mm256_mul_epu32(d[1], f->pinv[0])), 32));
+    const __m256i q1 = _mm256_srli_epi64(q, 32);
+    const __m256i t00 = _mm256_mul_epu32(q, f->p[0]), t01 = _mm256_mul_epu32(q, f->p[1]);
+    const __m256i t10 = _mm256_mul_epu32(q1, f->p[0]), t11 = _mm256_mul_epu32(q1, f->p[1]);
+    const __m256i mid = _mm256_add_epi64(_mm256_srli_epi64(t00, 32),
+                                         _mm256_add_epi64(_mm256_and_si256(t01, m32), _mm256_and_si256(t10, m32)));
+    const __m256i mh = _mm256_add_epi64(_mm256_add_epi64(t11, _mm256_srli_epi64(mid, 32)),
+                                        _mm256_add_epi64(_mm256_srli_epi64(t01, 32), _mm256_srli_epi64(t10, 32)));
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i r = _mm256_sub_epi64(hi, mh);
+    r = _mm256_add_epi64(r, _mm256_and_si256(_mm256_cmpgt_epi64(zero, r), f->p64));
+    /* v - r mod p (v, r < p < 2^62: signed compares are exact) */
+    if (w == 4) {
+        __m256i x = _mm256_sub_epi64(_mm256_loadu_si256((const __m256i *)v), r);
+        x = _mm256_add_epi64(x, _mm256_and_si256(_mm256_cmpgt_epi64(zero, x), f->p64));
+        _mm256_storeu_si256((__m256i *)v, x);
+    } else { /* the row's last block: no access past its end */
+        uint64_t rl[4] __attribute__((aligned(32)));
+        _mm256_store_si256((__m256i *)rl, r);
+        for (int l = 0; l < w; l++)
+            v[l] = rs_subm(v[l], rl[l], m->p);
+    }
 }
 
 /* The elimination of rs_elim_scalar with the dot products above, on rows i0..i1-1. */
@@ -486,7 +533,7 @@ static int rs_kernel_choice = RS_MODP_KERNEL_AUTO;
 /* Below RS_AVX2_AUTO_COLS columns the scalar kernel is as fast (the per-entry reductions
  * and the small triangles in each block weigh more than the dot products). */
 #define RS_AVX2_MIN_COLS 8
-#define RS_AVX2_AUTO_COLS 48
+#define RS_AVX2_AUTO_COLS 36
 #define RS_AVX2_MIN_P ((uint64_t)1 << 52)
 
 static int rs_avx2_available(void)
