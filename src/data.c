@@ -76,6 +76,21 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
     }
 }
 
+/* All n points of U[0,1)^d0 from bulk draws: the same words in the same order as
+ * draw_point's rs_uniform01 calls, mapped as rs_uniform01 maps them. */
+static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
+{
+    uint64_t u[512];
+    const size_t total = (size_t)n * (size_t)d0;
+    size_t at = 0; /* word index = i d0 + r */
+    while (at < total) {
+        const size_t len = total - at < 512 ? total - at : 512;
+        rs_next_u64_fill(s, u, len);
+        for (size_t t = 0; t < len; t++, at++)
+            xt[at / (size_t)d0 * (size_t)p + at % (size_t)d0] = (double)(u[t] >> 11) * 0x1p-53;
+    }
+}
+
 /* ---------------------------------------------------------------- file law */
 
 /* Uniform random n-subset of [0, n_total) in uniformly random order: Floyd's algorithm
@@ -139,8 +154,11 @@ int rs_data_draw(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_
             return -1;
         rs_stream s;
         rs_stream_init(&s, seed, cell, dataset, RS_STREAM_DATA);
-        for (int i = 0; i < n; i++)
-            draw_point(spec->law, d0, &s, xt + (size_t)i * p);
+        if (spec->law == RS_DATA_UNIFORM01)
+            draw_uniform01(d0, n, p, &s, xt);
+        else
+            for (int i = 0; i < n; i++)
+                draw_point(spec->law, d0, &s, xt + (size_t)i * p);
     }
     if (spec->bias)
         for (int i = 0; i < n; i++)

@@ -58,6 +58,16 @@ static void test_ranges(void)
             sum += xt[i * p + r];
         }
     CHECK(ok, "uniform01 in [0,1)");
+    /* the bulk draw hands out the stream's words in the documented order: point by point,
+     * coordinate by coordinate, one rs_uniform01 each */
+    {
+        rs_stream s;
+        rs_stream_init(&s, 7, 0, 0, RS_STREAM_DATA);
+        int same = 1;
+        for (int i = 0; i < n; i++)
+            for (int r = 0; r < d0; r++) same &= xt[i * p + r] == rs_uniform01(&s);
+        CHECK(same, "uniform01: the same numbers as rs_uniform01 point by point");
+    }
     /* se = sqrt(1/12/200000) = 6.5e-4 */
     CHECK(fabs(sum / (n * d0) - 0.5) < 3.5e-3, "uniform01 mean %g", sum / (n * d0));
 
