@@ -24,7 +24,9 @@ static double prepare_bytes(const rs_cell *c)
 double rs_exact_bytes(const rs_cell *c)
 {
     double n = c->n, P = (double)c->d1 * c->p, mn = n < P ? n : P;
-    return 2 * 8 * n * mn + 8 * c->p * n; /* residues, sketch */
+    /* the residues of J^T or of the sketch (whole passes of 8 columns), of X~, one pass of
+     * R, its subset sums and table, the elimination's multiplier limbs and swaps */
+    return 8 * n * (mn + 8) + 8 * c->p * n + 64 * ((double)c->d1 + c->p) + 64 * n + 16384 + 32 * n;
 }
 
 static double serial_bytes(const rs_config *cfg, const rs_cell *c)
