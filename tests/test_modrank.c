@@ -426,6 +426,53 @@ static void test_kernel_long_run(void)
     free(a);
 }
 
+/* Wide rows (from 256 entries the AVX2 kernel reduces 8 rows per pass and finishes them in
+ * order): fresh random rows and rows that combine earlier ones (rows 3, 9, 10 inside the
+ * first batch, then every row from `last` on, or every 7th), so the rank is the number of
+ * fresh rows, at most the columns (but for a random minor divisible by p, ~2^-50); both
+ * kernels must find it. */
+static void test_kernels_wide(void)
+{
+    const uint64_t p = (1ull << 62) - 57;
+    const int shapes[][4] = {{520, 512, 300, 0}, {300, 600, 300, 7}, {600, 530, 533, 0}, {64, 700, 40, 0},
+                             {270, 256, 200, 0}};
+    int bad = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int rows = shapes[s][0], cols = shapes[s][1], last = shapes[s][2], every = shapes[s][3];
+        uint64_t *a0 = malloc(sizeof *a0 * (size_t)rows * cols), *a = malloc(sizeof *a * (size_t)rows * cols);
+        int fresh = 0;
+        for (int i = 0; i < rows; i++) {
+            uint64_t *row = a0 + (size_t)i * cols;
+            const int dependent = i == 3 || i == 9 || i == 10 || i >= last || (every && i > 100 && i % every == 0);
+            if (!dependent) {
+                for (int j = 0; j < cols; j++) row[j] = rnd() % p;
+                fresh++;
+                continue;
+            }
+            const uint64_t *x = a0 + (size_t)(i == 3 ? 1 : rnd_int(0, i - 1)) * cols;
+            const uint64_t *y = a0 + (size_t)(i == 3 ? 1 : rnd_int(0, i - 1)) * cols;
+            const uint64_t cx = i == 3 ? 1 : rnd() % p, cy = i == 3 ? 0 : rnd() % p;
+            for (int j = 0; j < cols; j++) row[j] = (ref_mul(cx, x[j], p) + ref_mul(cy, y[j], p)) % p;
+        }
+        const int want = fresh < cols ? fresh : cols;
+        for (int kern = RS_MODP_KERNEL_SCALAR; kern <= RS_MODP_KERNEL_AVX2; kern++) {
+            if (rs_modp_set_kernel(kern)) continue;
+            rs_modp m;
+            rs_modp_init(&m, p);
+            memcpy(a, a0, sizeof *a * (size_t)rows * cols);
+            int got = -1;
+            if (rs_modp_rank_dense(&m, rows, cols, a, &got) || got != want) {
+                printf("  %s %d x %d: rank %d, want %d\n", kernel_name(kern), rows, cols, got, want);
+                bad++;
+            }
+        }
+        rs_modp_set_kernel(RS_MODP_KERNEL_AUTO);
+        free(a0);
+        free(a);
+    }
+    CHECK(bad == 0, "%d wide ranks differ from the number of fresh rows", bad);
+}
+
 /* The kernel switch: unknown kernels refused, AUTO resolves to a real kernel. */
 static void test_kernel_select(void)
 {
@@ -947,6 +994,7 @@ int main(void)
     test_kernels_agree((1ull << 61) + 15); /* the smallest prime of the range */
     test_kernels_agree(1000003);           /* a small prime */
     test_kernel_long_run();
+    test_kernels_wide();
     /* everything that eliminates, once with each kernel (AUTO picks by size) */
     for (int kern = RS_MODP_KERNEL_SCALAR; kern <= RS_MODP_KERNEL_AVX2; kern++) {
         if (rs_modp_set_kernel(kern)) continue;
