@@ -77,7 +77,7 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
 }
 
 /* All n points of U[0,1)^d0 from bulk draws: the same words in the same order as
- * draw_point's rs_uniform01 calls, mapped as rs_uniform01 maps them. */
+ * draw_point's rs_uniform01 calls, and the same map. */
 static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
 {
     uint64_t u[512];
@@ -87,7 +87,7 @@ static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
         const size_t len = total - at < 512 ? total - at : 512;
         rs_next_u64_fill(s, u, len);
         for (size_t t = 0; t < len; t++, at++)
-            xt[at / (size_t)d0 * (size_t)p + at % (size_t)d0] = (double)(u[t] >> 11) * 0x1p-53;
+            xt[at / (size_t)d0 * (size_t)p + at % (size_t)d0] = rs_u64_to_01(u[t]);
     }
 }
 

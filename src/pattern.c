@@ -187,13 +187,9 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
          * once, each mapped as rs_uniform_range maps its draw */
         uint64_t *raw = (uint64_t *)(wb + nw);
         rs_next_u64_fill(s, raw, ndraw);
-        const double lo = -lim, hi = lim, span = hi - lo;
         size_t t = 0;
         for (int j = 0; j < d1; j++)
-            for (int r = 0; r < p; r++) {
-                double x = lo + span * ((double)(raw[t++] >> 11) * 0x1p-53);
-                WB(j, r < d0 ? r : d0) = x < hi ? x : lo;
-            }
+            for (int r = 0; r < p; r++) WB(j, r < d0 ? r : d0) = rs_u64_to_range(raw[t++], -lim, lim);
     } else {
         for (int j = 0; j < d1; j++) {
             if (prm->init == RS_INIT_GAUSSIAN) {

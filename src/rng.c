@@ -90,7 +90,7 @@ uint64_t rs_next_u64(rs_stream *s)
 
 double rs_uniform01(rs_stream *s)
 {
-    return (double)(rs_next_u64(s) >> 11) * 0x1p-53;
+    return rs_u64_to_01(rs_next_u64(s));
 }
 
 double rs_uniform_open01(rs_stream *s)
@@ -101,8 +101,7 @@ double rs_uniform_open01(rs_stream *s)
 
 double rs_uniform_range(rs_stream *s, double lo, double hi)
 {
-    double x = lo + (hi - lo) * rs_uniform01(s);
-    return x < hi ? x : lo; /* rounding could reach hi; keep the interval half-open */
+    return rs_u64_to_range(rs_next_u64(s), lo, hi);
 }
 
 double rs_normal(rs_stream *s)

@@ -41,6 +41,19 @@ void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count);
 double rs_uniform01(rs_stream *s);             /* [0,1), 53 random bits */
 double rs_uniform_open01(rs_stream *s);        /* (0,1) */
 double rs_uniform_range(rs_stream *s, double lo, double hi); /* [lo,hi) */
+
+/* How rs_uniform01 and rs_uniform_range map one draw u, for draws taken in bulk
+ * (rs_next_u64_fill) that must give the same numbers. */
+static inline double rs_u64_to_01(uint64_t u)
+{
+    return (double)(u >> 11) * 0x1p-53;
+}
+static inline double rs_u64_to_range(uint64_t u, double lo, double hi)
+{
+    double x = lo + (hi - lo) * rs_u64_to_01(u);
+    return x < hi ? x : lo; /* rounding could reach hi; keep the interval half-open */
+}
+
 double rs_normal(rs_stream *s);                /* N(0,1) */
 int rs_bernoulli(rs_stream *s, double p);      /* 1 with probability p */
 uint64_t rs_uniform_index(rs_stream *s, uint64_t n); /* unbiased in [0,n), n > 0 */
