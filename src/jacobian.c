@@ -55,15 +55,20 @@ int rs_pattern_has_zero_column(const rs_pattern *A)
     return 0;
 }
 
-static uint64_t rs_column_hash(const rs_pattern *A, int i)
+/* A hash of words x[0..words), the last one masked by last. */
+static uint64_t rs_words_hash(const uint64_t *x, int words, uint64_t last)
 {
-    const uint64_t *col = A->bits + (size_t)i * (size_t)A->words;
     uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int w = 0; w < A->words; w++) {
-        h ^= (col[w] & rs_word_mask(A, w)) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    for (int w = 0; w < words; w++) {
+        h ^= (w + 1 < words ? x[w] : x[w] & last) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
         h *= 0xBF58476D1CE4E5B9ull;
     }
     return h ^ (h >> 31);
+}
+
+static uint64_t rs_column_hash(const rs_pattern *A, int i)
+{
+    return rs_words_hash(A->bits + (size_t)i * (size_t)A->words, A->words, rs_word_mask(A, A->words - 1));
 }
 
 static int rs_same_column(const rs_pattern *A, int a, int b)
@@ -160,22 +165,12 @@ double rs_gram_error_bound(int d1, int p, double trace)
     return ((gd + gp + u) * (1 + gd) + u) * trace;
 }
 
-static uint64_t rs_row_hash(const uint64_t *row, int words)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (int w = 0; w < words; w++) {
-        h ^= row[w] + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-        h *= 0xBF58476D1CE4E5B9ull;
-    }
-    return h ^ (h >> 31);
-}
-
 /* In-place transpose of a 64 x 64 bit matrix, bit c of a[r] = entry (r, c): after it,
- * bit c of a[r] is the former entry (c, r).  Six rounds of block swaps. */
-static void rs_transpose64_generic(uint64_t a[64])
+ * bit c of a[r] is the former entry (c, r).  Six rounds of block swaps, of j = 32, 16, ..,
+ * 1 rows with mask m; rs_transpose64_rounds runs them from (j, m) on. */
+static void rs_transpose64_rounds(uint64_t a[64], int j, uint64_t m)
 {
-    uint64_t m = 0x00000000FFFFFFFFull;
-    for (int j = 32; j; j >>= 1, m ^= m << j)
+    for (; j; j >>= 1, m ^= m << j)
         for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
             uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
             a[k] ^= t << j;
@@ -201,12 +196,7 @@ __attribute__((target("avx2"))) static void rs_transpose64_avx2(uint64_t a[64])
                 _mm256_storeu_si256((__m256i *)(a + k + j), _mm256_xor_si256(y, t));
             }
     }
-    for (; j; j >>= 1, m ^= m << j)
-        for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-            uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
-            a[k] ^= t << j;
-            a[k | j] ^= t;
-        }
+    rs_transpose64_rounds(a, j, m);
 }
 #endif
 
@@ -218,7 +208,7 @@ static void rs_transpose64(uint64_t a[64])
         return;
     }
 #endif
-    rs_transpose64_generic(a);
+    rs_transpose64_rounds(a, 32, 0x00000000FFFFFFFFull);
 }
 
 int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
@@ -252,7 +242,7 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
         int zero = 1;
         for (int w = 0; w < rw && zero; w++) zero = row[w] == 0;
         if (zero) continue; /* a silent neuron adds nothing */
-        uint64_t h = rs_row_hash(row, rw);
+        uint64_t h = rs_words_hash(row, rw, ~(uint64_t)0);
         size_t t = (size_t)h & (tsize - 1);
         while (table[t] >= 0 &&
                (key[table[t]].hash != h ||
