@@ -168,7 +168,7 @@ static int sub_problem(const rs_rank_problem *pb, const int *S, int k, int m, rs
 
 static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
 static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w);
-static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w);
+static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, const rs_engine_work *w);
 
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only.  When some cell is crowded and
@@ -268,22 +268,16 @@ static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w)
 /* The cell bound.  Points with the same activation column a_c give rows (w o a_c) (x) x~_i,
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
- * min(m_c, p) points of each non-zero cell; returns U = |S|, or -1 out of memory. */
-int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
+ * min(m_c, p) points of each non-zero cell; returns U = |S|.  The cells' classes go to
+ * first and count (n ints each); taken (n ints) and table (rs_pattern_class_table(n)
+ * ints) are scratch. */
+static int cell_bound(const rs_pattern *A, int p, int *S, int *first, int *count, int *taken, int *table)
 {
-    const int n = A->n, words = A->words;
-    int *first = rs_workspace_ints(ws, (size_t)n * 2 + rs_pattern_class_table(n));
-    if (!first) return -1;
-    int *taken = first + n, *table = taken + n;
-    rs_pattern_column_classes(A, first, NULL, table);
+    rs_pattern_column_classes(A, first, count, table);
     int k = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < A->n; i++) {
         const int c = first[i];
-        if (c == i) {
-            int zero = 1;
-            for (int q = 0; q < words && zero; q++) zero = A->bits[(size_t)i * words + q] == 0;
-            taken[i] = zero ? p : 0; /* a zero cell contributes nothing */
-        }
+        if (c == i) taken[i] = rs_pattern_column_is_zero(A, i) ? p : 0; /* a zero cell contributes nothing */
         if (taken[c] < p) {
             taken[c]++;
             S[k++] = i;
@@ -292,39 +286,44 @@ int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
     return k;
 }
 
-/* The cell bound's rows of this trial, computed once: U = |S| (S in w->S) when a zero or
- * crowded column rules rank n out, else -1 (then U = n).  -2 out of memory. */
+/* The same through the workspace; -1 out of memory. */
+int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
+{
+    const int n = A->n;
+    int *first = rs_workspace_ints(ws, (size_t)n * 3 + rs_pattern_class_table(n));
+    if (!first) return -1;
+    return cell_bound(A, p, S, first, first + n, first + 2 * n, first + 3 * n);
+}
+
+/* The cell bound's rows of this trial, computed once: U = |S| (S in w->S, the cells in
+ * w->cells) when a zero or crowded column rules rank n out, else -1 (then U = n).  -2 out
+ * of memory. */
 static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w)
 {
     if (w->bound_k >= 0 || !pb->ruled_out) return w->bound_k;
-    if (rs_reserve((void **)&w->S, &w->S_cap, (size_t)pb_n(pb), sizeof(int))) return -2;
-    const int k = rs_engine_cell_bound(pb->A, pb->p, w->S, &w->ws);
-    if (k < 0) return -2;
-    return w->bound_k = k;
+    const int n = pb_n(pb);
+    if (rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)) ||
+        rs_reserve((void **)&w->cells, &w->cells_cap, (size_t)n * 3 + rs_pattern_class_table(n), sizeof(int)))
+        return -2;
+    int *first = w->cells;
+    return w->bound_k = cell_bound(pb->A, pb->p, w->S, first, first + n, first + 2 * n, first + 3 * n);
 }
 
 /* 1 if in every crowded cell (more than p points, of which S keeps the first p) the kept
  * points' inputs x~ span R^p modulo the first prime, hence over Q (a non-zero p x p minor
  * mod p is non-zero): then every row a_c (x) x~_i of the cell lies in the span of the kept
  * rows, and rank J = rank J_S.  0 if some cell's do not (then J_S may lose rank), -1 out
- * of memory. */
-static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w)
+ * of memory.  After cell_rows (its cells). */
+static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, const rs_engine_work *w)
 {
     const rs_pattern *A = pb->A;
-    const int n = A->n, p = pb->p;
-    int *first = rs_workspace_ints(&w->ws, (size_t)n * 2 + rs_pattern_class_table(n));
+    const int n = A->n, p = pb->p, *first = w->cells, *count = w->cells + n;
     uint64_t stack[64], *x = p * p <= 64 ? stack : malloc(sizeof *x * (size_t)p * (size_t)p);
-    if (!first || !x) {
-        if (x != stack) free(x);
-        return -1;
-    }
-    int *count = first + n, *table = count + n, span = 1;
-    rs_pattern_column_classes(A, first, count, table);
+    if (!x) return -1;
+    int span = 1;
     for (int c = 0; c < n && span; c++) {
-        if (first[c] != c || count[c] <= p) continue;
-        int zero = 1; /* a zero cell's rows are zero: S keeps none of them, and needs none */
-        for (int q = 0; q < A->words && zero; q++) zero = A->bits[(size_t)c * A->words + q] == 0;
-        if (zero) continue;
+        /* a zero cell's rows are zero: S keeps none of them, and needs none */
+        if (first[c] != c || count[c] <= p || rs_pattern_column_is_zero(A, c)) continue;
         int m = 0;
         for (int i = c; i < n && m < p; i++) /* the cell's first p points, as S has them */
             if (first[i] == c) {
@@ -474,6 +473,7 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->G);
     free(w->scratch);
     free(w->S);
+    free(w->cells);
     free(w->subbits);
     free(w->xs);
     memset(w, 0, sizeof *w);

@@ -36,7 +36,7 @@ static double serial_bytes(const rs_config *cfg, const rs_cell *c)
     int dense = !strcmp(cfg->rank_method, "svd") || !strcmp(cfg->rank_method, "qrcp");
     double b = prepare_bytes(c) + 8 * n * n;            /* G (certificate, gram) */
     if (dense) b += 8 * big * n;                         /* the weighted certificate's scratch */
-    b += 4 * n + 8 * n * ceil(d1 / 64) + 8 * c->p * n;   /* the certificate's rows, sub-pattern, inputs */
+    b += 32 * n + 8 * n * ceil(d1 / 64) + 8 * c->p * n;  /* the cell bound's rows and cells, sub-pattern, inputs */
     int modular = !dense && strcmp(cfg->rank_method, "gram"); /* auto, exact */
     if (dense) b += 8 * n * P + 8 * (5 * mn + (n > P ? n : P)) + 64 * P; /* J and LAPACK work */
     if (modular || cfg->verify > 0) b += rs_exact_bytes(c);

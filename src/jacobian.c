@@ -44,14 +44,18 @@ void rs_jacobian_build(const rs_pattern *A, const double *v, const double *xt, i
     }
 }
 
+int rs_pattern_column_is_zero(const rs_pattern *A, int i)
+{
+    const uint64_t *col = A->bits + (size_t)i * (size_t)A->words;
+    uint64_t any = 0;
+    for (int w = 0; w < A->words; w++) any |= col[w] & rs_word_mask(A, w);
+    return !any;
+}
+
 int rs_pattern_has_zero_column(const rs_pattern *A)
 {
-    for (int i = 0; i < A->n; i++) {
-        const uint64_t *col = A->bits + (size_t)i * (size_t)A->words;
-        uint64_t any = 0;
-        for (int w = 0; w < A->words; w++) any |= col[w] & rs_word_mask(A, w);
-        if (!any) return 1;
-    }
+    for (int i = 0; i < A->n; i++)
+        if (rs_pattern_column_is_zero(A, i)) return 1;
     return 0;
 }
 

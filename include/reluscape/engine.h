@@ -59,6 +59,8 @@ typedef struct rs_engine_work {
     int *S;               /* a row subset (the cell bound's points) */
     size_t S_cap;
     int bound_k;          /* this trial's cell bound |S| (rank J <= bound_k), or -1 */
+    int *cells;           /* ... and its cells: first[n], count[n] (rs_pattern_column_classes) */
+    size_t cells_cap;
     int bound_v;          /* this trial's neuron bound V once computed, or -1 */
     uint64_t *subbits;    /* the certificate's sub-pattern (points S, first neurons) */
     double *xs;           /* ... and its inputs */
