@@ -380,6 +380,13 @@ static inline uint64_t rs_subm(uint64_t x, uint64_t y, uint64_t p)
     return x >= y ? x - y : x + (p - y);
 }
 
+/* dst[l] -= g u[l] R^-1 mod p for l < len, u split (a basis row), dst reduced */
+static inline void rs_row_submul_split(const rs_modp *m, uint64_t *dst, const uint64_t *u, int len, uint64_t g)
+{
+    for (int l = 0; l < len; l++)
+        dst[l] = rs_subm(dst[l], rs_mont_mul(m, g, rs_join31(u[l])), m->p);
+}
+
 /* 2^73 and 2^105 mod p in 21-bit limbs, broadcast: the fold of the offset-73 accumulator */
 typedef struct {
     __m256i k73[3], k105[3];
@@ -494,7 +501,6 @@ rs_dot_avx2(const rs_modp *m, const rs_fold *f, const uint64_t *u, size_t ld, co
 __attribute__((target("avx2"))) static int rs_elim_avx2(rs_elim *el, int i0, int i1, int stop)
 {
     const rs_modp *m = el->m;
-    const uint64_t p = m->p;
     const int cols = el->cols, batch = cols >= RS_BATCH_COLS ? RS_BATCH_ROWS : 1;
     const size_t ld = (size_t)cols;
     uint64_t *a = el->a;
@@ -521,21 +527,14 @@ __attribute__((target("avx2"))) static int rs_elim_avx2(rs_elim *el, int i0, int
                     gl[3 * (size_t)t] = g & RS_M21;
                     gl[3 * (size_t)t + 1] = (g >> 21) & RS_M21;
                     gl[3 * (size_t)t + 2] = g >> 42;
-                    if (!g) continue;
-                    const uint64_t *ut = a + (size_t)t * ld + j;
-                    for (int l = t - j + 1; l < w; l++)
-                        v[l] = rs_subm(v[l], rs_mont_mul(m, g, rs_join31(ut[l])), p);
+                    if (g) rs_row_submul_split(m, v + (t - j + 1), a + (size_t)t * ld + t + 1, j + w - t - 1, g);
                 }
             }
         }
         for (int r = 0; r < nb && el->k < cols; r++) {
             uint64_t *row = a + (size_t)(i + r) * ld;
-            for (int t = k; t < el->k; t++) { /* the batch's earlier rows, now basis rows */
-                const uint64_t g = row[t], *ut = a + (size_t)t * ld;
-                if (g)
-                    for (int c = t + 1; c < cols; c++)
-                        row[c] = rs_subm(row[c], rs_mont_mul(m, g, rs_join31(ut[c])), p);
-            }
+            for (int t = k; t < el->k; t++) /* the batch's earlier rows, now basis rows */
+                if (row[t]) rs_row_submul_split(m, row + t + 1, a + (size_t)t * ld + t + 1, cols - t - 1, row[t]);
             if (rs_pivot_to(el, i1, row)) { /* row i + r depends on the rows before it */
                 if (stop) return 1;
                 continue;
