@@ -457,6 +457,20 @@ static void test_gram(void)
     }
 }
 
+/* Brute force: 1 if neuron j fires at some point and no neuron before it has the same
+ * activation row (the neurons rs_neuron_reduce keeps). */
+static int first_of_its_row(const rs_pattern *A, int j)
+{
+    int nonzero = 0;
+    for (int i = 0; i < A->n; i++) nonzero |= rs_pattern_get(A, j, i);
+    for (int q = 0; q < j && nonzero; q++) {
+        int same = 1;
+        for (int i = 0; i < A->n && same; i++) same = rs_pattern_get(A, j, i) == rs_pattern_get(A, q, i);
+        if (same) return 0;
+    }
+    return nonzero;
+}
+
 /* Neuron reduction: zero rows dropped, equal rows merged with weight sqrt(sum v^2), so
  * J' J'^T = J J^T; the kept count is the number of distinct non-zero rows. */
 static void test_neuron_reduce(void)
@@ -483,16 +497,7 @@ static void test_neuron_reduce(void)
         int kept = rs_neuron_reduce(&A, v, &R, vr, rows, idx);
         /* brute force: distinct non-zero rows */
         int distinct = 0;
-        for (int j = 0; j < d1; j++) {
-            int nonzero = 0, seen = 0;
-            for (int i = 0; i < n; i++) nonzero |= rs_pattern_get(&A, j, i);
-            for (int q = 0; q < j && nonzero && !seen; q++) {
-                int same = 1;
-                for (int i = 0; i < n && same; i++) same = rs_pattern_get(&A, j, i) == rs_pattern_get(&A, q, i);
-                seen = same;
-            }
-            distinct += nonzero && !seen;
-        }
+        for (int j = 0; j < d1; j++) distinct += first_of_its_row(&A, j);
         CHECK(kept == distinct && R.d1 == kept, "trial %d: kept %d, distinct non-zero rows %d", trial, kept, distinct);
         double *J = build(&A, v, xt, p), *Jr = kept ? build(&R, vr, xt, p) : NULL;
         double worst = 0, scale = 0;
@@ -548,14 +553,7 @@ static void test_neuron_reduce_bits(void)
         int kept = rs_neuron_reduce(&A, v, &R, vr, rows, idx);
         int k = 0, same = 1;
         for (int j = 0; j < d1; j++) {
-            int nonzero = 0, seen = 0;
-            for (int i = 0; i < n; i++) nonzero |= rs_pattern_get(&A, j, i);
-            for (int q = 0; q < j && nonzero && !seen; q++) {
-                int eq = 1;
-                for (int i = 0; i < n && eq; i++) eq = rs_pattern_get(&A, j, i) == rs_pattern_get(&A, q, i);
-                seen = eq;
-            }
-            if (!nonzero || seen) continue;
+            if (!first_of_its_row(&A, j)) continue;
             for (int i = 0; i < n && k < kept; i++) same &= rs_pattern_get(&R, k, i) == rs_pattern_get(&A, j, i);
             k++;
         }

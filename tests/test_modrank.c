@@ -627,6 +627,16 @@ static int kr_rank(const rs_modp *m, const rs_pattern *A, const double *xt, int 
     return rs_modp_rank_khatri_rao(m, A, xt, p, &s, ws, &r) ? -2 : r;
 }
 
+/* A d1 x n pattern of iid bits, each set with a random probability q in {0.1, .., 0.9}. */
+static void random_pattern(rs_pattern *A, int d1, int n)
+{
+    rs_pattern_alloc(A, d1, n);
+    double q = (double)rnd_int(1, 9) / 10;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d1; j++)
+            if ((double)(rnd() >> 11) * 0x1p-53 < q) rs_pattern_set(A, j, i);
+}
+
 /* Random cases against rank_double of the explicit J: small (both the exact P <= n path
  * and the sketch), medium (several sketch passes, neuron groups straddling pattern words). */
 static void test_khatri_rao_random(const rs_modp *m, rs_workspace *ws)
@@ -646,11 +656,7 @@ static void test_khatri_rao_random(const rs_modp *m, rs_workspace *ws)
             p = 3;
         }
         rs_pattern A;
-        rs_pattern_alloc(&A, d1, n);
-        double q = (double)rnd_int(1, 9) / 10;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d1; j++)
-                if ((double)(rnd() >> 11) * 0x1p-53 < q) rs_pattern_set(&A, j, i);
+        random_pattern(&A, d1, n);
         double *xt = malloc(sizeof *xt * (size_t)p * n);
         int dyadic = trial % 2;
         for (int t = 0; t < p * n; t++)
@@ -942,11 +948,7 @@ static void test_khatri_rao_width(const rs_modp *m, rs_workspace *ws)
     for (int trial = 0; trial < 300; trial++) {
         int n = rnd_int(1, 40), p = rnd_int(1, 4), d1 = rnd_int(1, trial % 3 ? 20 : 90);
         rs_pattern A;
-        rs_pattern_alloc(&A, d1, n);
-        double q = (double)rnd_int(1, 9) / 10;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d1; j++)
-                if ((double)(rnd() >> 11) * 0x1p-53 < q) rs_pattern_set(&A, j, i);
+        random_pattern(&A, d1, n);
         double *xt = malloc(sizeof *xt * (size_t)p * n);
         for (int t = 0; t < p * n; t++) xt[t] = trial % 2 ? ldexp((double)rnd_int(-50, 50), rnd_int(-30, 30)) : rnd_int(-3, 3);
         if (trial % 4 == 1 && n > 2) memcpy(xt + p, xt, sizeof *xt * (size_t)p); /* a repeated point */
