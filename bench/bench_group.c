@@ -75,7 +75,8 @@ int main(int argc, char **argv)
         return fail(err);
     rs_group grp;
     if (rs_group_split(MPI_COMM_WORLD, size, !serial, &grp, err, sizeof err)) return fail(err);
-    int gm = rs_group_method_from_name(method);
+    const rs_method_info *mi = rs_method_lookup(method);
+    int gm = mi ? (int)mi->group : -1;
     if (!serial && gm < 0) return fail("--method has no distributed form");
 
     rs_trial_work tw;
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
             rs_rank_problem pb;
             memset(&r, 0, sizeof r);
             rc = rs_trial_prepare(&ts, cell, t, &tw, &r, &pb);
-            if (!rc) rc = rs_group_rank(&grp, (rs_group_method)gm, &ts.engine, &pb, 0, &gw, &r.rank, err, sizeof err);
+            if (!rc) rc = rs_group_rank(&grp, (rs_group_form)gm, &ts.engine, &pb, 0, &gw, &r.rank, err, sizeof err);
         }
         MPI_Barrier(MPI_COMM_WORLD);
         seconds += MPI_Wtime() - t0;

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "reluscape/config.h"
+#include "reluscape/data.h"
 #include "reluscape/engine.h"
+#include "reluscape/pattern.h"
 #include "util.h"
 
 typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
@@ -20,73 +22,76 @@ typedef struct rs_option {
     opt_type type;
     size_t offset;         /* into rs_config */
     const char *def;       /* default value text ("" = unset) */
-    const char *choices;   /* OPT_CHOICE: "a|b|c" */
+    const char *choices;   /* OPT_CHOICE: "a|b|c", or (registry set) */
     double min, max;       /* numeric bounds (lists: per element) */
     const char *help;
+    const char *(*registry)(void); /* OPT_CHOICE: the names of a registry ("a|b|c") */
 } rs_option;
 
 #define OFF(field) offsetof(rs_config, field)
 #define MAX_LIST 100000
 
 static const rs_option options[] = {
+    {"experiment.kind", OPT_CHOICE, OFF(experiment), "rank", NULL, 0, 0,
+     "what each trial measures: rank = the rank of J_A (docs/config.md, Experiments)", rs_experiment_names},
     {"grid.d0", OPT_INTLIST, OFF(d0), "", NULL, 1, 100000,
-     "input dimensions d0: list and/or ranges a:b:step (inclusive); exclusive with grid.d0_ratio"},
+     "input dimensions d0: list and/or ranges a:b:step (inclusive); exclusive with grid.d0_ratio", NULL},
     {"grid.d0_ratio", OPT_DBLLIST, OFF(d0_ratio), "", NULL, 1e-6, 1000,
-     "d0 = ceil(r * n) for each listed ratio r (the authors' family (b))"},
-    {"grid.d1", OPT_INTLIST, OFF(d1), "", NULL, 1, 1000000, "hidden widths d1 (required)"},
-    {"grid.n", OPT_INTLIST, OFF(n), "", NULL, 1, 1000000, "sample sizes n (required)"},
-    {"sweep.trials", OPT_INT, OFF(trials), "100", NULL, 1, 1e12, "trials per cell"},
+     "d0 = ceil(r * n) for each listed ratio r (the authors' family (b))", NULL},
+    {"grid.d1", OPT_INTLIST, OFF(d1), "", NULL, 1, 1000000, "hidden widths d1 (required)", NULL},
+    {"grid.n", OPT_INTLIST, OFF(n), "", NULL, 1, 1000000, "sample sizes n (required)", NULL},
+    {"sweep.trials", OPT_INT, OFF(trials), "100", NULL, 1, 1e12, "trials per cell", NULL},
     {"sweep.patterns_per_dataset", OPT_INT, OFF(patterns_per_dataset), "1", NULL, 1, 1e12,
      "consecutive trials that share one dataset draw; must divide sweep.trials "
-     "(1 = a new X every trial; sweep.trials = one generic X per cell)"},
+     "(1 = a new X every trial; sweep.trials = one generic X per cell)", NULL},
     {"sweep.seed", OPT_UINT64, OFF(seed), "1", NULL, 0, 0,
-     "seed: a trial's random numbers depend only on (seed, cell, trial)"},
-    {"data.law", OPT_CHOICE, OFF(data_law), "uniform01", "gaussian|uniform|uniform01|sphere|file", 0, 0,
-     "input law: N(0,1), U(-1,1), U[0,1) (the authors'), unit sphere, or rows of data.file"},
+     "seed: a trial's random numbers depend only on (seed, cell, trial)", NULL},
+    {"data.law", OPT_CHOICE, OFF(data_law), "uniform01", NULL, 0, 0,
+     "input law: N(0,1), U(-1,1), U[0,1) (the authors'), unit sphere, or rows of data.file", rs_data_law_names_list},
     {"data.bias", OPT_BOOL, OFF(bias), "true", NULL, 0, 0,
-     "hidden-layer bias: append a constant 1 to every input (p = d0 + 1)"},
+     "hidden-layer bias: append a constant 1 to every input (p = d0 + 1)", NULL},
     {"data.file", OPT_STRING, OFF(data_file), "", NULL, 0, 0,
-     "HDF5 file holding a user dataset (data.law = file)"},
+     "HDF5 file holding a user dataset (data.law = file)", NULL},
     {"data.dataset", OPT_STRING, OFF(data_dataset), "X", NULL, 0, 0,
-     "dataset path in data.file, shape n_total x d0; each draw is a random n-row subset"},
-    {"pattern.sampler", OPT_CHOICE, OFF(sampler), "init", "bernoulli|init|region", 0, 0,
+     "dataset path in data.file, shape n_total x d0; each draw is a random n-row subset", NULL},
+    {"pattern.sampler", OPT_CHOICE, OFF(sampler), "init", NULL, 0, 0,
      "bernoulli: all patterns (count); init: random initialisation (volume); "
-     "region: uniform over non-empty regions (d0 = 1 with bias)"},
-    {"pattern.p", OPT_DOUBLE, OFF(bernoulli_p), "0.5", NULL, 0, 1, "P(a_ji = 1) for the bernoulli sampler"},
-    {"pattern.init", OPT_CHOICE, OFF(init_law), "torch", "gaussian|he|torch", 0, 0,
-     "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))"},
-    {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", "gaussian|balanced|ones", 0, 0,
+     "region: uniform over non-empty regions (d0 = 1 with bias)", rs_sampler_names},
+    {"pattern.p", OPT_DOUBLE, OFF(bernoulli_p), "0.5", NULL, 0, 1, "P(a_ji = 1) for the bernoulli sampler", NULL},
+    {"pattern.init", OPT_CHOICE, OFF(init_law), "torch", NULL, 0, 0,
+     "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))", rs_init_law_names},
+    {"network.v", OPT_CHOICE, OFF(vout_law), "gaussian", NULL, 0, 0,
      "frozen output weights v: N(0,1); half -1 and half +1; all ones (they scale J's columns: "
-     "only svd and qrcp depend on them, the other methods skip the draws)"},
-    {"rank.method", OPT_CHOICE, OFF(rank_method), "auto", "svd|qrcp|gram|exact|auto", 0, 0,
+     "only svd and qrcp depend on them, the other methods skip the draws)", rs_vout_law_names},
+    {"rank.method", OPT_CHOICE, OFF(rank_method), "auto", NULL, 0, 0,
      "svd: float64 singular values (the reference); qrcp: pivoted QR; gram: pivoted Cholesky of "
      "(A^T A) o (X^T X); exact: rank over Q modulo a large prime; auto: the full-rank certificate, "
-     "then exact (docs/config.md, Rank)"},
+     "then exact (docs/config.md, Rank)", rs_engine_method_names},
     {"rank.rtol", OPT_DOUBLE, OFF(rtol), "0", NULL, 0, 1,
      "relative tolerance of svd and qrcp (and the certificate): count sigma > sigma_max * rtol; "
-     "0 = max(n, P) * eps"},
+     "0 = max(n, P) * eps", NULL},
     {"rank.certify", OPT_BOOL, OFF(certify), "true", NULL, 0, 0,
      "first try to prove rank = min(n, P) by a shifted Cholesky factorisation of J J^T "
-     "(decides as the SVD would, at a fraction of the cost); undecided trials run rank.method"},
+     "(decides as the SVD would, at a fraction of the cost); undecided trials run rank.method", NULL},
     {"rank.verify", OPT_DOUBLE, OFF(verify), "0.01", NULL, 0, 1,
      "fraction of trials (chosen by their own random stream) also ranked exactly; disagreements "
-     "are counted in /stats/verify_disagree"},
+     "are counted in /stats/verify_disagree", NULL},
     {"rank.exact_primes", OPT_INT, OFF(exact_primes), "1", NULL, 1, 2,
-     "primes for the exact rank (2: the larger of two modular ranks, even less likely to fall short)"},
+     "primes for the exact rank (2: the larger of two modular ranks, even less likely to fall short)", NULL},
     {"rank.group_size", OPT_INT, OFF(group_size), "1", NULL, 1, 65536,
      "ranks that share one trial (a ScaLAPACK process grid, as square as possible); 1 = every rank "
-     "ranks its own trials with LAPACK.  Results do not depend on it (docs/config.md, Groups)"},
+     "ranks its own trials with LAPACK.  Results do not depend on it (docs/config.md, Groups)", NULL},
     {"rank.mem_per_rank", OPT_BYTES, OFF(mem_per_rank), "auto", NULL, 0, 0,
      "memory one rank may use for a trial, e.g. 3.5G, 800M (K, M, G, T: powers of 1024); auto = "
      "SLURM's --mem-per-cpu or --mem, else the node's memory, divided by the ranks on the node. "
-     "A cell that does not fit is refused before any work, naming the smallest group_size that fits"},
+     "A cell that does not fit is refused before any work, naming the smallest group_size that fits", NULL},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
-     "result file (HDF5); -o overrides; an existing file needs --force"},
+     "result file (HDF5); -o overrides; an existing file needs --force", NULL},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,
-     "seconds between progress lines on rank 0 (0 = none)"},
+     "seconds between progress lines on rank 0 (0 = none)", NULL},
     {"output.checkpoint", OPT_DOUBLE, OFF(checkpoint_seconds), "600", NULL, 0, 1e9,
      "seconds between checkpoints (OUT.h5.ckpt: finished work units and their statistics) for "
-     "--resume; 0 = only on SIGTERM/SIGUSR1/SIGINT"},
+     "--resume; 0 = only on SIGTERM/SIGUSR1/SIGINT", NULL},
 };
 #define NOPT ((int)RS_ARRAY_LEN(options))
 
@@ -238,6 +243,8 @@ static int parse_dbllist(const char *text, const rs_option *o, rs_dbllist *out, 
     return 0;
 }
 
+static const char *choices_of(const rs_option *o) { return o->registry ? o->registry() : o->choices; }
+
 static int choice_ok(const char *choices, const char *value)
 {
     size_t n = strlen(value);
@@ -293,8 +300,8 @@ static int set_option(rs_config *cfg, const rs_option *o, const char *value, cha
             return RS_FMT(why, len, "'%s' is not a boolean (allowed: true|false)", value), -1;
         return 0;
     case OPT_CHOICE:
-        if (!choice_ok(o->choices, value))
-            return RS_FMT(why, len, "'%s' is not allowed (allowed: %s)", value, o->choices), -1;
+        if (!choice_ok(choices_of(o), value))
+            return RS_FMT(why, len, "'%s' is not allowed (allowed: %s)", value, choices_of(o)), -1;
         RS_FMT((char *)f, RS_NAME_MAX, "%s", value);
         return 0;
     case OPT_BYTES: {
@@ -370,7 +377,7 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         return fail(err, errlen, &file, "grid.d0", "missing: give grid.d0 (a list or range) or grid.d0_ratio");
     if (!cfg->d1.count) return fail(err, errlen, &file, "grid.d1", "missing: give the hidden widths, e.g. d1 = 30:300:30");
     if (!cfg->n.count) return fail(err, errlen, &file, "grid.n", "missing: give the sample sizes, e.g. n = 10:100:10");
-    if (cfg->group_size > 1 && !rs_engine_distributable(cfg->rank_method))
+    if (cfg->group_size > 1 && rs_method_lookup(cfg->rank_method)->group == RS_GROUP_FORM_NONE)
         return fail(err, errlen, AT("rank.group_size"), "rank.group_size",
                     "%lld needs a rank.method with a distributed form (svd|gram|auto); rank.method = %s "
                     "runs on one rank only", (long long)cfg->group_size, cfg->rank_method);
@@ -378,19 +385,24 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         return fail(err, errlen, AT("sweep.patterns_per_dataset"), "sweep.patterns_per_dataset",
                     "%lld does not divide sweep.trials = %lld", (long long)cfg->patterns_per_dataset,
                     (long long)cfg->trials);
-    if (!strcmp(cfg->data_law, "file") && !cfg->data_file[0])
+    int file_law = rs_data_law_from_name(cfg->data_law) == RS_DATA_FILE;
+    if (file_law && !cfg->data_file[0])
         return fail(err, errlen, AT("data.law"), "data.file", "data.law = file needs data.file (an HDF5 file)");
-    if (strcmp(cfg->data_law, "file") && cfg->data_file[0])
+    if (!file_law && cfg->data_file[0])
         return fail(err, errlen, AT("data.file"), "data.file", "data.file is set but data.law is '%s' (use data.law = file)",
                     cfg->data_law);
-    if (!strcmp(cfg->sampler, "region")) {
+    if (rs_sampler_lookup(cfg->sampler)->only_1d_bias) {
         int d0_one = cfg->d0.count == 1 && cfg->d0.v[0] == 1;
         if (!d0_one || !cfg->bias)
             return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
-                        "region sampling over non-empty regions is implemented for d0 = 1 with bias only "
-                        "(have %s, data.bias = %s)", d0_one ? "d0 = 1" : "another d0", cfg->bias ? "true" : "false");
+                        "%s sampling is implemented for d0 = 1 with bias only (have %s, data.bias = %s)",
+                        cfg->sampler, d0_one ? "d0 = 1" : "another d0", cfg->bias ? "true" : "false");
     }
     if (!cfg->output[0]) return fail(err, errlen, AT("output.file"), "output.file", "empty file name");
+    const char *key = NULL;
+    char why[RS_ERR_MAX];
+    if (rs_experiment_check_config(cfg, &key, why, sizeof why))
+        return fail(err, errlen, find_option(key) ? AT(key) : &file, key, "%s", why);
 #undef AT
     return 0;
 }
@@ -577,6 +589,24 @@ char *rs_config_effective_text(const rs_config *cfg) { return config_text(cfg, 1
 
 char *rs_config_science_text(const rs_config *cfg) { return config_text(cfg, 0); }
 
+int rs_config_key_active(const rs_config *cfg, const char *key)
+{
+    /* a section owned by some experiment is active only for that one */
+    const char *dot = strchr(key, '.');
+    size_t sl = dot ? (size_t)(dot - key) : strlen(key);
+    char names[256];
+    RS_FMT(names, sizeof names, "%s", rs_experiment_names());
+    for (char *save = NULL, *kind = strtok_r(names, "|", &save); kind; kind = strtok_r(NULL, "|", &save)) {
+        const char *secs = rs_experiment_sections(kind);
+        for (const char *c = secs; c && *c;) {
+            size_t len = strcspn(c, ",");
+            if (len == sl && !strncmp(c, key, sl)) return !strcmp(kind, cfg->experiment);
+            c += len + (c[len] == ',');
+        }
+    }
+    return 1;
+}
+
 void rs_config_write_doc(FILE *out)
 {
     static const char *type_name[] = {
@@ -589,7 +619,7 @@ void rs_config_write_doc(FILE *out)
         char allowed[128] = "";
         if (o->type == OPT_CHOICE) {
             /* '|' would split a Markdown table cell */
-            RS_FMT(allowed, sizeof allowed, "%s", o->choices);
+            RS_FMT(allowed, sizeof allowed, "%s", choices_of(o));
             for (char *c = allowed; *c; c++)
                 if (*c == '|') *c = '/';
         }

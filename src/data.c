@@ -11,6 +11,7 @@
 #include <hdf5.h>
 
 #include "reluscape/data.h"
+#include "util.h"
 
 static const char *const rs_data_law_names[] = {
     [RS_DATA_GAUSSIAN] = "gaussian",
@@ -21,14 +22,12 @@ static const char *const rs_data_law_names[] = {
 };
 #define RS_DATA_NLAWS ((int)(sizeof rs_data_law_names / sizeof rs_data_law_names[0]))
 
-int rs_data_law_from_name(const char *name)
+int rs_data_law_from_name(const char *name) { return rs_name_index(rs_data_law_names, RS_DATA_NLAWS, name); }
+
+const char *rs_data_law_names_list(void)
 {
-    if (!name)
-        return -1;
-    for (int l = 0; l < RS_DATA_NLAWS; l++)
-        if (strcmp(name, rs_data_law_names[l]) == 0)
-            return l;
-    return -1;
+    static char names[96];
+    return names[0] ? names : rs_names_join(rs_data_law_names, RS_DATA_NLAWS, names, sizeof names);
 }
 
 const char *rs_data_law_name(rs_data_law law)

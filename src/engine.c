@@ -14,11 +14,9 @@
 #include "util.h"
 
 typedef struct rs_rank_method {
-    const char *name;
-    const char *help;
-    int certify_first; /* try the certificate before the method itself */
-    int certify_cells; /* ... also for rank-deficient trials (exact semantics only) */
-    int exact;         /* the rank step is exact (runs on one member of a group) */
+    rs_method_info info; /* what the rest of the program may know (engine.h) */
+    int certify_cells;   /* ... also for rank-deficient trials (exact semantics only) */
+    int exact;           /* the rank step is exact (runs on one member of a group) */
     int (*rank)(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank);
 } rs_rank_method;
 
@@ -205,26 +203,50 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
 }
 
 static const rs_rank_method methods[] = {
-    {.name = "svd", .help = "singular values of J (LAPACK dgesvd), the float reference",
-     .certify_first = 1, .rank = rank_svd},
-    {.name = "qrcp", .help = "QR with column pivoting of J (LAPACK dgeqp3)", .certify_first = 1,
+    {.info = {.name = "svd", .help = "singular values of J (LAPACK dgesvd), the float reference",
+              .form = RS_FORM_DENSE, .uses_v = 1, .certifies = 1, .group = RS_GROUP_FORM_SVD},
+     .rank = rank_svd},
+    {.info = {.name = "qrcp", .help = "QR with column pivoting of J (LAPACK dgeqp3)", .form = RS_FORM_DENSE,
+              .uses_v = 1, .certifies = 1, .group = RS_GROUP_FORM_NONE},
      .rank = rank_qrcp},
-    {.name = "gram", .help = "pivoted Cholesky of (A^T A) o (X^T X) (LAPACK dpstrf)",
-     .certify_first = 0, .rank = rank_gram},
-    {.name = "exact", .help = "rank over Q modulo a large prime", .certify_first = 0, .exact = 1,
-     .rank = rank_exact},
-    {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact", .certify_first = 1,
+    {.info = {.name = "gram", .help = "pivoted Cholesky of (A^T A) o (X^T X) (LAPACK dpstrf)",
+              .form = RS_FORM_GRAM, .group = RS_GROUP_FORM_GRAM},
+     .rank = rank_gram},
+    {.info = {.name = "exact", .help = "rank over Q modulo a large prime", .form = RS_FORM_MODULAR,
+              .exact = 1, .group = RS_GROUP_FORM_NONE},
+     .exact = 1, .rank = rank_exact},
+    {.info = {.name = "auto", .help = "Gram certificates (full rank, cell bound), then exact",
+              .form = RS_FORM_MODULAR, .exact = 1, .certifies = 1, .group = RS_GROUP_FORM_AUTO},
      .certify_cells = 1, .exact = 1, .rank = rank_exact},
 };
 
-const char *rs_engine_method_names(void) { return "svd|qrcp|gram|exact|auto"; }
+int rs_method_count(void) { return (int)RS_ARRAY_LEN(methods); }
+const rs_method_info *rs_method_at(int i) { return &methods[i].info; }
+
+const rs_method_info *rs_method_lookup(const char *name)
+{
+    for (size_t i = 0; i < RS_ARRAY_LEN(methods); i++)
+        if (!strcmp(methods[i].info.name, name)) return &methods[i].info;
+    return NULL;
+}
+
+const char *rs_engine_method_names(void)
+{
+    static char names[128];
+    if (!names[0])
+        for (size_t i = 0; i < RS_ARRAY_LEN(methods); i++) {
+            size_t len = strlen(names);
+            RS_FMT(names + len, sizeof names - len, "%s%s", i ? "|" : "", methods[i].info.name);
+        }
+    return names;
+}
 
 int rs_engine_init(rs_engine *e, const char *method, double rtol, int certify, double verify,
                    int nprimes, uint64_t seed, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
-    for (size_t i = 0; i < RS_ARRAY_LEN(methods); i++)
-        if (!strcmp(methods[i].name, method)) e->method = &methods[i];
+    const rs_method_info *info = rs_method_lookup(method);
+    e->method = info ? (const rs_rank_method *)info : NULL; /* info is the first member */
     if (!e->method) {
         RS_FMT(err, errlen, "key 'rank.method': '%s' is not allowed (allowed: %s)", method,
                rs_engine_method_names());
@@ -435,7 +457,7 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     w->bound_k = w->bound_v = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
-    if (e->method->certify_first && e->certify &&
+    if (e->method->info.certifies && e->certify &&
         (rc = certify(e, pb, w, e->method->certify_cells, be, &res->certified, &res->matrank)))
         return rc;
     if (!res->certified && (rc = run_step(e, e->method->rank, e->method->exact, pb, w, be, &res->matrank)))
@@ -456,15 +478,7 @@ int rs_engine_rank(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     return rs_engine_rank_on(e, pb, w, NULL, res);
 }
 
-int rs_engine_uses_weights(const rs_engine *e)
-{
-    return !e->method->exact && e->method->rank != rank_gram;
-}
-
-int rs_engine_distributable(const char *method)
-{
-    return !strcmp(method, "svd") || !strcmp(method, "gram") || !strcmp(method, "auto");
-}
+int rs_engine_uses_weights(const rs_engine *e) { return e->method->info.uses_v; }
 
 void rs_engine_work_free(rs_engine_work *w)
 {

@@ -33,11 +33,12 @@ static double serial_bytes(const rs_config *cfg, const rs_cell *c)
 {
     double n = c->n, d1 = c->d1, P = (double)c->d1 * c->p, mn = n < P ? n : P;
     double big = d1 > n ? d1 : n;
-    int dense = !strcmp(cfg->rank_method, "svd") || !strcmp(cfg->rank_method, "qrcp");
+    const rs_method_info *m = rs_method_lookup(cfg->rank_method);
+    int dense = m->form == RS_FORM_DENSE;
     double b = prepare_bytes(c) + 8 * n * n;            /* G (certificate, gram) */
     if (dense) b += 8 * big * n;                         /* the weighted certificate's scratch */
     b += 32 * n + 8 * n * ceil(d1 / 64) + 8 * c->p * n;  /* the cell bound's rows and cells, sub-pattern, inputs */
-    int modular = !dense && strcmp(cfg->rank_method, "gram"); /* auto, exact */
+    int modular = m->form == RS_FORM_MODULAR; /* auto, exact */
     if (dense) b += 8 * n * P + 8 * (5 * mn + (n > P ? n : P)) + 64 * P; /* J and LAPACK work */
     if (modular || cfg->verify > 0) b += rs_exact_bytes(c);
     return b;
@@ -52,14 +53,15 @@ static double local_doubles(int k, int m, int nb, int nprow, int npcol)
 double rs_group_trial_bytes(const rs_config *cfg, const rs_cell *c, int g)
 {
     int nprow, npcol;
-    rs_grid_shape(g, &nprow, &npcol);
+    rs_blacs_shape(g, &nprow, &npcol);
     const int n = c->n;
     const int64_t P = (int64_t)c->d1 * c->p;
     int nb = rs_block_size(n, nprow, npcol);
     double mat = local_doubles(n, n, nb, nprow, npcol); /* the Gram matrix */
     double tile = (double)(c->d1 + c->p) * (ROW_CHUNK + nb) + (double)ROW_CHUNK * nb;
     double work = 0, extra = 0;
-    if (!strcmp(cfg->rank_method, "svd")) {
+    rs_group_form form = rs_method_lookup(cfg->rank_method)->group;
+    if (form == RS_GROUP_FORM_SVD) {
         int cols = P > 2000000000 ? 2000000000 : (int)P, mn = n < cols ? n : cols;
         int nbj = rs_block_size(mn, nprow, npcol);
         double mloc = rs_local_extent(n, nbj, 0, nprow), nloc = rs_local_extent(cols, nbj, 0, npcol);
@@ -67,7 +69,7 @@ double rs_group_trial_bytes(const rs_config *cfg, const rs_cell *c, int g)
         if (jloc > mat) mat = jloc;
         /* pdgesvd without vectors: bidiagonal reduction panels and the singular values */
         work = (double)nbj * (mloc + nloc + 1) * 2 + 8.0 * (n > cols ? n : cols) + 64.0 * nbj + mn;
-    } else if (!strcmp(cfg->rank_method, "gram")) {
+    } else if (form == RS_GROUP_FORM_GRAM) {
         /* pdsyev without vectors: tridiagonal reduction panels and the eigenvalues */
         double mloc = rs_local_extent(n, nb, 0, nprow);
         work = 5.0 * n + (double)nb * (mloc + 1) * 3 + 64.0 * nb + n;
@@ -108,22 +110,22 @@ int64_t rs_mem_per_rank_auto(MPI_Comm comm, const char **source)
     return all;
 }
 
-int rs_memory_check(const rs_config *cfg, const rs_grid *g, int nranks, int64_t mem, const char *cfgname,
-                    char *err, size_t errlen)
+int rs_memory_check(const rs_config *cfg, const rs_grid *g, rs_bytes_fn bytes, int nranks, int64_t mem,
+                    const char *cfgname, char *err, size_t errlen)
 {
     int gs = cfg->group_size < nranks ? (int)cfg->group_size : nranks;
     for (int k = 0; k < g->ncells; k++) {
         const rs_cell *c = &g->cells[k];
-        double need = rs_trial_bytes(cfg, c, gs);
+        double need = bytes(cfg, c, gs);
         if (need <= (double)mem) continue;
         int fit = 0;
         for (int t = 2; t <= 65536 && !fit; t++)
-            if (rs_trial_bytes(cfg, c, t) <= (double)mem) fit = t;
+            if (bytes(cfg, c, t) <= (double)mem) fit = t;
         char hint[256];
         if (fit)
             RS_FMT(hint, sizeof hint, "the smallest rank.group_size that fits is %d%s", fit,
                    fit > nranks ? " (and at least as many ranks)" : "");
-        else if (!strcmp(cfg->rank_method, "auto"))
+        else if (rs_method_lookup(cfg->rank_method)->group == RS_GROUP_FORM_AUTO)
             RS_FMT(hint, sizeof hint, "no rank.group_size fits: auto ranks undecided trials exactly on one "
                    "rank (%.1f MiB); use rank.method = svd or gram", rs_exact_bytes(c) / MIB);
         else

@@ -1,9 +1,9 @@
-/* grid.c - the grid of cells (d0 or d0_ratio) x d1 x n and its cost model. */
+/* grid.c - the grid of cells (d0 or d0_ratio) x d1 x n. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reluscape/sweep.h"
+#include "reluscape/grid.h"
 #include "util.h"
 
 uint64_t rs_cell_key(int d0, int d1, int n)
@@ -12,13 +12,6 @@ uint64_t rs_cell_key(int d0, int d1, int n)
      * independent of the grid a cell sits in: the same (d0, d1, n) draws the same numbers
      * in any sweep, shard or job array. */
     return ((uint64_t)d0 << 40) | ((uint64_t)d1 << 20) | (uint64_t)n;
-}
-
-/* Flops of one trial: dense rank of an n x P matrix costs ~ min^2 * max. */
-static double trial_cost(int n, int64_t P)
-{
-    double m = (double)(n < P ? n : P), M = (double)(n < P ? P : n);
-    return m * m * M + (double)n * (double)P;
 }
 
 int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *err, size_t errlen)
@@ -57,8 +50,8 @@ int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *e
                 c->p = c->d0 + (cfg->bias != 0);
                 c->key = rs_cell_key(c->d0, c->d1, c->n);
                 int64_t P = (int64_t)c->d1 * c->p;
-                c->cost = trial_cost(c->n, P);
                 if (c->n > g->max_n) g->max_n = c->n;
+                if (P > g->max_P) g->max_P = P;
             }
     return 0;
 }

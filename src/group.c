@@ -6,7 +6,7 @@
 #include "scalapack.h"
 #include "util.h"
 
-void rs_grid_shape(int size, int *nprow, int *npcol)
+void rs_blacs_shape(int size, int *nprow, int *npcol)
 {
     int r = 1;
     for (int d = 1; d * d <= size; d++)
@@ -49,7 +49,7 @@ int rs_group_split(MPI_Comm comm, int g, int grid, rs_group *grp, char *err, siz
     RS_MPI_CHECK(MPI_Comm_split(comm, grp->index, rank, &grp->comm));
     MPI_Comm_rank(grp->comm, &grp->rank);
     MPI_Comm_size(grp->comm, &grp->size);
-    rs_grid_shape(grp->size, &grp->nprow, &grp->npcol);
+    rs_blacs_shape(grp->size, &grp->nprow, &grp->npcol);
     int ctxt = Csys2blacs_handle(grp->comm);
     Cblacs_gridinit(&ctxt, "Row", grp->nprow, grp->npcol);
     int nprow = 0, npcol = 0;
@@ -75,10 +75,3 @@ void rs_group_free(rs_group *grp)
     grp->ctxt = -1;
 }
 
-int rs_group_method_from_name(const char *name)
-{
-    if (!strcmp(name, "svd")) return RS_GROUP_SVD;
-    if (!strcmp(name, "gram")) return RS_GROUP_GRAM;
-    if (!strcmp(name, "auto")) return RS_GROUP_AUTO;
-    return -1;
-}

@@ -359,7 +359,7 @@ static int rank_gram(const rs_group *grp, const rs_rank_problem *pb, rs_group_wo
 /* The backend (engine.h) of one group for one trial. */
 typedef struct backend_ctx {
     const rs_group *grp;
-    rs_group_method method;
+    rs_group_form method;
     rs_group_work *w;
     char *err;
     size_t errlen;
@@ -395,7 +395,7 @@ static int be_certify_gram(void *ctx, const rs_rank_problem *pb, const int *S, i
 static int be_rank(void *ctx, const rs_rank_problem *pb, double rtol, int *matrank)
 {
     backend_ctx *c = ctx;
-    if (c->method == RS_GROUP_SVD) return rank_svd(c->grp, pb, rtol, c->w, matrank, c->err, c->errlen);
+    if (c->method == RS_GROUP_FORM_SVD) return rank_svd(c->grp, pb, rtol, c->w, matrank, c->err, c->errlen);
     return rank_gram(c->grp, pb, c->w, matrank, c->err, c->errlen);
 }
 
@@ -413,7 +413,7 @@ static int be_on_one(void *ctx, rs_rank_step step, const rs_engine *e, const rs_
     return out[0];
 }
 
-int rs_group_rank(const rs_group *grp, rs_group_method m, const rs_engine *e, const rs_rank_problem *pb,
+int rs_group_rank(const rs_group *grp, rs_group_form m, const rs_engine *e, const rs_rank_problem *pb,
                   int exact_fits, rs_group_work *w, rs_rank_result *res, char *err, size_t errlen)
 {
     backend_ctx c = {.grp = grp, .method = m, .w = w, .err = err, .errlen = errlen};

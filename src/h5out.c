@@ -125,13 +125,42 @@ static int put_grid_array(writer *w, hid_t loc, const char *name, hid_t mtype, h
     return rc;
 }
 
-static const char *axis_name(const rs_grid *g, int i)
+/* The axes of the file: a0 (d0 or d0_ratio), d1, n, then the bin axes the statistics
+ * table uses, each once.  scales[k] is the open dimension scale of axis k. */
+typedef struct axes {
+    int count;
+    rs_axis_id bin[RS_NAXES]; /* axis k >= 3 is bin[k - 3] */
+    hid_t scales[3 + RS_NAXES];
+} axes;
+
+static const char *axis_name(const rs_grid *g, const axes *ax, int k)
 {
-    static const char *names[] = {"d0", "d1", "n", "deficit"};
-    return i == 0 && g->ratio_axis ? "d0_ratio" : names[i];
+    static const char *names[] = {"d0", "d1", "n"};
+    if (k >= 3) return rs_axis_name(ax->bin[k - 3]);
+    return k == 0 && g->ratio_axis ? "d0_ratio" : names[k];
 }
 
-static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, hid_t scales[4])
+static void find_axes(const rs_stats *st, axes *ax)
+{
+    ax->count = 3;
+    for (int k = 0; k < st->ndefs; k++)
+        for (int a = 0; a < 2 && st->defs[k].axis[a]; a++) {
+            int seen = 0;
+            for (int i = 3; i < ax->count; i++) seen |= ax->bin[i - 3] == st->defs[k].axis[a];
+            if (!seen) ax->bin[ax->count++ - 3] = st->defs[k].axis[a];
+        }
+    for (int k = 0; k < 3 + RS_NAXES; k++) ax->scales[k] = -1;
+}
+
+/* The scale of bin axis a. */
+static hid_t bin_scale(const axes *ax, rs_axis_id a)
+{
+    for (int i = 3; i < ax->count; i++)
+        if (ax->bin[i - 3] == a) return ax->scales[i];
+    return -1;
+}
+
+static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, axes *ax)
 {
     int rc = -1;
     hid_t grp = -1;
@@ -139,25 +168,29 @@ static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, hid_t s
     hsize_t dims[3] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
     H5_TRY(grp = H5Gcreate2(w->file, "grid", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     if (g->ratio_axis)
-        scales[0] = put_axis(w, grp, "d0_ratio", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, (hsize_t)g->n0, cfg->d0_ratio.v);
+        ax->scales[0] = put_axis(w, grp, "d0_ratio", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, (hsize_t)g->n0, cfg->d0_ratio.v);
     else
-        scales[0] = put_axis(w, grp, "d0", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->n0, cfg->d0.v);
-    scales[1] = put_axis(w, grp, "d1", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->n1, cfg->d1.v);
-    scales[2] = put_axis(w, grp, "n", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->nn, cfg->n.v);
-    bins = rs_calloc((size_t)g->max_n + 1, sizeof *bins);
+        ax->scales[0] = put_axis(w, grp, "d0", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->n0, cfg->d0.v);
+    ax->scales[1] = put_axis(w, grp, "d1", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->n1, cfg->d1.v);
+    ax->scales[2] = put_axis(w, grp, "n", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->nn, cfg->n.v);
+    for (int k = 3; k < ax->count; k++) {
+        int64_t len = rs_axis_length(ax->bin[k - 3], cfg, g);
+        free(bins);
+        if (!(bins = rs_calloc((size_t)len, sizeof *bins))) goto done;
+        for (int64_t b = 0; b < len; b++) bins[b] = b;
+        ax->scales[k] = put_axis(w, grp, axis_name(g, ax, k), H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)len, bins);
+    }
+    for (int k = 0; k < ax->count; k++)
+        if (ax->scales[k] < 0) goto done;
     d0c = rs_calloc((size_t)g->ncells, sizeof *d0c);
     P = rs_calloc((size_t)g->ncells, sizeof *P);
-    if (!bins || !d0c || !P) goto done;
-    for (int b = 0; b <= g->max_n; b++) bins[b] = b;
-    scales[3] = put_axis(w, grp, "deficit", H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)g->max_n + 1, bins);
-    for (int i = 0; i < 4; i++)
-        if (scales[i] < 0) goto done;
+    if (!d0c || !P) goto done;
     for (int c = 0; c < g->ncells; c++) {
         d0c[c] = g->cells[c].d0;
         P[c] = (int64_t)g->cells[c].d1 * g->cells[c].p;
     }
-    if (put_grid_array(w, grp, "d0_of_cell", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, d0c, scales) ||
-        put_grid_array(w, grp, "P", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, P, scales))
+    if (put_grid_array(w, grp, "d0_of_cell", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, d0c, ax->scales) ||
+        put_grid_array(w, grp, "P", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, P, ax->scales))
         goto done;
     rc = 0;
 done:
@@ -168,57 +201,59 @@ done:
     return rc;
 }
 
-static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const hid_t scales[4])
+/* Every row of the statistics table, its derived arrays, and links to the axes. */
+static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const axes *ax)
 {
     int rc = -1;
     hid_t grp = -1;
-    double *frac = NULL, *lo = NULL, *hi = NULL, *mean = NULL;
-    hsize_t dims[4] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn, (hsize_t)st->hist_bins};
+    double *val = NULL, *lo = NULL, *hi = NULL;
     H5_TRY(grp = H5Gcreate2(w->file, "stats", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    const struct { const char *name; const int64_t *data; } counts[] = {
-        {"trials", st->trials},           {"full_rank", st->full_rank},
-        {"rank_sum", st->rank_sum},       {"zero_column", st->zero_column},
-        {"crowded_column", st->crowded_column}, {"certified", st->certified},
-        {"verified", st->verified},       {"verify_disagree", st->verify_disagree},
-    };
-    for (size_t i = 0; i < RS_ARRAY_LEN(counts); i++)
-        if (put_grid_array(w, grp, counts[i].name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 3, counts[i].data, scales))
+    for (int k = 0; k < st->ndefs; k++) {
+        const rs_stat_def *d = &st->defs[k];
+        hsize_t dims[5] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
+        hid_t scales[5] = {ax->scales[0], ax->scales[1], ax->scales[2]};
+        int nd = 3;
+        for (int a = 0; a < 2 && d->axis[a]; a++, nd++) {
+            dims[nd] = (hsize_t)st->bins[k][a];
+            scales[nd] = bin_scale(ax, d->axis[a]);
+        }
+        if (put_grid_array(w, grp, d->name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, nd, rs_stat_cell(st, k, 0), scales))
             goto done;
-    if (put_grid_array(w, grp, "deficit_hist", H5T_NATIVE_INT64, H5T_STD_I64LE, dims, 4, st->deficit_hist, scales))
-        goto done;
+    }
     /* Hard links to the axes (same objects as /grid/<axis>): netCDF readers look for
      * dimensions in a group and its ancestors, and xarray shows only same-group
      * coordinates; with these, open_dataset(group="stats") is fully labelled. */
-    for (int i = 0; i < 4; i++) {
-        const char *name = axis_name(g, i);
+    for (int k = 0; k < ax->count; k++) {
+        const char *name = axis_name(g, ax, k);
         char path[64];
         RS_FMT(path, sizeof path, "/grid/%s", name);
         H5_TRY(H5Lcreate_hard(w->file, path, w->file, name, H5P_DEFAULT, H5P_DEFAULT));
         H5_TRY(H5Lcreate_hard(w->file, path, grp, name, H5P_DEFAULT, H5P_DEFAULT));
     }
-    frac = rs_calloc((size_t)g->ncells, sizeof *frac);
+    val = rs_calloc((size_t)g->ncells, sizeof *val);
     lo = rs_calloc((size_t)g->ncells, sizeof *lo);
     hi = rs_calloc((size_t)g->ncells, sizeof *hi);
-    mean = rs_calloc((size_t)g->ncells, sizeof *mean);
-    if (!frac || !lo || !hi || !mean) goto done;
-    for (int c = 0; c < g->ncells; c++) {
-        int64_t N = st->trials[c];
-        frac[c] = N ? (double)st->full_rank[c] / (double)N : 0.0;
-        mean[c] = N ? (double)st->rank_sum[c] / (double)N : 0.0;
-        rs_wilson(st->full_rank[c], N, 1.959963984540054, &lo[c], &hi[c]);
-    }
-    const struct { const char *name; const double *data; } derived[] = {
-        {"full_rank_fraction", frac}, {"full_rank_lo", lo}, {"full_rank_hi", hi}, {"mean_rank", mean},
-    };
-    for (size_t i = 0; i < RS_ARRAY_LEN(derived); i++)
-        if (put_grid_array(w, grp, derived[i].name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, derived[i].data, scales))
+    if (!val || !lo || !hi) goto done;
+    hsize_t dims[3] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
+    for (int k = 0; k < st->ndefs; k++) {
+        const rs_stat_def *d = &st->defs[k];
+        if (d->derive == RS_DERIVE_NONE) continue;
+        for (int c = 0; c < g->ncells; c++) rs_stats_derived(st, k, c, &val[c], &lo[c], &hi[c]);
+        if (put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, val, ax->scales))
             goto done;
+        if (d->derive != RS_DERIVE_FRACTION) continue;
+        char name[2][96];
+        RS_FMT(name[0], sizeof name[0], "%s_lo", d->name);
+        RS_FMT(name[1], sizeof name[1], "%s_hi", d->name);
+        if (put_grid_array(w, grp, name[0], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, lo, ax->scales) ||
+            put_grid_array(w, grp, name[1], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, hi, ax->scales))
+            goto done;
+    }
     rc = 0;
 done:
-    free(frac);
+    free(val);
     free(lo);
     free(hi);
-    free(mean);
     if (grp >= 0) H5Gclose(grp);
     return rc;
 }
@@ -259,6 +294,7 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
     H5_TRY(put_attr_string(w->file, "schema", "reluscape"));
     H5_TRY(put_attr_num(w->file, "schema_version", H5T_NATIVE_INT64, &schema_version));
     H5_TRY(put_attr_num(w->file, "complete", H5T_NATIVE_INT64, &zero));
+    H5_TRY(put_attr_string(w->file, "experiment", cfg->experiment));
     for (int i = 0; i < RS_NFACTS; i++) H5_TRY(put_attr_string(w->file, facts[i].key, facts[i].value));
     H5_TRY(put_attr_string(w->file, "created", prov->created));
     H5_TRY(put_attr_string(w->file, "command_line", prov->command_line));
@@ -299,7 +335,9 @@ int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const 
     MPI_Comm_size(comm, &w.size);
     char partial[RS_PATH_MAX + 16];
     RS_FMT(partial, sizeof partial, "%s.partial", path);
-    hid_t fapl = -1, scales[4] = {-1, -1, -1, -1};
+    hid_t fapl = -1;
+    axes ax;
+    find_axes(st, &ax);
     int fail = 1;
 
     H5_TRY(fapl = H5Pcreate(H5P_FILE_ACCESS));
@@ -313,20 +351,20 @@ int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const 
         rs_error("cannot create '%s' (directory missing or not writable?)", partial);
         goto done;
     }
-    if (write_root_attrs(&w, cfg, prov, comm) || write_grid(&w, cfg, g, scales) ||
-        write_stats(&w, g, st, scales) || write_run(&w, rep))
+    if (write_root_attrs(&w, cfg, prov, comm) || write_grid(&w, cfg, g, &ax) ||
+        write_stats(&w, g, st, &ax) || write_run(&w, rep))
         goto done;
-    for (int i = 0; i < 4; i++) {
-        H5Dclose(scales[i]);
-        scales[i] = -1;
+    for (int i = 0; i < ax.count; i++) {
+        H5Dclose(ax.scales[i]);
+        ax.scales[i] = -1;
     }
     if (mark_complete(&w, comm)) goto done;
     H5_TRY(H5Fclose(w.file));
     w.file = -1;
     fail = 0;
 done:
-    for (int i = 0; i < 4; i++)
-        if (scales[i] >= 0) H5Dclose(scales[i]);
+    for (int i = 0; i < ax.count; i++)
+        if (ax.scales[i] >= 0) H5Dclose(ax.scales[i]);
     if (w.file >= 0) H5Fclose(w.file);
     if (w.xfer >= 0) H5Pclose(w.xfer);
     if (fapl >= 0) H5Pclose(fapl);

@@ -106,37 +106,3 @@ void rs_progress_update(rs_progress *p, int64_t cells_done, int64_t trials_done,
             p->total_trials ? 100.0 * (double)trials_done / (double)p->total_trials : 100.0, rate, el,
             eta);
 }
-
-void rs_mpi_fail(int rc, const char *what, const char *file, int line)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    rs_error("%s:%d: %s failed: %s", file, line, what, msg);
-    MPI_Abort(MPI_COMM_WORLD, 1);
-}
-
-int rs_any_true(int flag, MPI_Comm comm)
-{
-    int local = flag != 0, any = 0;
-    RS_MPI_CHECK(MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_LOR, comm));
-    return any;
-}
-
-int rs_reserve(void **buf, size_t *cap, size_t count, size_t size)
-{
-    if (count <= *cap && *buf) return 0;
-    if (size && count > SIZE_MAX / size) return -1;
-    void *nb = realloc(*buf, (count ? count : 1) * size);
-    if (!nb) return -1;
-    *buf = nb;
-    *cap = count;
-    return 0;
-}
-
-void *rs_calloc(size_t count, size_t size)
-{
-    if (count == 0 || size == 0) return calloc(1, 1);
-    if (count > SIZE_MAX / size) return NULL;
-    return calloc(count, size);
-}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reluscape/pattern.h"
+#include "util.h"
 
 int rs_pattern_alloc(rs_pattern *A, int d1, int n)
 {
@@ -259,16 +260,35 @@ static int sample_region(const rs_sampler_params *prm, const double *xt, rs_stre
     return 0;
 }
 
+static const char *init_reach(const rs_sampler_params *prm)
+{
+    if (prm->init == RS_INIT_HE && prm->bias)
+        return "pattern.init = he sets every bias b = 0, so with data.bias = true every hyperplane passes "
+               "through the origin: only the regions of the central arrangement in R^d0 are reached (in 1-D, 2 "
+               "of the 2n realizable rows per neuron); use pattern.init = gaussian for a volume measure";
+    return NULL;
+}
+
+static const char *bernoulli_reach(const rs_sampler_params *prm)
+{
+    if (prm->p == 0.0 || prm->p == 1.0)
+        return prm->p == 0.0 ? "pattern.p = 0: every pattern is all zero" : "pattern.p = 1: every pattern is all one";
+    return NULL;
+}
+
 static const rs_sampler rs_samplers[] = {
     {.name = "bernoulli",
      .help = "all patterns: a_ji iid Bernoulli(p)",
-     .sample = sample_bernoulli},
+     .sample = sample_bernoulli,
+     .reach = bernoulli_reach},
     {.name = "init",
      .help = "volume: pattern of randomly initialised weights (gaussian|he|torch)",
-     .sample = sample_init},
+     .sample = sample_init,
+     .reach = init_reach},
     {.name = "region",
      .help = "non-empty regions, 1-D data with bias: rows iid uniform over the 2n step vectors",
-     .sample = sample_region},
+     .sample = sample_region,
+     .only_1d_bias = 1},
 };
 
 const rs_sampler *rs_sampler_lookup(const char *name)
@@ -283,7 +303,10 @@ const rs_sampler *rs_sampler_lookup(const char *name)
 
 const char *rs_sampler_names(void)
 {
-    return "bernoulli|init|region"; /* test_pattern checks this matches the table */
+    static char names[128];
+    const char *list[RS_ARRAY_LEN(rs_samplers)];
+    for (size_t k = 0; k < RS_ARRAY_LEN(rs_samplers); k++) list[k] = rs_samplers[k].name;
+    return names[0] ? names : rs_names_join(list, (int)RS_ARRAY_LEN(rs_samplers), names, sizeof names);
 }
 
 /* ---------------------------------------------------------------- name tables */
@@ -300,21 +323,11 @@ static const char *const rs_vout_names[] = {
     [RS_VOUT_ONES] = "ones",
 };
 
-static int name_index(const char *const *names, int count, const char *name)
-{
-    if (!name)
-        return -1;
-    for (int k = 0; k < count; k++)
-        if (strcmp(name, names[k]) == 0)
-            return k;
-    return -1;
-}
-
-#define RS_NNAMES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define RS_NNAMES(a) ((int)RS_ARRAY_LEN(a))
 
 int rs_init_law_from_name(const char *name)
 {
-    return name_index(rs_init_names, RS_NNAMES(rs_init_names), name);
+    return rs_name_index(rs_init_names, RS_NNAMES(rs_init_names), name);
 }
 
 const char *rs_init_law_name(rs_init_law law)
@@ -324,7 +337,19 @@ const char *rs_init_law_name(rs_init_law law)
 
 int rs_vout_law_from_name(const char *name)
 {
-    return name_index(rs_vout_names, RS_NNAMES(rs_vout_names), name);
+    return rs_name_index(rs_vout_names, RS_NNAMES(rs_vout_names), name);
+}
+
+const char *rs_init_law_names(void)
+{
+    static char names[64];
+    return names[0] ? names : rs_names_join(rs_init_names, RS_NNAMES(rs_init_names), names, sizeof names);
+}
+
+const char *rs_vout_law_names(void)
+{
+    static char names[64];
+    return names[0] ? names : rs_names_join(rs_vout_names, RS_NNAMES(rs_vout_names), names, sizeof names);
 }
 
 const char *rs_vout_law_name(rs_vout_law law)

@@ -1,31 +1,65 @@
-/* stats.c - per-cell integer accumulators and their exact reduction. */
+/* stats.c - table-driven integer accumulators and their exact reduction (stats.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/stats.h"
-#include "reluscape/trial.h"
 #include "util.h"
 
-int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins)
+static const struct {
+    const char *name, *description;
+} axes[RS_NAXES] = {
+    [RS_AXIS_NONE] = {"", ""},
+    [RS_AXIS_DEFICIT] = {"deficit", "0 … max n: bins of rank deficits n − rank J_A"},
+    [RS_AXIS_DIMENSION] = {"dimension", "0 … max P: bins of the dimension P − rank J_A of a set of minima"},
+    [RS_AXIS_ONES] = {"ones", "0 … max d1·n: bins of the number of ones in a pattern"},
+};
+
+const char *rs_axis_name(rs_axis_id a) { return axes[a].name; }
+const char *rs_axis_description(rs_axis_id a) { return axes[a].description; }
+
+int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g)
+{
+    (void)cfg; /* axes over configured steps (training records) will need it */
+    switch (a) {
+    case RS_AXIS_DEFICIT: return (int64_t)g->max_n + 1;
+    case RS_AXIS_DIMENSION: return g->max_P + 1;
+    case RS_AXIS_ONES: {
+        int64_t m = 0;
+        for (int c = 0; c < g->ncells; c++)
+            if ((int64_t)g->cells[c].d1 * g->cells[c].n > m) m = (int64_t)g->cells[c].d1 * g->cells[c].n;
+        return m + 1;
+    }
+    default: return 1;
+    }
+}
+
+int rs_stats_alloc(rs_stats *st, const rs_stat_def *defs, int ndefs, const rs_config *cfg, const rs_grid *g)
 {
     memset(st, 0, sizeof *st);
-    /* eight per-cell scalars + the histogram, one buffer so one Allreduce covers all */
-    int64_t count = (int64_t)ncells * (8 + (int64_t)hist_bins);
+    if (ndefs < 1 || ndefs > RS_STATS_MAX || strcmp(defs[0].name, "trials")) return -1;
+    int64_t count = 0;
+    for (int k = 0; k < ndefs; k++) {
+        /* the axes are linked into /stats under their names: a statistic may not take one */
+        static const char *const grid_axes[] = {"d0", "d0_ratio", "d1", "n"};
+        for (size_t a = 0; a < RS_ARRAY_LEN(grid_axes); a++)
+            if (!strcmp(defs[k].name, grid_axes[a])) return -1;
+        for (int a = 1; a < RS_NAXES; a++)
+            if (!strcmp(defs[k].name, axes[a].name)) return -1;
+        st->width[k] = 1;
+        for (int a = 0; a < 2; a++) {
+            st->bins[k][a] = defs[k].axis[a] ? rs_axis_length(defs[k].axis[a], cfg, g) : 1;
+            st->width[k] *= st->bins[k][a];
+        }
+        st->off[k] = count;
+        count += (int64_t)g->ncells * st->width[k];
+    }
     st->buf = rs_calloc((size_t)count, sizeof(int64_t));
     if (!st->buf) return -1;
-    st->ncells = ncells;
-    st->hist_bins = hist_bins;
+    st->defs = defs;
+    st->ndefs = ndefs;
+    st->ncells = g->ncells;
     st->count = count;
-    st->trials = st->buf;
-    st->full_rank = st->trials + ncells;
-    st->rank_sum = st->full_rank + ncells;
-    st->zero_column = st->rank_sum + ncells;
-    st->crowded_column = st->zero_column + ncells;
-    st->certified = st->crowded_column + ncells;
-    st->verified = st->certified + ncells;
-    st->verify_disagree = st->verified + ncells;
-    st->deficit_hist = st->verify_disagree + ncells;
     return 0;
 }
 
@@ -35,19 +69,11 @@ void rs_stats_free(rs_stats *st)
     memset(st, 0, sizeof *st);
 }
 
-void rs_stats_record(rs_stats *st, int cell, int n, const rs_trial_result *r)
+int rs_stats_find(const rs_stats *st, const char *name)
 {
-    int deficit = n - r->rank.matrank;
-    st->trials[cell]++;
-    st->full_rank[cell] += deficit == 0;
-    st->rank_sum[cell] += r->rank.matrank;
-    st->zero_column[cell] += r->zero_column != 0;
-    st->crowded_column[cell] += r->crowded_column != 0;
-    st->certified[cell] += r->rank.certified != 0;
-    st->verified[cell] += r->rank.verified != 0;
-    st->verify_disagree[cell] += r->rank.disagree != 0;
-    if (deficit >= st->hist_bins) deficit = st->hist_bins - 1; /* cannot happen: bins = max n + 1 */
-    st->deficit_hist[(int64_t)cell * st->hist_bins + deficit]++;
+    for (int k = 0; k < st->ndefs; k++)
+        if (!strcmp(st->defs[k].name, name)) return k;
+    return -1;
 }
 
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm)
@@ -61,6 +87,16 @@ int rs_stats_allreduce(rs_stats *st, MPI_Comm comm)
         if (rc != MPI_SUCCESS) return rc;
     }
     return MPI_SUCCESS;
+}
+
+void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *lo, double *hi)
+{
+    int64_t N = *rs_stat_cell(st, 0, c), x = *rs_stat_cell(st, k, c);
+    *value = N ? (double)x / (double)N : 0.0;
+    if (st->defs[k].derive == RS_DERIVE_FRACTION)
+        rs_wilson(x, N, RS_WILSON_Z95, lo, hi);
+    else
+        *lo = *hi = *value;
 }
 
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi)
@@ -79,4 +115,23 @@ void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi)
     /* exact ends: k = 0 has lower bound 0, k = N upper bound 1 */
     if (k == 0) *lo = 0;
     if (k == N) *hi = 1;
+}
+
+void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
+{
+    fprintf(out, "| dataset | shape | type | meaning |\n|---|---|---|---|\n");
+    for (int k = 0; k < ndefs; k++) {
+        const rs_stat_def *d = &defs[k];
+        char shape[128] = "[N0, N1, Nn";
+        for (int a = 0; a < 2 && d->axis[a]; a++) {
+            size_t len = strlen(shape);
+            RS_FMT(shape + len, sizeof shape - len, ", %s", rs_axis_name(d->axis[a]));
+        }
+        fprintf(out, "| `%s` | %s] | int64 | %s |\n", d->name, shape, d->description);
+        if (d->derive == RS_DERIVE_FRACTION)
+            fprintf(out, "| `%s`, `%s_lo`, `%s_hi` | [N0, N1, Nn] | float64 | %s / trials and its 95%% Wilson "
+                    "score interval |\n", d->derived, d->name, d->name, d->name);
+        else if (d->derive == RS_DERIVE_MEAN)
+            fprintf(out, "| `%s` | [N0, N1, Nn] | float64 | %s / trials |\n", d->derived, d->name);
+    }
 }

@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "reluscape/checkpoint.h"
-#include "reluscape/footprint.h"
 #include "reluscape/group.h"
 #include "reluscape/log.h"
 #include "reluscape/sweep.h"
@@ -124,7 +123,7 @@ typedef struct sched {
     const rs_config *cfg;
     rs_group grp;
     int grouped;                  /* rank.group_size > 1 */
-    rs_group_method method;
+    rs_group_form form;           /* rank.method's distributed form */
     rs_group_work gwork;
     double mem;                   /* bytes a rank may use */
     int *leader_group_size;       /* rank 0: [leaders] */
@@ -133,34 +132,25 @@ typedef struct sched {
     int small_group;              /* size of that group, 0 if none */
 } sched;
 
-/* One trial ranked by the whole group; every member calls it with the same (cell, t). */
+/* One trial run by the whole group; every member calls it with the same (cell, t). */
 static int group_trial(sched *s, int ci, int64_t t)
 {
     const rs_cell *cell = &s->g->cells[ci];
-    rs_trial_result r;
-    rs_rank_problem pb;
     char err[RS_ERR_MAX];
+    rs_group_env env = {.grp = &s->grp, .form = s->form, .gwork = &s->gwork, .mem = s->mem};
+    int leader = s->grp.rank == 0;
     double t0 = rs_cputime();
-    memset(&r, 0, sizeof r);
-    int rc = rs_trial_prepare(s->ts, cell, t, &s->work, &r, &pb);
-    if (rs_any_true(rc != 0, s->grp.comm)) {
-        RS_FMT(err, sizeof err, "%s", rc > 0 ? "LAPACK error" : "out of memory, sampler not applicable or non-finite data");
-        rc = -1;
-    } else {
-        int exact_fits = rs_exact_bytes(cell) + rs_trial_bytes(s->cfg, cell, s->grp.size) <= s->mem;
-        rc = rs_group_rank(&s->grp, s->method, &s->ts->engine, &pb, exact_fits, &s->gwork, &r.rank, err,
-                           sizeof err);
-    }
+    int rc = s->ts->exp->group_trial(s->ts, cell, ci, t, &s->work, &env, leader ? s->st : NULL, err, sizeof err);
     s->busy += rs_cputime() - t0;
-    s->my_trials += s->grp.rank == 0; /* trials recorded, as without groups */
+    s->my_trials += leader; /* trials recorded, as without groups */
     if (rc) {
-        if (s->grp.rank == 0)
+        if (leader)
             rs_error("trial %lld of cell d0=%d d1=%d n=%d failed in group %d (%d ranks, %d x %d grid): %s",
                      (long long)t, cell->d0, cell->d1, cell->n, s->grp.index, s->grp.size, s->grp.nprow,
                      s->grp.npcol, err);
         return -1;
     }
-    if (s->grp.rank == 0) rs_stats_record(s->st, ci, cell->n, &r);
+    if (leader) rs_stat_add(s->st, 0, ci, 1);
     return 0;
 }
 
@@ -188,16 +178,15 @@ static int run_trial(sched *s, const rs_unit *u, int64_t t)
         return group_trial(s, u->cell, t);
     }
     const rs_cell *cell = &s->g->cells[u->cell];
-    rs_trial_result r;
+    char err[RS_ERR_MAX];
     double t0 = rs_cputime();
-    int rc = rs_trial_run(s->ts, cell, t, &s->work, &r);
+    int rc = s->ts->exp->trial(s->ts, cell, u->cell, t, &s->work, s->st, err, sizeof err);
     s->busy += rs_cputime() - t0;
     if (rc) {
-        rs_error("trial %lld of cell d0=%d d1=%d n=%d failed (%s %d)", (long long)t, cell->d0, cell->d1,
-                 cell->n, rc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info", rc);
+        rs_error("trial %lld of cell d0=%d d1=%d n=%d failed (%s)", (long long)t, cell->d0, cell->d1, cell->n, err);
         return -1;
     }
-    rs_stats_record(s->st, u->cell, cell->n, &r);
+    rs_stat_add(s->st, 0, u->cell, 1);
     s->my_trials++;
     return 0;
 }
@@ -365,7 +354,7 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
     if (!s->done || !s->queue || !s->cell_left || !s->taken || !s->cell_fits)
         return RS_FMT(err, errlen, "out of memory"), -1;
     for (int c = 0; c < s->g->ncells && s->small_group; c++)
-        s->cell_fits[c] = rs_trial_bytes(cfg, &s->g->cells[c], s->small_group) <= s->mem;
+        s->cell_fits[c] = s->ts->exp->bytes(cfg, &s->g->cells[c], s->small_group) <= s->mem;
     for (int64_t k = 0; k < s->nunits; k++) {
         const rs_unit *u = &s->units[k];
         s->cell_left[u->cell] += u->t1 - u->t0;
@@ -412,9 +401,9 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
     s.cfg = cfg;
     s.mem = (double)opts->mem_per_rank;
     s.grouped = cfg->group_size > 1;
-    s.method = (rs_group_method)rs_group_method_from_name(cfg->rank_method);
+    s.form = rs_method_lookup(cfg->rank_method)->group;
     MPI_Comm lcomm = comm; /* the scheduler's ranks: every rank, or the leaders */
-    int local_fail = rs_trial_setup_init(&ts, cfg, data, err, sizeof err) != 0;
+    int local_fail = rs_experiment_setup(&ts, cfg, data, err, sizeof err) != 0;
     if (local_fail) rs_error("%s", err);
     if (rs_group_split(comm, (int)cfg->group_size, s.grouped, &s.grp, err, sizeof err)) {
         if (rank == 0) rs_error("%s", err);

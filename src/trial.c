@@ -10,6 +10,7 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
                         char *err, size_t errlen)
 {
     memset(ts, 0, sizeof *ts);
+    ts->cfg = cfg;
     ts->seed = cfg->seed;
     ts->patterns_per_dataset = cfg->patterns_per_dataset;
     ts->data = data;
@@ -25,8 +26,10 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
     ts->prm.init = (rs_init_law)init;
     ts->prm.bias = cfg->bias;
     ts->vout = (rs_vout_law)vout;
-    return rs_engine_init(&ts->engine, cfg->rank_method, cfg->rtol, cfg->certify, cfg->verify,
-                          (int)cfg->exact_primes, cfg->seed, err, errlen);
+    int rc = rs_engine_init(&ts->engine, cfg->rank_method, cfg->rtol, cfg->certify, cfg->verify,
+                            (int)cfg->exact_primes, cfg->seed, err, errlen);
+    ts->draw_v = rc == 0 && rs_engine_uses_weights(&ts->engine);
+    return rc;
 }
 
 int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
@@ -58,7 +61,7 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
 
     rs_stream s;
     rs_stream_init(&s, ts->seed, cell->key, (uint64_t)trial, RS_STREAM_VOUT);
-    if (rs_engine_uses_weights(&ts->engine))
+    if (ts->draw_v)
         rs_vout_draw(ts->vout, d1, &s, w->v);
     else /* the rank does not depend on v (every v_j != 0 only scales columns): skip the draws */
         for (int j = 0; j < d1; j++) w->v[j] = 1.0;
@@ -91,6 +94,7 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
 
 void rs_trial_work_free(rs_trial_work *w)
 {
+    if (w->exp_work_free) w->exp_work_free(w->exp_work);
     rs_engine_work_free(&w->ew);
     free(w->xt);
     free(w->v);

@@ -32,4 +32,9 @@ void *rs_calloc(size_t count, size_t size);
  * 0, or -1 on overflow or OOM (the old buffer stays valid). */
 int rs_reserve(void **buf, size_t *cap, size_t count, size_t size);
 
+/* Registries of names: the index of name in names[count] (-1 if absent or NULL), and the
+ * names joined with '|' into buf (returned). */
+int rs_name_index(const char *const *names, int count, const char *name);
+const char *rs_names_join(const char *const *names, int count, char *buf, size_t len);
+
 #endif

@@ -124,10 +124,15 @@ rc=$(run_rs "$WORK/info.out" "$WORK/info.err" info)
 check "info exits 0 and names the rank methods" sh -c "[ $rc = 0 ] && grep -q 'svd' '$WORK/info.out'"
 rc=$(run_rs "$WORK/pc.out" "$WORK/pc.err" run "$WORK/bounds.ini" --print-config --set rank.method=qrcp)
 check "--print-config shows overrides" sh -c "[ $rc = 0 ] && grep -q '^method = qrcp' '$WORK/pc.out'"
-# docs/config.md carries the table generated from the option table
+# docs carry the tables generated from the option table and the statistics tables
+generated() { sed -n '/<!-- BEGIN generated/,/<!-- END generated/p' "$1" | sed '1d;$d'; }
 "$RELUSCAPE" info --config-doc >"$WORK/keys.md"
-check "docs/config.md lists every key as the program does" \
-    sh -c "tail -n $(wc -l <"$WORK/keys.md") '$top_srcdir/docs/config.md' | cmp -s - '$WORK/keys.md'"
+generated "$top_srcdir/docs/config.md" >"$WORK/keys.doc"
+check "docs/config.md lists every key as the program does" cmp "$WORK/keys.md" "$WORK/keys.doc"
+"$RELUSCAPE" info --stats-doc >"$WORK/stats.md"
+generated "$top_srcdir/docs/hdf5-schema.md" >"$WORK/stats.doc"
+check "docs/hdf5-schema.md lists every statistic as the program does" cmp "$WORK/stats.md" "$WORK/stats.doc"
+check "the statistics doc is not empty" grep -q '^| `full_rank` |' "$WORK/stats.doc"
 # the shipped example configs stay valid
 for c in "$top_srcdir"/jobs/configs/*.ini; do
     check "$(basename "$c") parses" sh -c "'$RELUSCAPE' run '$c' --print-config >/dev/null"

@@ -1,38 +1,114 @@
-/* test_stats.c - accumulators, their exact MPI reduction, and Wilson intervals. */
+/* test_stats.c - the statistics table: layout, recording, the exact MPI reduction with
+ * distinct values in every entry (run on 1 and 3 ranks: tests/stats_mpi.sh), derived
+ * values and Wilson intervals. */
 #include <math.h>
+#include <string.h>
 
 #include "check.h"
+#include "reluscape/config.h"
 #include "reluscape/stats.h"
-#include "reluscape/trial.h"
 
 static int near(double a, double b, double tol) { return fabs(a - b) <= tol; }
 
-int main(int argc, char **argv)
+static const rs_stat_def table[] = {
+    RS_STAT_TRIALS_ROW,
+    {.name = "hits", .description = "h", .derive = RS_DERIVE_FRACTION, .derived = "hit_fraction"},
+    {.name = "total", .description = "t", .derive = RS_DERIVE_MEAN, .derived = "mean_total"},
+    {.name = "hist", .axis = {RS_AXIS_DEFICIT}, .description = "by deficit"},
+    {.name = "series", .axis = {RS_AXIS_DEFICIT, RS_AXIS_DEFICIT}, .description = "two axes"},
+};
+#define NT ((int)(sizeof table / sizeof table[0]))
+
+/* A 3-cell grid with max n = 5: deficit axis 6 bins. */
+static void grid3(rs_grid *g, rs_cell cells[3])
 {
-    MPI_Init(&argc, &argv);
+    memset(g, 0, sizeof *g);
+    memset(cells, 0, 3 * sizeof *cells);
+    for (int c = 0; c < 3; c++) cells[c].n = 3 + c, cells[c].d1 = 2, cells[c].p = 2;
+    g->n0 = 1, g->n1 = 1, g->nn = 3, g->ncells = 3, g->max_n = 5, g->max_P = 4, g->cells = cells;
+}
+
+static void test_layout(void)
+{
+    rs_grid g;
+    rs_cell cells[3];
+    rs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    grid3(&g, cells);
     rs_stats st;
-    CHECK(rs_stats_alloc(&st, 3, 6) == 0, "alloc");
-    rs_trial_result a = {.rank = {.matrank = 5, .certified = 1, .verified = 1}},
-                    b = {.rank = {.matrank = 3, .verified = 1, .disagree = 1}, .zero_column = 1},
-                    c = {.rank = {.matrank = 0}, .zero_column = 1, .crowded_column = 1};
-    rs_stats_record(&st, 1, 5, &a);
-    rs_stats_record(&st, 1, 5, &b);
-    rs_stats_record(&st, 2, 4, &c);
-    CHECK(st.trials[0] == 0 && st.trials[1] == 2 && st.trials[2] == 1, "trials");
-    CHECK(st.full_rank[1] == 1 && st.rank_sum[1] == 8 && st.zero_column[1] == 1, "cell 1 counts");
-    CHECK(st.certified[1] == 1 && st.certified[2] == 0, "certified counts");
-    CHECK(st.verified[1] == 2 && st.verify_disagree[1] == 1 && st.verified[2] == 0, "verification counts");
-    CHECK(st.deficit_hist[1 * 6 + 0] == 1 && st.deficit_hist[1 * 6 + 2] == 1, "deficit histogram");
-    CHECK(st.deficit_hist[2 * 6 + 4] == 1 && st.crowded_column[2] == 1, "cell 2");
-    int64_t before = st.rank_sum[1];
-    int size;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    CHECK(rs_stats_allreduce(&st, MPI_COMM_WORLD) == MPI_SUCCESS, "allreduce");
-    CHECK(st.rank_sum[1] == before * size, "sum over %d ranks", size);
+    CHECK(rs_stats_alloc(&st, table, NT, &cfg, &g) == 0, "alloc");
+    CHECK(st.count == 3 * (1 + 1 + 1 + 6 + 36), "count %lld = 3 cells x (3 scalars + 6 + 36 bins)", (long long)st.count);
+    CHECK(st.off[0] == 0 && st.off[1] == 3 && st.off[2] == 6 && st.off[3] == 9 && st.off[4] == 27,
+          "offsets in table order");
+    CHECK(st.width[3] == 6 && st.width[4] == 36 && st.bins[4][0] == 6 && st.bins[4][1] == 6, "widths");
+    CHECK(rs_stats_find(&st, "hist") == 3 && rs_stats_find(&st, "nope") == -1, "find");
+    rs_stat_add(&st, 1, 2, 1);
+    rs_stat_bin(&st, 3, 1, 4);
+    rs_stat_bin(&st, 3, 1, 99); /* clamped to the last bin */
+    rs_stat_bin(&st, 3, 1, -3); /* clamped to bin 0 */
+    CHECK(st.buf[3 + 2] == 1, "stat 1 of cell 2");
+    CHECK(st.buf[9 + 6 + 4] == 1 && st.buf[9 + 6 + 5] == 1 && st.buf[9 + 6 + 0] == 1, "histogram bins of cell 1");
     rs_stats_free(&st);
 
+    static const rs_stat_def bad[] = {{.name = "hits"}};
+    CHECK(rs_stats_alloc(&st, bad, 1, &cfg, &g) == -1, "a table must start with trials");
+    static const rs_stat_def clash[] = {RS_STAT_TRIALS_ROW, {.name = "deficit"}}, clash2[] = {RS_STAT_TRIALS_ROW, {.name = "n"}};
+    CHECK(rs_stats_alloc(&st, clash, 2, &cfg, &g) == -1, "a statistic named like a bin axis is refused");
+    CHECK(rs_stats_alloc(&st, clash2, 2, &cfg, &g) == -1, "a statistic named like a grid axis is refused");
+}
+
+/* Every entry of every rank distinct: entry i of rank r holds (i + 1) * 1000 + r, so the
+ * sum over R ranks is R (i + 1) 1000 + R (R - 1) / 2, the last entry included. */
+static void test_allreduce(void)
+{
+    rs_grid g;
+    rs_cell cells[3];
+    rs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    grid3(&g, cells);
+    rs_stats st;
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    CHECK(rs_stats_alloc(&st, table, NT, &cfg, &g) == 0, "alloc");
+    for (int64_t i = 0; i < st.count; i++) st.buf[i] = (i + 1) * 1000 + rank;
+    CHECK(rs_stats_allreduce(&st, MPI_COMM_WORLD) == MPI_SUCCESS, "allreduce");
+    int64_t bad = 0;
+    for (int64_t i = 0; i < st.count; i++)
+        bad += st.buf[i] != (int64_t)size * (i + 1) * 1000 + (int64_t)size * (size - 1) / 2;
+    CHECK(bad == 0, "%lld of %lld entries differ from the closed-form sum over %d ranks", (long long)bad,
+          (long long)st.count, size);
+    CHECK(st.buf[st.count - 1] == (int64_t)size * st.count * 1000 + (int64_t)size * (size - 1) / 2,
+          "the last entry is summed (%d ranks)", size);
+    rs_stats_free(&st);
+}
+
+static void test_derived(void)
+{
+    rs_grid g;
+    rs_cell cells[3];
+    rs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    grid3(&g, cells);
+    rs_stats st;
+    CHECK(rs_stats_alloc(&st, table, NT, &cfg, &g) == 0, "alloc");
+    rs_stat_add(&st, 0, 1, 10);
+    rs_stat_add(&st, 1, 1, 5);
+    rs_stat_add(&st, 2, 1, 37);
+    double v, lo, hi;
+    rs_stats_derived(&st, 1, 1, &v, &lo, &hi);
+    CHECK(v == 0.5 && near(lo, 0.2365930905, 1e-9) && near(hi, 0.7634069095, 1e-9), "fraction 5/10 [%g, %g]", lo, hi);
+    rs_stats_derived(&st, 2, 1, &v, &lo, &hi);
+    CHECK(v == 3.7 && lo == v && hi == v, "mean 37/10 = %g", v);
+    rs_stats_derived(&st, 1, 0, &v, &lo, &hi);
+    CHECK(v == 0 && lo == 0 && hi == 1, "a cell without trials: 0 in [0, 1]");
+    rs_stats_free(&st);
+}
+
+static void test_wilson(void)
+{
     /* Wilson score interval, z = 1.96: closed forms checked by hand */
-    double lo, hi, z = 1.959963984540054;
+    double lo, hi, z = RS_WILSON_Z95;
     rs_wilson(5, 10, z, &lo, &hi);
     CHECK(near(lo, 0.2365930905, 1e-9) && near(hi, 0.7634069095, 1e-9), "5/10: [%.10f, %.10f]", lo, hi);
     rs_wilson(0, 10, z, &lo, &hi);
@@ -43,6 +119,17 @@ int main(int argc, char **argv)
     CHECK(lo == 0 && hi == 1, "no trials: [0, 1]");
     rs_wilson(1, 1000000, z, &lo, &hi);
     CHECK(lo > 0 && lo < 1e-6 && hi > 1e-6 && hi < 1e-5, "rare event bracket [%g, %g]", lo, hi);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    test_layout();
+    test_allreduce();
+    test_derived();
+    test_wilson();
     MPI_Finalize();
-    return check_done("test_stats");
+    return rank == 0 ? check_done("test_stats") : (check_failed ? 1 : 0);
 }

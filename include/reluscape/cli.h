@@ -1,5 +1,7 @@
 /* cli.h - the reluscape program as a function, callable on any communicator
- * (tests run it in-process on MPI_COMM_SELF).  MPI must be initialised. */
+ * (tests run it in-process on MPI_COMM_SELF).  MPI must be initialised, except for the
+ * commands that need no MPI (rs_needs_mpi = 0: report, info, --help, --version), which
+ * take comm = MPI_COMM_NULL and then do not pay MPI's start-up. */
 #ifndef RELUSCAPE_CLI_H
 #define RELUSCAPE_CLI_H
 
@@ -12,6 +14,9 @@ enum rs_exit {
     RS_EXIT_USAGE = 2,    /* bad command line, config or input: nothing written */
     RS_EXIT_CHECKPOINTED = 3 /* stopped by a signal after writing a checkpoint: --resume */
 };
+
+/* 0 if argv asks for a command that runs without MPI. */
+int rs_needs_mpi(int argc, char **argv);
 
 /* Collective over comm. Returns an rs_exit code, the same on every rank. */
 int rs_main(int argc, char **argv, MPI_Comm comm);

@@ -26,6 +26,8 @@ typedef struct rs_dbllist {
 } rs_dbllist;
 
 typedef struct rs_config {
+    /* [experiment] */
+    char experiment[RS_NAME_MAX]; /* what a trial measures (experiment.h) */
     /* [grid] */
     rs_intlist d0;          /* exclusive with d0_ratio */
     rs_dbllist d0_ratio;    /* d0 = ceil(r * n) */
@@ -77,5 +79,17 @@ char *rs_config_science_text(const rs_config *cfg);
 
 /* Markdown table of all options (for docs/config.md). */
 void rs_config_write_doc(FILE *out);
+
+/* 1 if key (section.key) is read by the configured experiment (or by every experiment):
+ * keys of another experiment's sections are inactive for this run. */
+int rs_config_key_active(const rs_config *cfg, const char *key);
+
+/* Provided by the experiment registry (experiment.c), which sits above config and owns
+ * that vocabulary: the names allowed for experiment.kind; the config sections only a
+ * given experiment reads ("a,b"); and the chosen experiment's cross-key checks: 0, or -1
+ * with the offending key in *key and the reason in why. */
+const char *rs_experiment_names(void);
+const char *rs_experiment_sections(const char *kind);
+int rs_experiment_check_config(const rs_config *cfg, const char **key, char *why, size_t len);
 
 #endif

@@ -33,6 +33,7 @@ typedef struct rs_data_spec {
 /* Name <-> law ("gaussian", "uniform", "uniform01", "sphere", "file"). -1 if unknown. */
 int rs_data_law_from_name(const char *name);
 const char *rs_data_law_name(rs_data_law law);
+const char *rs_data_law_names_list(void); /* "gaussian|uniform|uniform01|sphere|file" */
 
 /* Draw dataset number `dataset` of a cell into xt (p*n doubles). Local. Returns 0, or -1
  * if the draw is impossible (file law with n > n_total or d0 mismatch). */

@@ -38,6 +38,27 @@ typedef struct rs_rank_result {
     int disagree;        /* ... and the exact rank differs */
 } rs_rank_result;
 
+/* The registry of rank methods (rank.method): what the rest of the program may know about
+ * a method.  config, info, footprint, plan, group and sweep ask this, never the name. */
+typedef enum {
+    RS_FORM_DENSE,   /* forms J (n x P doubles) and runs LAPACK on it */
+    RS_FORM_GRAM,    /* forms the n x n Gram matrix only */
+    RS_FORM_MODULAR  /* ranks over Q modulo primes (Gram certificates first for auto) */
+} rs_method_form;
+typedef enum { RS_GROUP_FORM_NONE = -1, RS_GROUP_FORM_SVD, RS_GROUP_FORM_GRAM, RS_GROUP_FORM_AUTO } rs_group_form;
+typedef struct rs_method_info {
+    const char *name, *help;
+    rs_method_form form;
+    int exact;          /* the rank is exact over Q */
+    int uses_v;         /* the rank depends on the output weights v (rounding only: a
+                           non-zero v_j scales columns); else trials skip their draws */
+    int certifies;      /* tries the full-rank certificate first (rank.certify) */
+    rs_group_form group; /* distributed form over a group of ranks, or NONE */
+} rs_method_info;
+int rs_method_count(void);
+const rs_method_info *rs_method_at(int i);
+const rs_method_info *rs_method_lookup(const char *name); /* NULL if unknown */
+
 struct rs_rank_method;
 
 /* Everything fixed for a run. */
@@ -105,8 +126,6 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
 /* 0 if the method's rank does not depend on the output weights v (gram, exact, auto: a
  * non-zero v_j only scales columns), so a trial need not draw them. */
 int rs_engine_uses_weights(const rs_engine *e);
-/* 1 if the method has a distributed form (svd, gram, auto: a backend's rank or on_one). */
-int rs_engine_distributable(const char *method);
 /* The cell bound's points (engine.c): the first min(m_c, p) points of each non-zero cell of
  * equal activation columns, ascending, into S (n ints); returns U = |S| >= rank J, or -1
  * out of memory. */

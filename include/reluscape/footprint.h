@@ -11,7 +11,7 @@
 #include <mpi.h>
 
 #include "reluscape/config.h"
-#include "reluscape/sweep.h"
+#include "reluscape/grid.h"
 
 /* Bytes one rank holds for a trial of cell c when g ranks share it (g = 1: the serial
  * engine).  With g > 1 this is the group's first rank, the largest share. */
@@ -27,9 +27,11 @@ double rs_exact_bytes(const rs_cell *c);
 int64_t rs_mem_per_rank_auto(MPI_Comm comm, const char **source);
 
 /* Local: 0 if every cell of the grid fits mem bytes per rank in groups of
- * min(rank.group_size, nranks) ranks; else -1 with a message naming the cell, the size it
- * needs and the smallest group_size that fits. */
-int rs_memory_check(const rs_config *cfg, const rs_grid *g, int nranks, int64_t mem, const char *cfgname,
-                    char *err, size_t errlen);
+ * min(rank.group_size, nranks) ranks by the experiment's model bytes (rs_trial_bytes for
+ * rank); else -1 with a message naming the cell, the size it needs and the smallest
+ * group_size that fits. */
+typedef double (*rs_bytes_fn)(const rs_config *cfg, const rs_cell *c, int g);
+int rs_memory_check(const rs_config *cfg, const rs_grid *g, rs_bytes_fn bytes, int nranks, int64_t mem,
+                    const char *cfgname, char *err, size_t errlen);
 
 #endif

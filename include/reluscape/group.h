@@ -39,7 +39,7 @@ typedef struct rs_group {
 /* The process grid for size ranks: nprow x npcol = size, nprow <= npcol, as square as
  * possible.  The block size of a k x k matrix on it (64, smaller for small k so that every
  * process holds blocks). */
-void rs_grid_shape(int size, int *nprow, int *npcol);
+void rs_blacs_shape(int size, int *nprow, int *npcol);
 int rs_block_size(int k, int nprow, int npcol);
 /* Rows (or columns) of a k-long block-cyclic dimension held by process coordinate iproc. */
 int rs_local_extent(int k, int nb, int iproc, int nprocs);
@@ -50,9 +50,6 @@ int rs_local_extent(int k, int nb, int iproc, int nprocs);
 int rs_group_split(MPI_Comm comm, int g, int grid, rs_group *grp, char *err, size_t errlen);
 void rs_group_free(rs_group *grp);
 
-typedef enum { RS_GROUP_SVD, RS_GROUP_GRAM, RS_GROUP_AUTO } rs_group_method;
-/* The distributed form of rank.method, or -1 (exact, qrcp). */
-int rs_group_method_from_name(const char *name);
 
 /* Buffers of one member, grown on demand; zero-initialise. */
 typedef struct rs_group_work {
@@ -67,7 +64,7 @@ typedef struct rs_group_work {
  * (rs_trial_prepare).  exact_fits: the group's first rank may run the exact rank (auto's
  * undecided trials, rank.verify).  Returns 0, or -1 with a message in err (out of memory,
  * a non-finite Gram matrix, a ScaLAPACK info), the same on every member. */
-int rs_group_rank(const rs_group *grp, rs_group_method m, const rs_engine *e, const rs_rank_problem *pb,
+int rs_group_rank(const rs_group *grp, rs_group_form m, const rs_engine *e, const rs_rank_problem *pb,
                   int exact_fits, rs_group_work *w, rs_rank_result *res, char *err, size_t errlen);
 void rs_group_work_free(rs_group_work *w);
 

@@ -45,6 +45,10 @@ typedef struct rs_sampler {
     const char *name;
     const char *help;
     int (*sample)(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A);
+    int only_1d_bias;   /* applies to d0 = 1 with bias only */
+    /* NULL, or a warning when the parameters let it reach only part of the regions it
+     * claims to sample (e.g. init = he with bias: every hyperplane through the origin) */
+    const char *(*reach)(const rs_sampler_params *prm);
 } rs_sampler;
 
 /* Registry: "bernoulli", "init", "region".  NULL if unknown. */
@@ -53,11 +57,13 @@ const char *rs_sampler_names(void); /* "bernoulli|init|region" */
 
 int rs_init_law_from_name(const char *name); /* "gaussian" | "he" | "torch"; -1 unknown */
 const char *rs_init_law_name(rs_init_law law);
+const char *rs_init_law_names(void); /* "gaussian|he|torch" */
 
 /* Output weights v (d1 values, all non-zero). */
 typedef enum { RS_VOUT_GAUSSIAN, RS_VOUT_BALANCED, RS_VOUT_ONES } rs_vout_law;
 int rs_vout_law_from_name(const char *name); /* "gaussian" | "balanced" | "ones"; -1 */
 const char *rs_vout_law_name(rs_vout_law law);
+const char *rs_vout_law_names(void); /* "gaussian|balanced|ones" */
 /* balanced: first floor(d1/2) are -1, the rest +1. gaussian: N(0,1), redrawn if 0. */
 void rs_vout_draw(rs_vout_law law, int d1, rs_stream *s, double *v);
 

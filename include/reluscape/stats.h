@@ -1,39 +1,99 @@
-/* stats.h - per-cell integer statistics, reduced exactly over MPI.
+/* stats.h - per-cell integer statistics, defined by a table and reduced exactly over MPI.
  *
- * All accumulators are int64 in one contiguous buffer, so a single MPI_Allreduce(SUM)
- * reduces them and the result is bitwise independent of the rank count and schedule.
- * Floating point appears only at output time (fractions, Wilson bounds). */
+ * Each counter or histogram is one row (rs_stat_def) of an experiment's table; the table
+ * drives allocation, recording, the Allreduce, the checkpoint (the flat buffer), merge,
+ * the HDF5 datasets with their dimension scales, report and docs/hdf5-schema.md.  All
+ * accumulators are int64 in one contiguous buffer, stat after stat in table order, each
+ * [ncells][bins], so one MPI_Allreduce(SUM) reduces them and the result is bitwise
+ * independent of the rank count and schedule.  Floating point appears only at output
+ * time (fractions, means, Wilson bounds).  Everything is local except rs_stats_allreduce. */
 #ifndef RELUSCAPE_STATS_H
 #define RELUSCAPE_STATS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <mpi.h>
+#include "reluscape/config.h"
+#include "reluscape/grid.h"
+
+/* Bin axes of histograms: /grid/<name> holds 0 .. length-1.  Add an axis here and in
+ * stats.c's axis table. */
+typedef enum {
+    RS_AXIS_NONE = 0,
+    RS_AXIS_DEFICIT,   /* n - rank J_A: max n + 1 bins */
+    RS_AXIS_DIMENSION, /* dimension of a set of minima, P - rank J_A: max P + 1 bins */
+    RS_AXIS_ONES,      /* ones in a pattern (test experiments): max d1 * n + 1 bins */
+    RS_NAXES
+} rs_axis_id;
+
+const char *rs_axis_name(rs_axis_id a);
+const char *rs_axis_description(rs_axis_id a);
+int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g);
+
+/* How a counter becomes a float array at output time. */
+typedef enum {
+    RS_DERIVE_NONE,
+    RS_DERIVE_FRACTION, /* derived = count / trials, with <name>_lo, <name>_hi: 95% Wilson */
+    RS_DERIVE_MEAN      /* derived = sum / trials */
+} rs_derive;
+
+typedef struct rs_stat_def {
+    const char *name;        /* dataset /stats/<name> */
+    rs_axis_id axis[2];      /* bin axes after (a0, d1, n): none, one (a histogram) or two
+                                (a per-cell series of histograms) */
+    const char *description; /* what it counts */
+    rs_derive derive;
+    const char *derived;     /* name of the derived float array, or NULL */
+} rs_stat_def;
+
+/* Every table starts with this row: the sweep counts each finished trial in it. */
+#define RS_STAT_TRIALS_ROW {.name = "trials", .description = "trials run"}
+#define RS_STATS_MAX 32
 
 typedef struct rs_stats {
-    int ncells;
-    int hist_bins;            /* deficit n - matrank in [0, hist_bins) */
-    int64_t *buf;             /* everything below points into buf */
-    int64_t *trials;          /* [ncells] */
-    int64_t *full_rank;       /* matrank == n */
-    int64_t *rank_sum;        /* sum of matrank */
-    int64_t *zero_column;     /* some point activates no neuron */
-    int64_t *crowded_column;  /* an activation column occurs more than p times */
-    int64_t *certified;       /* full rank proven by the Cholesky certificate */
-    int64_t *verified;        /* also ranked exactly (rank.verify) */
-    int64_t *verify_disagree; /* ... with a different result */
-    int64_t *deficit_hist;    /* [ncells][hist_bins] */
-    int64_t count;            /* total int64s in buf */
+    const rs_stat_def *defs;
+    int ndefs, ncells;
+    int64_t *buf;                    /* every stat, in table order */
+    int64_t count;                   /* total int64s in buf */
+    int64_t off[RS_STATS_MAX];       /* where stat k starts in buf */
+    int64_t width[RS_STATS_MAX];     /* int64s per cell of stat k (product of its bins) */
+    int64_t bins[RS_STATS_MAX][2];   /* its axis lengths (1 for no axis) */
 } rs_stats;
 
-int rs_stats_alloc(rs_stats *st, int ncells, int hist_bins); /* zeroed; 0 or -1 */
+/* Zeroed accumulators for table defs over the grid.  0, or -1 (out of memory, or a table
+ * that does not start with RS_STAT_TRIALS_ROW, has more than RS_STATS_MAX rows or names a
+ * statistic like an axis: the axes are linked into /stats by name). */
+int rs_stats_alloc(rs_stats *st, const rs_stat_def *defs, int ndefs, const rs_config *cfg, const rs_grid *g);
 void rs_stats_free(rs_stats *st);
-typedef struct rs_trial_result rs_trial_result;
-void rs_stats_record(rs_stats *st, int cell, int n, const rs_trial_result *r);
+int rs_stats_find(const rs_stats *st, const char *name); /* row index, or -1 */
+
+/* Stat k of cell c: width[k] int64s. */
+static inline int64_t *rs_stat_cell(const rs_stats *st, int k, int c)
+{
+    return st->buf + st->off[k] + (int64_t)c * st->width[k];
+}
+static inline void rs_stat_add(rs_stats *st, int k, int c, int64_t v) { *rs_stat_cell(st, k, c) += v; }
+/* One count in bin b (clamped to the last bin) of a one-axis histogram. */
+static inline void rs_stat_bin(rs_stats *st, int k, int c, int64_t b)
+{
+    if (b < 0) b = 0;
+    if (b >= st->width[k]) b = st->width[k] - 1;
+    rs_stat_cell(st, k, c)[b]++;
+}
+
 /* Collective over comm: every rank ends with the sums. Returns the MPI error code. */
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm);
+
+/* The derived value of stat k in cell c, with its 95% Wilson bounds for fractions (lo =
+ * hi = value for means).  A cell without trials gives 0 and bounds [0, 1] (schema 1). */
+void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *lo, double *hi);
 
 /* Wilson score interval for k successes out of N at normal quantile z (1.96 for 95%).
  * N = 0 gives [0, 1]. */
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi);
+#define RS_WILSON_Z95 1.959963984540054
+
+/* Markdown table of a statistics table (docs/hdf5-schema.md). */
+void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs);
 
 #endif

@@ -6,27 +6,10 @@
 #include <mpi.h>
 #include "reluscape/config.h"
 #include "reluscape/data.h"
+#include "reluscape/experiment.h"
+#include "reluscape/grid.h"
 #include "reluscape/stats.h"
 
-typedef struct rs_cell {
-    int i0, i1, in;      /* axis indices (d0 or d0_ratio, d1, n) */
-    int d0, d1, n, p;    /* p = d0 + bias */
-    uint64_t key;        /* Philox key word: depends on (d0, d1, n) only */
-    double cost;         /* model flops of one trial */
-} rs_cell;
-
-typedef struct rs_grid {
-    int n0, n1, nn;      /* axis lengths */
-    int ratio_axis;      /* 1 if axis 0 is d0_ratio */
-    int ncells;          /* n0 * n1 * nn, index = (i0 * n1 + i1) * nn + in */
-    int max_n;
-    rs_cell *cells;
-} rs_grid;
-
-/* Local. 0, or -1 with a message in err (e.g. a trial too large). */
-int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *err, size_t errlen);
-void rs_grid_free(rs_grid *g);
-uint64_t rs_cell_key(int d0, int d1, int n);
 
 /* Per-rank accounting, gathered on every rank after the sweep. */
 typedef struct rs_run_report {

@@ -11,16 +11,21 @@
 #include "reluscape/jacobian.h"
 #include "reluscape/pattern.h"
 #include "reluscape/matrank.h"
-#include "reluscape/sweep.h"
+#include "reluscape/grid.h"
+
+struct rs_experiment;
 
 /* Everything fixed for a whole sweep, resolved from the config once. */
 typedef struct rs_trial_setup {
+    const rs_config *cfg;      /* must outlive the setup */
+    const struct rs_experiment *exp; /* experiment.kind (rs_experiment_setup), or NULL */
     uint64_t seed;
     int64_t patterns_per_dataset;
     const rs_data_spec *data;
     const rs_sampler *sampler;
     rs_sampler_params prm;     /* d0 filled per cell */
     rs_vout_law vout;
+    int draw_v;                /* draw v (the method or the experiment needs it), else v = 1 */
     rs_engine engine;
 } rs_trial_setup;
 
@@ -38,6 +43,8 @@ typedef struct rs_trial_work {
     rs_pattern A, R;           /* sampled pattern and its reduced neurons */
     const rs_cell *xt_cell;    /* dataset cache: which (cell, dataset) xt holds */
     int64_t xt_dataset;
+    void *exp_work;            /* the experiment's own buffers, freed by exp_work_free */
+    void (*exp_work_free)(void *exp_work);
 } rs_trial_work;
 
 typedef struct rs_trial_result {
@@ -46,7 +53,8 @@ typedef struct rs_trial_result {
     int crowded_column;
 } rs_trial_result;
 
-/* Resolve names in cfg.  0, or -1 with a message naming the key. */
+/* Resolve names in cfg (kept by pointer) for the rank engine's trial; experiments use
+ * rs_experiment_setup (experiment.h), which also sets exp.  0, or -1 with a message. */
 int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_spec *data,
                         char *err, size_t errlen);
 /* 0, -1 out of memory, sampler not applicable or non-finite data, or >0 LAPACK info. */

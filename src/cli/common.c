@@ -111,3 +111,18 @@ int rs_cli_check_data_file(const rs_config *cfg, const char *cfgname, const rs_d
                           cfgname, (long long)cfg->n.v[i], (long long)df->n_total, cfg->data_file), -1;
     return 0;
 }
+
+int rs_cli_rank(MPI_Comm comm)
+{
+    int rank = 0;
+    if (comm != MPI_COMM_NULL) {
+        MPI_Comm_rank(comm, &rank);
+        return rank;
+    }
+    static const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v);
+    }
+    return 0;
+}

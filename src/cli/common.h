@@ -12,6 +12,11 @@
  * regular file) and its directory must be writable.  0, or -1 with a message. */
 int rs_cli_check_output(const char *path, int force, char *err, size_t errlen);
 
+/* This process's rank in comm; with comm = MPI_COMM_NULL (a command that runs without
+ * MPI, cli.h) the launcher's rank from the environment (Open MPI, PMIx, SLURM, PMI), else
+ * 0, so under mpiexec or srun one process still prints. */
+int rs_cli_rank(MPI_Comm comm);
+
 /* "reluscape ARGV..." for the command_line attribute; caller frees (NULL on OOM). */
 char *rs_cli_command_line(int argc, char **argv);
 

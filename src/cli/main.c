@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/common.h"
 #include "reluscape/cli.h"
 #include "reluscape/log.h"
 #include "util.h"
@@ -16,14 +17,25 @@ void openblas_set_num_threads(int);
 static const struct subcommand {
     const char *name;
     int (*run)(int argc, char **argv, MPI_Comm comm);
+    int mpi; /* needs MPI; else runs on MPI_COMM_NULL without MPI_Init */
     const char *help;
 } subcommands[] = {
-    {"run", rs_cmd_run, "run a sweep: reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]"},
-    {"merge", rs_cmd_merge, "combine job-array parts (run --shard i/N): reluscape merge -o OUT.h5 [--force] PART.h5..."},
-    {"plan", rs_cmd_plan, "size a sweep (cost, core-hours, memory, ranks; --sbatch): reluscape plan CONFIG.ini"},
-    {"report", rs_cmd_report, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
-    {"info", rs_cmd_info, "build configuration, library versions and features"},
+    {"run", rs_cmd_run, 1, "run a sweep: reluscape run CONFIG.ini [--set key=value]... [-o FILE.h5] [--force]"},
+    {"merge", rs_cmd_merge, 1, "combine job-array parts (run --shard i/N): reluscape merge -o OUT.h5 [--force] PART.h5..."},
+    {"plan", rs_cmd_plan, 1, "size a sweep (cost, core-hours, memory, ranks; --sbatch): reluscape plan CONFIG.ini"},
+    {"report", rs_cmd_report, 0, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
+    {"info", rs_cmd_info, 0, "build configuration, library versions and features"},
 };
+
+int rs_needs_mpi(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') i++; /* global options; --help and --version need none */
+    if (i >= argc) return 0;
+    for (size_t k = 0; k < RS_ARRAY_LEN(subcommands); k++)
+        if (!strcmp(argv[i], subcommands[k].name)) return subcommands[k].mpi;
+    return 0; /* an unknown command is refused without MPI */
+}
 
 static void usage(FILE *out)
 {
@@ -36,8 +48,7 @@ static void usage(FILE *out)
 
 int rs_main(int argc, char **argv, MPI_Comm comm)
 {
-    int rank;
-    MPI_Comm_rank(comm, &rank);
+    int rank = rs_cli_rank(comm);
     int level = RS_LOG_INFO, i = 1;
 #if HAVE_OPENBLAS
     /* one BLAS thread per MPI rank unless the user asked otherwise */

@@ -23,6 +23,7 @@
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
+#include "reluscape/experiment.h"
 #include "reluscape/h5out.h"
 #include "reluscape/log.h"
 #include "reluscape/stats.h"
@@ -340,25 +341,18 @@ static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
     if (f < 0) return orc;
     const rs_grid *g = &m->grid;
     rs_stats *st = &m->st;
-    const struct { const char *name; int64_t *sum; int nd; } arrays[] = {
-        {"trials", st->trials, 3},       {"full_rank", st->full_rank, 3},
-        {"rank_sum", st->rank_sum, 3},   {"zero_column", st->zero_column, 3},
-        {"crowded_column", st->crowded_column, 3}, {"certified", st->certified, 3},
-        {"verified", st->verified, 3},   {"verify_disagree", st->verify_disagree, 3},
-        {"deficit_hist", st->deficit_hist, 4},
-    };
-    const hsize_t want[4] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn, (hsize_t)st->hist_bins};
-    for (size_t i = 0; i < RS_ARRAY_LEN(arrays); i++) {
-        char path[64];
-        RS_FMT(path, sizeof path, "/stats/%s", arrays[i].name);
-        if (read_dset(f, path, arrays[i].nd, want, NULL, H5T_NATIVE_INT64, (void **)&counts, sizeof *counts, msg,
-                      sizeof msg)) {
+    for (int k = 0; k < st->ndefs; k++) {
+        char path[128];
+        hsize_t want[5] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn, (hsize_t)st->bins[k][0],
+                           (hsize_t)st->bins[k][1]};
+        int nd = 3 + (st->defs[k].axis[0] != RS_AXIS_NONE) + (st->defs[k].axis[1] != RS_AXIS_NONE);
+        RS_FMT(path, sizeof path, "/stats/%s", st->defs[k].name);
+        if (read_dset(f, path, nd, want, NULL, H5T_NATIVE_INT64, (void **)&counts, sizeof *counts, msg, sizeof msg)) {
             RS_FMT(err, errlen, "'%s': %s", p->path, msg);
             goto done;
         }
-        size_t count = (size_t)g->ncells * (arrays[i].nd == 4 ? (size_t)st->hist_bins : 1);
-        if (add_checked(arrays[i].sum, counts, count)) {
-            RS_FMT(err, errlen, "'%s': /stats/%s: the sum overflows int64", p->path, arrays[i].name);
+        if (add_checked(rs_stat_cell(st, k, 0), counts, (size_t)g->ncells * (size_t)st->width[k])) {
+            RS_FMT(err, errlen, "'%s': /stats/%s: the sum overflows int64", p->path, st->defs[k].name);
             goto done;
         }
         free(counts);
@@ -432,7 +426,8 @@ static int gather_parts(const merge_args *a, rs_merged *m)
     rc = RS_EXIT_USAGE;
     if (rs_grid_build(&m->cfg, parts[0].path, &m->grid, err, sizeof err)) goto done;
     rc = RS_EXIT_FAILURE;
-    if (rs_stats_alloc(&m->st, m->grid.ncells, m->grid.max_n + 1)) {
+    const rs_experiment *exp = rs_experiment_lookup(m->cfg.experiment);
+    if (rs_stats_alloc(&m->st, exp->stats, exp->nstats, &m->cfg, &m->grid)) {
         RS_FMT(err, sizeof err, "out of memory for the statistics of %d cells", m->grid.ncells);
         goto done;
     }
@@ -442,10 +437,10 @@ static int gather_parts(const merge_args *a, rs_merged *m)
      * look alike (another program version, a damaged file) */
     rc = RS_EXIT_USAGE;
     for (int c = 0; c < m->grid.ncells; c++)
-        if (m->st.trials[c] != m->cfg.trials) {
+        if (*rs_stat_cell(&m->st, 0, c) != m->cfg.trials) {
             const rs_cell *cell = &m->grid.cells[c];
             RS_FMT(err, sizeof err, "the parts hold %lld trials of cell d0=%d d1=%d n=%d, the config asks for %lld: "
-                   "they do not add up to the whole run ('%s' ...)", (long long)m->st.trials[c], cell->d0,
+                   "they do not add up to the whole run ('%s' ...)", (long long)*rs_stat_cell(&m->st, 0, c), cell->d0,
                    cell->d1, cell->n, (long long)m->cfg.trials, parts[0].path);
             goto done;
         }
@@ -487,8 +482,9 @@ static int share_merged(rs_merged *m, MPI_Comm comm, int rank)
     if (rank != 0) {
         /* rank 0 parsed and built the same text: the same result here */
         m->parsed = rs_config_parse(m->config_text, "merged config", 0, NULL, &m->cfg, err, sizeof err) == 0;
+        const rs_experiment *exp = m->parsed ? rs_experiment_lookup(m->cfg.experiment) : NULL;
         fail = !m->parsed || rs_grid_build(&m->cfg, "merged config", &m->grid, err, sizeof err) ||
-               rs_stats_alloc(&m->st, m->grid.ncells, m->grid.max_n + 1);
+               rs_stats_alloc(&m->st, exp->stats, exp->nstats, &m->cfg, &m->grid);
         if (fail) rs_error("merge: rank %d: %s", rank, err[0] ? err : "out of memory");
     }
     rs_run_report *rep = &m->rep;
@@ -602,7 +598,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     }
     if (rs_any_true(fail, comm)) goto done;
     int64_t total = 0;
-    for (int c = 0; c < m.grid.ncells; c++) total += m.st.trials[c];
+    for (int c = 0; c < m.grid.ncells; c++) total += *rs_stat_cell(&m.st, 0, c);
     rs_info("merged %d part%s (%lld trials in %d cells, %d ranks) into %s", a.nparts, a.nparts == 1 ? "" : "s",
             (long long)total, m.grid.ncells, m.rep.nranks, a.output);
     rc = RS_EXIT_OK;

@@ -23,6 +23,7 @@
 #include "cli/common.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
+#include "reluscape/experiment.h"
 #include "reluscape/data.h"
 #include "reluscape/footprint.h"
 #include "reluscape/jacobian.h"
@@ -132,10 +133,10 @@ static double gram_flops(const rs_cell *c)
     return n * n * (c->d1 + c->p) + n * n * n / 3.0;
 }
 
-/* Bytes one rank holds for a trial of this cell (footprint.h). */
+/* Bytes one rank holds for a trial of this cell (the experiment's model, footprint.h). */
 static double cell_bytes(const rs_config *cfg, const rs_cell *c)
 {
-    return rs_trial_bytes(cfg, c, (int)cfg->group_size);
+    return rs_experiment_lookup(cfg->experiment)->bytes(cfg, c, (int)cfg->group_size);
 }
 
 typedef struct cal_cell {
@@ -225,15 +226,25 @@ static void calib_free(calib *k)
     memset(k, 0, sizeof *k);
 }
 
-static int trial(const rs_trial_setup *ts, const rs_cell *c, int64_t t, rs_trial_work *w, rs_trial_result *r,
+/* The statistics the timed trials record into (thrown away), and its row of exactly
+ * ranked trials (rank.verify), -1 if the experiment has none. */
+static rs_stats scratch;
+static int verified_row = -1;
+
+/* One trial of cell ci through the experiment, as a run does it; *verified: it was also
+ * ranked exactly. */
+static int trial(const rs_trial_setup *ts, const rs_cell *c, int ci, int64_t t, rs_trial_work *w, int *verified,
                  char *err, size_t errlen)
 {
-    int trc = rs_trial_run(ts, c, t, w, r);
-    if (trc)
-        RS_FMT(err, errlen, "trial %lld of cell d0=%d d1=%d n=%d failed (%s %d): run would fail the same way",
-               (long long)t, c->d0, c->d1, c->n,
-               trc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info", trc);
-    return trc ? -1 : 0;
+    char why[RS_ERR_MAX / 2];
+    int64_t before = verified_row >= 0 ? *rs_stat_cell(&scratch, verified_row, ci) : 0;
+    if (ts->exp->trial(ts, c, ci, t, w, &scratch, why, sizeof why)) {
+        RS_FMT(err, errlen, "trial %lld of cell d0=%d d1=%d n=%d failed (%s): run would fail the same way",
+               (long long)t, c->d0, c->d1, c->n, why);
+        return -1;
+    }
+    *verified = verified_row >= 0 && *rs_stat_cell(&scratch, verified_row, ci) > before;
+    return 0;
 }
 
 /* Time one cell: an untimed first trial when affordable (buffers grow and pages fault in
@@ -243,15 +254,15 @@ static int trial(const rs_trial_setup *ts, const rs_cell *c, int64_t t, rs_trial
 static int time_cell(const rs_trial_setup *ts, const rs_config *cfg, const rs_cell *c, double share, double one,
                      int sep_verify, rs_trial_work *w, cal_cell *cc, char *err, size_t errlen)
 {
-    rs_trial_result r;
-    if (one < share / 4 && trial(ts, c, cfg->trials - 1, w, &r, err, errlen)) return -1;
+    int verified;
+    if (one < share / 4 && trial(ts, c, cc->cell, cfg->trials - 1, w, &verified, err, errlen)) return -1;
     double t0 = rs_wtime(), tv = 0, tnv = 0; /* CPU time: other load on the machine is not ours */
     int64_t nv = 0;
     while (cc->trials < cfg->trials && (cc->trials == 0 || rs_wtime() - t0 < share)) {
         double c0 = rs_cputime();
-        if (trial(ts, c, cc->trials, w, &r, err, errlen)) return -1;
+        if (trial(ts, c, cc->cell, cc->trials, w, &verified, err, errlen)) return -1;
         double dt = rs_cputime() - c0;
-        if (sep_verify && r.rank.verified)
+        if (sep_verify && verified)
             tv += dt, nv++;
         else
             tnv += dt;
@@ -322,7 +333,14 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
     rc = 0;
     if (budget > 0) {
         rs_trial_setup ts;
-        if (rs_trial_setup_init(&ts, cfg, data, err, errlen)) {
+        const rs_experiment *exp = rs_experiment_lookup(cfg->experiment);
+        if (rs_stats_alloc(&scratch, exp->stats, exp->nstats, cfg, g)) {
+            RS_FMT(err, errlen, "out of memory for the statistics");
+            rc = -1;
+            goto out;
+        }
+        verified_row = rs_stats_find(&scratch, "verified");
+        if (rs_experiment_setup(&ts, cfg, data, err, errlen)) {
             rc = -1;
             goto out;
         }
@@ -365,7 +383,7 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
             rs_config vcfg = *cfg;
             vcfg.verify = 1.0;
             rs_trial_setup tsv;
-            if (rs_trial_setup_init(&tsv, &vcfg, data, err, errlen)) rc = -1;
+            if (rs_experiment_setup(&tsv, &vcfg, data, err, errlen)) rc = -1;
             double base = 0, with = 0, guess = 30;
             int want = k->ncal < 16 ? k->ncal : 16;
             for (int j = 0; j < want && !rc; j++) {
@@ -374,9 +392,9 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
                 if (cc->skipped || cc->per_trial <= 0 || cc->per_trial * guess > 2 * share) continue;
                 double t0 = rs_wtime();
                 for (int64_t t = 0; t < 4 && t < cfg->trials && (t == 0 || rs_wtime() - t0 < share) && !rc; t++) {
-                    rs_trial_result r;
+                    int verified;
                     double c0 = rs_cputime();
-                    rc = trial(&tsv, &g->cells[cc->cell], t, &w, &r, err, errlen);
+                    rc = trial(&tsv, &g->cells[cc->cell], cc->cell, t, &w, &verified, err, errlen);
                     with += rs_cputime() - c0;
                     base += cc->per_trial;
                 }
@@ -416,6 +434,7 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
     if (k->vratio > 1)
         for (int c = 0; c < g->ncells; c++) k->tpc[c] *= 1 + cfg->verify * (k->vratio - 1);
 out:
+    rs_stats_free(&scratch);
     free(order);
     free(seq);
     free(scount);
@@ -581,7 +600,7 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
     out("reluscape plan for %s%s: %d cells (%s %d x d1 %d x n %d) x %lld trials = %.0f trials",
         a->config_path, a->nset ? " (with --set)" : "", g->ncells, axis0, g->n0, g->n1, g->nn, (long long)trials,
         (double)g->ncells * (double)trials);
-    int certified = cfg->certify && strcmp(cfg->rank_method, "gram") && strcmp(cfg->rank_method, "exact");
+    int certified = cfg->certify && rs_method_lookup(cfg->rank_method)->certifies;
     out("  sampler %s, data %s, rank.method %s%s, rank.verify %g; %lld work units",
         cfg->sampler, cfg->data_law, cfg->rank_method, certified ? " after the certificate" : "", cfg->verify,
         (long long)sg->units);
@@ -683,14 +702,14 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
         if (b > big_bytes) big_bytes = b, big = c;
     }
     const rs_cell *bc = &g->cells[big];
-    double stats_bytes = 8.0 * g->ncells * (8.0 + g->max_n + 1), queue_bytes = 48.0 * (double)sg->units;
+    double stats_bytes = 8.0 * (double)rs_stats_count(rs_experiment_lookup(cfg->experiment), cfg, g), queue_bytes = 48.0 * (double)sg->units;
     double est = base_rss + big_bytes + 3 * stats_bytes + queue_bytes + data_bytes;
     sg->mem_mib = (long long)ceil(mib(1.25 * est) / 64) * 64;
     if (sg->mem_mib < 256) sg->mem_mib = 256;
     out("Memory per rank: about %.0f MiB = process %.0f MiB (measured at start) + largest cell d0=%d d1=%d n=%d",
         mib(est), mib(base_rss), bc->d0, bc->d1, bc->n);
     char jtext[64];
-    if (!strcmp(cfg->rank_method, "svd") || !strcmp(cfg->rank_method, "qrcp"))
+    if (rs_method_lookup(cfg->rank_method)->form == RS_FORM_DENSE)
         RS_FMT(jtext, sizeof jtext, "J %.3g MiB", mib(8.0 * bc->n * (double)cell_P(bc)));
     else
         RS_FMT(jtext, sizeof jtext, "no J with rank.method %s", cfg->rank_method);
@@ -820,6 +839,7 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) rs_error("%s", err);
         goto done;
     }
+    rs_experiment_set_costs(rs_experiment_lookup(cfg.experiment), &cfg, &grid);
     /* the rest is rank 0's; the others wait for its exit code */
     if (rank == 0) {
         rs_data_spec data = {.law = (rs_data_law)rs_data_law_from_name(cfg.data_law), .bias = cfg.bias};

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <hdf5.h>
+#include "cli/common.h"
 #include "cli/h5read.h"
 #include "reluscape/cli.h"
+#include "reluscape/experiment.h"
 #include "reluscape/h5out.h"
 
 #define RS_RAMP " .:-=+*#%@"   /* shade by value: ' ' exactly 0 ... '@' exactly 1 */
@@ -21,25 +23,8 @@
 #define RS_MAX_WIDTH 100       /* wider maps fall back to 2-character cells */
 #define RS_ERRLEN 512
 
-/* How a quantity is turned into a shade in [0, 1]. */
-typedef enum { RS_Q_FLOAT, RS_Q_PER_N, RS_Q_PER_TRIAL } rs_qkind;
-
-typedef struct rs_quantity {
-    const char *name;   /* dataset in /stats */
-    rs_qkind kind;
-    const char *label;  /* what the shade shows */
-} rs_quantity;
-
-static const rs_quantity rs_quantities[] = {
-    {"full_rank_fraction", RS_Q_FLOAT, "full_rank_fraction"},
-    {"full_rank_lo", RS_Q_FLOAT, "full_rank_lo (95% Wilson lower bound)"},
-    {"full_rank_hi", RS_Q_FLOAT, "full_rank_hi (95% Wilson upper bound)"},
-    {"mean_rank", RS_Q_PER_N, "mean_rank / n"},
-    {"full_rank", RS_Q_PER_TRIAL, "full_rank / trials"},
-    {"zero_column", RS_Q_PER_TRIAL, "zero_column / trials"},
-    {"crowded_column", RS_Q_PER_TRIAL, "crowded_column / trials"},
-};
-#define RS_NQUANTITIES ((int)(sizeof rs_quantities / sizeof rs_quantities[0]))
+/* The quantities a file's experiment offers (experiment.h: rs_report_view). */
+typedef rs_report_view rs_quantity;
 
 /* Everything the heatmaps need, read from the file. Index of a cell = (i0*n1 + i1)*nn + in. */
 typedef struct rs_report {
@@ -61,11 +46,14 @@ static void rs_report_usage(FILE *out)
           "(d0 or d0_ratio), a character heatmap over n (columns) and d1 (rows).\n"
           "\n"
           "options:\n"
-          "  --quantity NAME  what the shade shows (default full_rank_fraction):\n",
+          "  --quantity NAME  what the shade shows (default: the experiment's first):\n",
           out);
-    for (int i = 0; i < RS_NQUANTITIES; i++)
-        fprintf(out, "                     %-19s shade = %s\n", rs_quantities[i].name,
-                rs_quantities[i].label);
+    for (int e = 0; e < rs_experiment_count(); e++) {
+        const rs_experiment *x = rs_experiment_at(e);
+        fprintf(out, "                   experiment %s:\n", x->name);
+        for (int i = 0; i < x->nviews; i++)
+            fprintf(out, "                     %-19s shade = %s\n", x->views[i].name, x->views[i].label);
+    }
     fputs("  -h, --help       show this help\n"
           "\n"
           "exit status: 0 ok, 1 runtime failure, 2 bad usage or not a readable reluscape file\n",
@@ -333,8 +321,52 @@ done:
     return rc;
 }
 
-static int rs_report_file(const char *path, const rs_quantity *q)
+/* The view named qname (NULL: the first) of the file's experiment (attribute
+ * `experiment`; files without it are rank files).  NULL with a message in err. */
+static const rs_quantity *rs_pick_view(hid_t f, const char *qname, char *err, size_t errlen)
 {
+    char *kind = NULL;
+    int o = rs_h5_attr_str(f, "experiment", &kind);
+    const rs_experiment *x = rs_experiment_lookup(o > 0 ? kind : "rank");
+    if (!x) {
+        snprintf(err, errlen, "experiment '%s' is not known to this reluscape (known: %s)", kind,
+                 rs_experiment_names());
+        free(kind);
+        return NULL;
+    }
+    free(kind);
+    for (int i = 0; i < x->nviews; i++)
+        if (!qname || !strcmp(qname, x->views[i].name)) return &x->views[i];
+    size_t len = (size_t)snprintf(err, errlen, "unknown --quantity '%s' for experiment %s (allowed:", qname, x->name);
+    for (int i = 0; i < x->nviews && len < errlen; i++)
+        len += (size_t)snprintf(err + len, errlen - len, " %s", x->views[i].name);
+    if (len < errlen) snprintf(err + len, errlen - len, ")");
+    return NULL;
+}
+
+/* The total of every per-cell count of the file's statistics (beyond trials), one line. */
+static void rs_print_totals(hid_t f, const char *kind, const hsize_t *dims)
+{
+    const rs_experiment *x = rs_experiment_lookup(kind);
+    if (!x) return;
+    printf("  %-12s", "totals");
+    for (int k = 1; k < x->nstats; k++) {
+        if (x->stats[k].axis[0] != RS_AXIS_NONE) continue;
+        char path[128], err[256];
+        int64_t *v = NULL, sum = 0;
+        hsize_t d[3] = {dims[0], dims[1], dims[2]};
+        snprintf(path, sizeof path, "/stats/%s", x->stats[k].name);
+        if (rs_h5_read_dset(f, path, 3, d, H5T_NATIVE_INT64, (void **)&v, err, sizeof err)) continue;
+        for (hsize_t c = 0; c < dims[0] * dims[1] * dims[2]; c++) sum += v[c];
+        free(v);
+        printf(" %s %lld", x->stats[k].name, (long long)sum);
+    }
+    putchar('\n');
+}
+
+static int rs_report_file(const char *path, const char *qname)
+{
+    const rs_quantity *q = NULL;
     rs_report R = {0};
     hid_t f = H5I_INVALID_HID, run = H5I_INVALID_HID;
     char err[RS_ERRLEN] = "", *s = NULL;
@@ -367,6 +399,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
         goto done;
     }
     if (rs_h5_attr_num(f, "complete", H5T_NATIVE_INT64, &complete) <= 0) complete = 0;
+    if (!(q = rs_pick_view(f, qname, err, sizeof err))) goto done;
 
     /* ---- grid: axes first, so every array can be checked against their lengths */
     hsize_t dims[3] = {0, 0, 0};
@@ -401,12 +434,13 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     }
     const size_t N = (size_t)R.n0 * R.n1 * R.nn;
 
-    struct { const char *path; int64_t **dst; } ints[] = {
-        {"/grid/P", &R.P}, {"/grid/d0_of_cell", &R.d0_of_cell}, {"/stats/trials", &R.trials},
-        {"/stats/zero_column", &R.zc}, {"/stats/crowded_column", &R.cc},
+    struct { const char *path; int64_t **dst; int optional; } ints[] = {
+        {"/grid/P", &R.P, 0}, {"/grid/d0_of_cell", &R.d0_of_cell, 0}, {"/stats/trials", &R.trials, 0},
+        {"/stats/zero_column", &R.zc, 1}, {"/stats/crowded_column", &R.cc, 1},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         hsize_t d[3] = {dims[0], dims[1], dims[2]};
+        if (ints[i].optional && rs_h5_exists(f, ints[i].path) <= 0) continue; /* rank files only */
         if ((rc = rs_h5_read_dset(f, ints[i].path, 3, d, H5T_NATIVE_INT64, (void **)ints[i].dst,
                                err, sizeof err)))
             goto done;
@@ -414,7 +448,7 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     char qpath[64];
     snprintf(qpath, sizeof qpath, "/stats/%s", q->name);
     hsize_t dq[3] = {dims[0], dims[1], dims[2]};
-    if (q->kind == RS_Q_PER_TRIAL)
+    if (q->kind == RS_VIEW_PER_TRIAL)
         rc = rs_h5_read_dset(f, qpath, 3, dq, H5T_NATIVE_INT64, (void **)&qint, err, sizeof err);
     else
         rc = rs_h5_read_dset(f, qpath, 3, dq, H5T_NATIVE_DOUBLE, (void **)&qraw, err, sizeof err);
@@ -435,11 +469,11 @@ static int rs_report_file(const char *path, const rs_quantity *q)
         int64_t n = R.n[c % R.nn];
         total += t;
         empty += t <= 0;
-        nzc += R.zc[c] > 0;
-        ncc += R.cc[c] > 0;
+        nzc += R.zc && R.zc[c] > 0;
+        ncc += R.cc && R.cc[c] > 0;
         if (t <= 0) R.val[c] = NAN;
-        else if (q->kind == RS_Q_PER_TRIAL) R.val[c] = (double)qint[c] / (double)t;
-        else if (q->kind == RS_Q_PER_N) R.val[c] = n > 0 ? qraw[c] / (double)n : NAN;
+        else if (q->kind == RS_VIEW_PER_TRIAL) R.val[c] = (double)qint[c] / (double)t;
+        else if (q->kind == RS_VIEW_PER_N) R.val[c] = n > 0 ? qraw[c] / (double)n : NAN;
         else R.val[c] = qraw[c];
     }
     rs_order(R.d1, R.n1, 1, R.rows);
@@ -488,9 +522,18 @@ static int rs_report_file(const char *path, const rs_quantity *q)
     if (ei > 0) printf("%.3f", imb); else printf("?");
     printf(", work units ");
     if (eu > 0) printf("%lld\n", (long long)units); else printf("?\n");
-    printf("  %-12s cells with zero_column trials: %zu of %zu; with crowded_column trials: "
-           "%zu of %zu\n", "diagnostics", nzc, N, ncc, N);
+    if (R.zc && R.cc)
+        printf("  %-12s cells with zero_column trials: %zu of %zu; with crowded_column trials: "
+               "%zu of %zu\n", "diagnostics", nzc, N, ncc, N);
     if (rs_print_rank_checks(f, &R, dims)) goto done;
+    if (rs_h5_attr_str(f, "experiment", &s) > 0) {
+        printf("  %-12s %s\n", "experiment", s);
+        rs_print_totals(f, s, dims);
+    } else {
+        rs_print_totals(f, "rank", dims);
+    }
+    free(s);
+    s = NULL;
     putchar('\n');
 
     /* ---- heatmaps: 3-character cells unless the map would be too wide */
@@ -533,7 +576,7 @@ done:
 /* Parse the command line (rank 0 only) and report. */
 static int rs_report_rank0(int argc, char **argv)
 {
-    const char *path = NULL, *qname = "full_rank_fraction";
+    const char *path = NULL, *qname = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -562,36 +605,25 @@ static int rs_report_rank0(int argc, char **argv)
         rs_report_usage(stderr);
         return RS_EXIT_USAGE;
     }
-    const rs_quantity *q = NULL;
-    for (int i = 0; i < RS_NQUANTITIES; i++)
-        if (!strcmp(qname, rs_quantities[i].name)) q = &rs_quantities[i];
-    if (!q) {
-        fprintf(stderr, "reluscape report: unknown --quantity '%s' (allowed:", qname);
-        for (int i = 0; i < RS_NQUANTITIES; i++)
-            fprintf(stderr, " %s", rs_quantities[i].name);
-        fprintf(stderr, ")\n");
-        return RS_EXIT_USAGE;
-    }
-
     /* our own messages instead of HDF5's error stack; restored for the rest of the program */
     H5E_auto2_t old_func = NULL;
     void *old_data = NULL;
     int have_old = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int rc = rs_report_file(path, q);
+    int rc = rs_report_file(path, qname);
     if (have_old) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
     return rc;
 }
 
 int rs_cmd_report(int argc, char **argv, MPI_Comm comm)
 {
-    int rank = 0, rc = RS_EXIT_FAILURE;
-    if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS) return RS_EXIT_FAILURE;
+    int rank = rs_cli_rank(comm), rc = RS_EXIT_FAILURE;
     if (rank == 0) {
         rc = rs_report_rank0(argc, argv);
         fflush(stdout);
         fflush(stderr);
     }
+    if (comm == MPI_COMM_NULL) return rank == 0 ? rc : RS_EXIT_OK; /* without MPI: rank 0 decides alone */
     if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS) return RS_EXIT_FAILURE;
     return rc;
 }

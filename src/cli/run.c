@@ -17,10 +17,12 @@
 #include "provenance.h"
 #include "reluscape/cli.h"
 #include "reluscape/config.h"
+#include "reluscape/experiment.h"
 #include "reluscape/footprint.h"
 #include "reluscape/group.h"
 #include "reluscape/h5out.h"
 #include "reluscape/log.h"
+#include "reluscape/pattern.h"
 #include "reluscape/sweep.h"
 #include "util.h"
 
@@ -181,9 +183,11 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) rs_error("%s", err);
         goto done;
     }
+    const rs_experiment *exp = rs_experiment_lookup(cfg.experiment);
+    rs_experiment_set_costs(exp, &cfg, &grid);
     const char *mem_source = "rank.mem_per_rank";
     int64_t mem = cfg.mem_per_rank ? cfg.mem_per_rank : rs_mem_per_rank_auto(comm, &mem_source);
-    if (rs_memory_check(&cfg, &grid, size, mem, a.config_path, err, sizeof err)) {
+    if (rs_memory_check(&cfg, &grid, exp->bytes, size, mem, a.config_path, err, sizeof err)) {
         if (rank == 0) rs_error("%s (from %s)", err, mem_source);
         goto done;
     }
@@ -200,19 +204,24 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     }
 
     rc = RS_EXIT_FAILURE;
-    if (rs_any_true(rs_stats_alloc(&st, grid.ncells, grid.max_n + 1) != 0, comm)) {
+    if (rs_any_true(rs_stats_alloc(&st, exp->stats, exp->nstats, &cfg, &grid) != 0, comm)) {
         rs_error("out of memory for the statistics of %d cells", grid.ncells);
         goto done;
     }
-    rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (sampler %s, data %s, rank %s) -> %s",
-            PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.sampler,
-            cfg.data_law, cfg.rank_method, cfg.output);
+    rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (experiment %s, sampler %s, data %s, rank %s) -> %s",
+            PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.experiment,
+            cfg.sampler, cfg.data_law, cfg.rank_method, cfg.output);
+    const rs_sampler *sampler = rs_sampler_lookup(cfg.sampler);
+    rs_sampler_params prm = {.p = cfg.bernoulli_p, .init = (rs_init_law)rs_init_law_from_name(cfg.init_law),
+                             .bias = cfg.bias};
+    const char *reach = sampler->reach ? sampler->reach(&prm) : NULL;
+    if (reach) rs_info("warning: %s", reach);
     if (cfg.group_size > 1) {
         int gs = cfg.group_size < size ? (int)cfg.group_size : size, nprow, npcol;
-        rs_grid_shape(gs, &nprow, &npcol);
+        rs_blacs_shape(gs, &nprow, &npcol);
         double need = 0;
         for (int c = 0; c < grid.ncells; c++) {
-            double b = rs_trial_bytes(&cfg, &grid.cells[c], gs);
+            double b = exp->bytes(&cfg, &grid.cells[c], gs);
             if (b > need) need = b;
         }
         rs_info("groups of %d ranks (%d x %d BLACS grid)%s; the largest trial needs %.1f MiB per rank of "

@@ -1,0 +1,101 @@
+/* experiment.c - the registry of experiments (experiment.h). */
+#include <string.h>
+
+#include "reluscape/experiment.h"
+#include "util.h"
+
+#define RS_EXPERIMENTS_MAX 16
+
+/* The library's experiments, then any a test registered. */
+static const rs_experiment *registry[RS_EXPERIMENTS_MAX] = {&rs_experiment_rank};
+static int registered = 1;
+static char names[256];
+
+int rs_experiment_count(void) { return registered; }
+const rs_experiment *rs_experiment_at(int i) { return i >= 0 && i < registered ? registry[i] : NULL; }
+
+const rs_experiment *rs_experiment_lookup(const char *name)
+{
+    for (int i = 0; name && i < registered; i++)
+        if (!strcmp(registry[i]->name, name)) return registry[i];
+    return NULL;
+}
+
+int rs_experiment_register(const rs_experiment *e)
+{
+    if (registered == RS_EXPERIMENTS_MAX || rs_experiment_lookup(e->name)) return -1;
+    registry[registered++] = e;
+    names[0] = '\0';
+    return 0;
+}
+
+const char *rs_experiment_names(void)
+{
+    if (!names[0]) {
+        const char *list[RS_EXPERIMENTS_MAX];
+        for (int i = 0; i < registered; i++) list[i] = registry[i]->name;
+        rs_names_join(list, registered, names, sizeof names);
+    }
+    return names;
+}
+
+const char *rs_experiment_sections(const char *kind)
+{
+    const rs_experiment *e = rs_experiment_lookup(kind);
+    return e && e->sections ? e->sections : "";
+}
+
+int rs_experiment_check_config(const rs_config *cfg, const char **key, char *why, size_t len)
+{
+    const rs_experiment *e = rs_experiment_lookup(cfg->experiment);
+    if (!e) { /* the option table already restricts the name */
+        *key = "experiment.kind";
+        RS_FMT(why, len, "'%s' is not allowed (allowed: %s)", cfg->experiment, rs_experiment_names());
+        return -1;
+    }
+    if (cfg->group_size > 1 && !e->group_trial) {
+        *key = "rank.group_size";
+        RS_FMT(why, len, "%lld: experiment.kind = %s runs on single ranks only", (long long)cfg->group_size,
+               e->name);
+        return -1;
+    }
+    return e->check ? e->check(cfg, key, why, len) : 0;
+}
+
+int rs_experiment_setup(rs_trial_setup *ts, const rs_config *cfg, const rs_data_spec *data, char *err,
+                        size_t errlen)
+{
+    if (rs_trial_setup_init(ts, cfg, data, err, errlen)) return -1;
+    if (!(ts->exp = rs_experiment_lookup(cfg->experiment))) {
+        RS_FMT(err, errlen, "internal: experiment.kind '%s' not in the registry", cfg->experiment);
+        return -1;
+    }
+    ts->draw_v |= ts->exp->draws_v;
+    return 0;
+}
+
+void rs_experiment_set_costs(const rs_experiment *e, const rs_config *cfg, rs_grid *g)
+{
+    for (int c = 0; c < g->ncells; c++) g->cells[c].cost = e->cost(cfg, &g->cells[c]);
+}
+
+int64_t rs_stats_count(const rs_experiment *e, const rs_config *cfg, const rs_grid *g)
+{
+    int64_t count = 0;
+    for (int k = 0; k < e->nstats; k++) {
+        int64_t w = 1;
+        for (int a = 0; a < 2 && e->stats[k].axis[a]; a++) w *= rs_axis_length(e->stats[k].axis[a], cfg, g);
+        count += w * g->ncells;
+    }
+    return count;
+}
+
+void rs_experiment_write_doc(FILE *out)
+{
+    for (int i = 0; i < registered; i++) {
+        const rs_experiment *e = registry[i];
+        fprintf(out, "### experiment.kind = %s\n\n%s\n\n", e->name, e->help);
+        rs_stats_write_doc(out, e->stats, e->nstats);
+        fprintf(out, "\n");
+    }
+}
