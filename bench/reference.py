@@ -2,7 +2,7 @@
 """reference.py - the authors' per-trial experiment in plain numpy, as a speed baseline.
 
 One trial of cell (d0, d1, n), as in the paper's Python code (random-initialisation
-patterns, SCIENCE.md section 5 (a)):
+patterns, docs/science.md §5 (a)):
   X ~ U[0,1]^{n x d0}, Xt = [X, 1]; W, b ~ U(+-1/sqrt(d0)) (PyTorch nn.Linear default);
   A = (Xt @ [W; b].T > 0) (n x d1); v ~ N(0,1);
   J row i = kron(v * A[i], Xt[i]) (face-splitting product, n x d1*(d0+1));

@@ -7,7 +7,7 @@
 # svd, qrcp, gram, exact, auto, each with rank.verify = 0 so a column measures its method
 # only (production runs also verify 1% of the trials exactly).  svd0 is svd with
 # rank.certify = 0: LAPACK's SVD on every trial.
-#  1. The paper's fixed-d0 grid, 36 cells (SCIENCE.md 5 (a)): d0 in {1,2,3,5},
+#  1. The paper's fixed-d0 grid, 36 cells (docs/science.md §5 (a)): d0 in {1,2,3,5},
 #     d1 in {30,150,300}, n in {10,50,100}; TRIALS per cell (or SECONDS per program).
 #  2. Medium: n = 500, d0 = 5, d1 = 200 (MEDIUM_TRIALS or MEDIUM_SECONDS), with svd0.
 #  3. Large: n = 2000, d0 = 10, d1 = 400 (LARGE_TRIALS or LARGE_SECONDS), with svd0;

@@ -12,6 +12,7 @@
 #include "reluscape/data.h"
 #include "reluscape/engine.h"
 #include "reluscape/pattern.h"
+#include "reluscape/targets.h"
 #include "util.h"
 
 typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
@@ -85,6 +86,21 @@ static const rs_option options[] = {
      "memory one rank may use for a trial, e.g. 3.5G, 800M (K, M, G, T: powers of 1024); auto = "
      "SLURM's --mem-per-cpu or --mem, else the node's memory, divided by the ranks on the node. "
      "A cell that does not fit is refused before any work, naming the smallest group_size that fits", NULL},
+    {"targets.law", OPT_CHOICE, OFF(targets_law), "gaussian", NULL, 0, 0,
+     "regression targets y per dataset draw (minima): N(0,1); U(-1,1); a random ReLU teacher network; a "
+     "random degree-2 polynomial of the inputs (coefficients U(-1,1)); the targets.dataset of data.file",
+     rs_targets_law_names},
+    {"targets.teacher_width", OPT_INT, OFF(teacher_width), "10", NULL, 1, 1000000,
+     "hidden width of the teacher network (targets.law = teacher)", NULL},
+    {"targets.teacher_init", OPT_CHOICE, OFF(teacher_init), "gaussian", NULL, 0, 0,
+     "init law of the teacher's weights; its output weights are N(0,1)/sqrt(width)", rs_init_law_names},
+    {"targets.teacher_bias", OPT_BOOL, OFF(teacher_bias), "true", NULL, 0, 0,
+     "the teacher network has hidden biases", NULL},
+    {"targets.dataset", OPT_STRING, OFF(targets_dataset), "y", NULL, 0, 0,
+     "targets.law = file: dataset in data.file with one target per row of data.dataset", NULL},
+    {"minima.exact", OPT_CHOICE, OFF(minima_exact), "auto", "auto|always|never", 0, 0,
+     "re-solve region LPs with GLPK's exact rational simplex: auto = when the float margin is near 0 "
+     "(docs/config.md, Minima); always; never (near-zero margins are then counted as failed)", NULL},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force", NULL},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,
@@ -153,9 +169,27 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
+/* A list with an empty item ("5,,10", "5,", ",5") or none at all: strtok would drop them
+ * silently.  0, or -1 with the reason. */
+static int empty_items(const char *text, char *why, size_t len)
+{
+    const char *c = text;
+    for (;;) {
+        size_t item = strcspn(c, ",");
+        const char *e = c + item;
+        while (c < e && isspace((unsigned char)*c)) c++;
+        if (c == e)
+            return RS_FMT(why, len, "%s", *text ? "empty list item (two commas, or a comma at an end)"
+                                                : "empty list (give at least one value)"), -1;
+        if (!*e) return 0;
+        c = e + 1;
+    }
+}
+
 /* Integer list: comma-separated items, each an integer or an inclusive range a:b[:step]. */
 static int parse_intlist(const char *text, const rs_option *o, rs_intlist *out, char *why, size_t len)
 {
+    if (empty_items(text, why, len)) return -1;
     char buf[RS_PATH_MAX];
     RS_FMT(buf, sizeof buf, "%s", text);
     int cap = 16, count = 0;
@@ -219,6 +253,7 @@ static int parse_intlist(const char *text, const rs_option *o, rs_intlist *out, 
 
 static int parse_dbllist(const char *text, const rs_option *o, rs_dbllist *out, char *why, size_t len)
 {
+    if (empty_items(text, why, len)) return -1;
     char buf[RS_PATH_MAX];
     RS_FMT(buf, sizeof buf, "%s", text);
     int count = 0;
@@ -235,6 +270,11 @@ static int parse_dbllist(const char *text, const rs_option *o, rs_dbllist *out, 
             free(v);
             return RS_FMT(why, len, "value %g out of range (allowed %g..%g)", x, o->min, o->max), -1;
         }
+        for (int j = 0; j < count; j++)
+            if (v[j] == x) {
+                free(v);
+                return RS_FMT(why, len, "value %g listed twice (the values must be distinct)", x), -1;
+            }
         v[count++] = x;
     }
     free(out->v);
@@ -323,6 +363,9 @@ static int set_option(rs_config *cfg, const rs_option *o, const char *value, cha
         if (errno || end == value || *end || !(x > 0) || x * scale > 9.0e18)
             return RS_FMT(why, len, "'%s' is not a memory size (allowed: auto, or a positive number of "
                           "bytes with an optional K, M, G or T suffix, e.g. 3.5G)", value), -1;
+        if (x * scale < 1024 * 1024) /* below 1 MiB it is a typo (0.5 for 0.5G), not a budget */
+            return RS_FMT(why, len, "'%s' is %.0f bytes: less than 1 MiB (did you mean a unit, e.g. %sG?)", value,
+                          x * scale, value), -1;
         *(int64_t *)f = (int64_t)(x * scale);
         return 0;
     }
@@ -424,6 +467,7 @@ int rs_config_parse(const char *text, const char *filename, int noverride, char 
     int rc = -1;
     char section[RS_NAME_MAX * 2] = "";
     const char *p = text;
+    if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a UTF-8 byte order mark from some editors */
     for (int lineno = 1; *p; lineno++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -589,21 +633,26 @@ char *rs_config_effective_text(const rs_config *cfg) { return config_text(cfg, 1
 
 char *rs_config_science_text(const rs_config *cfg) { return config_text(cfg, 0); }
 
+/* 1 if the comma-separated list names the section of key (section.key) */
+static int lists_section(const char *list, const char *key)
+{
+    size_t sl = strcspn(key, ".");
+    for (const char *c = list; c && *c;) {
+        size_t len = strcspn(c, ",");
+        if (len == sl && !strncmp(c, key, sl)) return 1;
+        c += len + (c[len] == ',');
+    }
+    return 0;
+}
+
 int rs_config_key_active(const rs_config *cfg, const char *key)
 {
-    /* a section owned by some experiment is active only for that one */
-    const char *dot = strchr(key, '.');
-    size_t sl = dot ? (size_t)(dot - key) : strlen(key);
+    /* a section some experiment owns is active only for the experiments that list it */
+    if (lists_section(rs_experiment_sections(cfg->experiment), key)) return 1;
     char names[256];
     RS_FMT(names, sizeof names, "%s", rs_experiment_names());
-    for (char *save = NULL, *kind = strtok_r(names, "|", &save); kind; kind = strtok_r(NULL, "|", &save)) {
-        const char *secs = rs_experiment_sections(kind);
-        for (const char *c = secs; c && *c;) {
-            size_t len = strcspn(c, ",");
-            if (len == sl && !strncmp(c, key, sl)) return !strcmp(kind, cfg->experiment);
-            c += len + (c[len] == ',');
-        }
-    }
+    for (char *save = NULL, *kind = strtok_r(names, "|", &save); kind; kind = strtok_r(NULL, "|", &save))
+        if (lists_section(rs_experiment_sections(kind), key)) return 0;
     return 1;
 }
 

@@ -119,22 +119,45 @@ static int choose_subset(int64_t n_total, int n, rs_stream *s, int64_t *pick)
     return 0;
 }
 
-static int draw_file(const rs_data_file *f, int d0, int n, int p, uint64_t seed,
-                     uint64_t cell, uint64_t dataset, double *xt)
+/* The rows of dataset draw `dataset` (malloc'd, n of them), or NULL. */
+static int64_t *file_pick(const rs_data_file *f, int d0, int n, uint64_t seed, uint64_t cell, uint64_t dataset)
 {
     if (!f || !f->rows || f->d0 != d0 || (int64_t)n > f->n_total)
-        return -1;
+        return NULL;
     int64_t *pick = malloc((size_t)(n > 0 ? n : 1) * sizeof *pick);
     if (!pick)
-        return -1;
+        return NULL;
     rs_stream s;
     rs_stream_init(&s, seed, cell, dataset, RS_STREAM_SUBSET);
     if (choose_subset(f->n_total, n, &s, pick) != 0) {
         free(pick);
-        return -1;
+        return NULL;
     }
+    return pick;
+}
+
+static int draw_file(const rs_data_file *f, int d0, int n, int p, uint64_t seed,
+                     uint64_t cell, uint64_t dataset, double *xt)
+{
+    int64_t *pick = file_pick(f, d0, n, seed, cell, dataset);
+    if (!pick)
+        return -1;
     for (int i = 0; i < n; i++)
         memcpy(xt + (size_t)i * p, f->rows + (size_t)pick[i] * d0, (size_t)d0 * sizeof *xt);
+    free(pick);
+    return 0;
+}
+
+int rs_data_draw_targets(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_t cell, uint64_t dataset,
+                         double *y)
+{
+    if (!spec || spec->law != RS_DATA_FILE || !spec->file || !spec->file->y)
+        return -1;
+    int64_t *pick = file_pick(spec->file, d0, n, seed, cell, dataset);
+    if (!pick)
+        return -1;
+    for (int i = 0; i < n; i++)
+        y[i] = spec->file->y[pick[i]];
     free(pick);
     return 0;
 }
@@ -167,8 +190,9 @@ int rs_data_draw(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_
 
 /* ---------------------------------------------------------------- HDF5 loading */
 
-int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out,
-                      char *err, size_t errlen)
+/* Load a 2-D dataset, or with vector = 1 also a 1-D one (as n x 1). */
+static int rs_data_file_load_shape(const char *path, const char *dataset, int vector, rs_data_file *out,
+                                   char *err, size_t errlen)
 {
     hid_t file = H5I_INVALID_HID, dset = H5I_INVALID_HID, space = H5I_INVALID_HID;
     hid_t type = H5I_INVALID_HID;
@@ -184,6 +208,7 @@ int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out,
     out->n_total = 0;
     out->d0 = 0;
     out->rows = NULL;
+    out->y = NULL;
     if (err && errlen)
         err[0] = '\0';
 #define LOAD_FAIL(...)                                                          \
@@ -223,10 +248,11 @@ int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out,
     if (space < 0)
         LOAD_FAIL("data.file '%s': dataset '%s': cannot read its dataspace", path, dataset);
     rank = H5Sget_simple_extent_ndims(space);
-    if (rank != 2)
-        LOAD_FAIL("data.file '%s': dataset '%s' has rank %d, expected 2 (n_total x d0)",
-                  path, dataset, rank);
-    if (H5Sget_simple_extent_dims(space, dims, NULL) != 2)
+    if (rank != 2 && !(vector && rank == 1))
+        LOAD_FAIL("data.file '%s': dataset '%s' has rank %d, expected %s", path, dataset, rank,
+                  vector ? "1 (one target per row) or 2 (n_total x 1)" : "2 (n_total x d0)");
+    dims[1] = 1;
+    if (H5Sget_simple_extent_dims(space, dims, NULL) != rank)
         LOAD_FAIL("data.file '%s': dataset '%s': cannot read its shape", path, dataset);
     if (dims[0] == 0 || dims[1] == 0)
         LOAD_FAIL("data.file '%s': dataset '%s' is empty (%llu x %llu), expected n_total x d0 "
@@ -269,11 +295,36 @@ done:
     return rc;
 }
 
+int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out, char *err, size_t errlen)
+{
+    return rs_data_file_load_shape(path, dataset, 0, out, err, errlen);
+}
+
+int rs_data_file_load_targets(const char *path, const char *dataset, rs_data_file *df, char *err, size_t errlen)
+{
+    rs_data_file col;
+    /* a 1-D dataset is read as n x 1: the same checks (numeric, finite, not empty) */
+    if (rs_data_file_load_shape(path, dataset, 1, &col, err, errlen))
+        return -1;
+    if (col.n_total != df->n_total || col.d0 != 1) {
+        snprintf(err, errlen, "data.file '%s': targets dataset '%s' has %lld x %d values, expected %lld (one per "
+                 "row of '%s'; key 'targets.dataset')", path, dataset, (long long)col.n_total, col.d0,
+                 (long long)df->n_total, "data.dataset");
+        rs_data_file_free(&col);
+        return -1;
+    }
+    free(df->y);
+    df->y = col.rows;
+    return 0;
+}
+
 void rs_data_file_free(rs_data_file *f)
 {
     if (!f)
         return;
     free(f->rows);
+    free(f->y);
+    f->y = NULL;
     f->rows = NULL;
     f->n_total = 0;
     f->d0 = 0;

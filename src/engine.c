@@ -99,7 +99,7 @@ __attribute__((target("popcnt"))) static double popcount_hadamard_popcnt(const r
 static double popcount_hadamard(const rs_pattern *A, double *G)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("popcnt")) return popcount_hadamard_popcnt(A, G);
+    if (rs_cpu_has(RS_CPU_POPCNT)) return popcount_hadamard_popcnt(A, G);
 #endif
     return popcount_hadamard_generic(A, G);
 }

@@ -7,8 +7,8 @@
 #define RS_EXPERIMENTS_MAX 16
 
 /* The library's experiments, then any a test registered. */
-static const rs_experiment *registry[RS_EXPERIMENTS_MAX] = {&rs_experiment_rank};
-static int registered = 1;
+static const rs_experiment *registry[RS_EXPERIMENTS_MAX] = {&rs_experiment_rank, &rs_experiment_minima};
+static int registered = 2;
 static char names[256];
 
 int rs_experiment_count(void) { return registered; }

@@ -10,6 +10,7 @@
 
 #include "blas.h"
 #include "reluscape/jacobian.h"
+#include "util.h"
 
 
 /* Valid bits of word w of a point. */
@@ -207,7 +208,7 @@ __attribute__((target("avx2"))) static void rs_transpose64_avx2(uint64_t a[64])
 static void rs_transpose64(uint64_t a[64])
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) {
+    if (rs_cpu_has(RS_CPU_AVX2)) {
         rs_transpose64_avx2(a);
         return;
     }

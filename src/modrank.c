@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "reluscape/modrank.h"
+#include "util.h"
 
 typedef unsigned __int128 rs_u128;
 _Static_assert(sizeof(double) == sizeof(uint64_t), "binary64 doubles are required");
@@ -565,7 +566,7 @@ static int rs_kernel_choice = RS_MODP_KERNEL_AUTO;
 static int rs_avx2_available(void)
 {
 #ifdef RS_HAVE_AVX2_KERNEL
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
+    return rs_cpu_has(RS_CPU_AVX2);
 #else
     return 0;
 #endif

@@ -206,7 +206,7 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
     }
 #undef WB
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2"))
+    if (rs_cpu_has(RS_CPU_AVX2))
         init_bits_avx2(wb, xt, d0, p, A);
     else
 #endif

@@ -57,3 +57,24 @@ const char *rs_names_join(const char *const *names, int count, char *buf, size_t
     }
     return buf;
 }
+
+static int force_generic = -1; /* -1: not yet read from the environment */
+
+void rs_cpu_force_generic(int on) { force_generic = on != 0; }
+
+int rs_cpu_has(int feature)
+{
+    if (force_generic < 0) {
+        const char *e = getenv("RELUSCAPE_GENERIC_KERNELS");
+        force_generic = e && *e && strcmp(e, "0") != 0;
+    }
+    if (force_generic) return 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    switch (feature) {
+    case RS_CPU_AVX2: return __builtin_cpu_supports("avx2") != 0;
+    case RS_CPU_POPCNT: return __builtin_cpu_supports("popcnt") != 0;
+    }
+#endif
+    (void)feature;
+    return 0;
+}

@@ -32,6 +32,14 @@ void *rs_calloc(size_t count, size_t size);
  * 0, or -1 on overflow or OOM (the old buffer stays valid). */
 int rs_reserve(void **buf, size_t *cap, size_t count, size_t size);
 
+/* CPU features the fast kernels need.  rs_cpu_has is 1 if the CPU has the feature and
+ * the portable kernels are not forced: RELUSCAPE_GENERIC_KERNELS=1 in the environment (read
+ * once) or rs_cpu_force_generic(1) makes every dispatch take its generic path, so the tests
+ * can run code that these machines would never take.  Results never depend on it. */
+enum { RS_CPU_AVX2, RS_CPU_POPCNT };
+int rs_cpu_has(int feature);
+void rs_cpu_force_generic(int on);
+
 /* Registries of names: the index of name in names[count] (-1 if absent or NULL), and the
  * names joined with '|' into buf (returned). */
 int rs_name_index(const char *const *names, int count, const char *name);

@@ -1,5 +1,9 @@
 # lib.sh - helpers for the shell tests (sourced).  Each test counts its assertions and
 # ends with "N passed, N failed"; exit 0 pass, 1 fail, 77 skip (automake convention).
+# Honest by construction: every check is ONE command whose exit status is the assertion
+# (write `check D sh -c '[ a ] && [ b ]'` or `check D all_absent F G`, never
+# `check D [ a ] && [ b ]`, which asserts only the first); a test with no passed check
+# fails; and under CI=true a skip is a failure (a CI run must run everything).
 : "${top_builddir:=.}" "${top_srcdir:=.}" "${MPIEXEC:=mpiexec}" "${H5DIFF:=h5diff}" "${PYTHON3:=/usr/bin/python3}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
        OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
@@ -13,8 +17,24 @@ ok()   { t_pass=$((t_pass + 1)); echo "ok - $*"; }
 bad()  { t_fail=$((t_fail + 1)); echo "FAIL - $*"; }
 # check DESCRIPTION COMMAND...: the command's success is the assertion
 check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-finish() { echo "$t_pass passed, $t_fail failed"; [ "$t_fail" -eq 0 ]; exit $?; }
-skip() { echo "SKIP: $*"; exit 77; }
+finish() {
+    [ "$t_pass" -gt 0 ] || bad "the test ran no passing check"
+    echo "$t_pass passed, $t_fail failed"
+    [ "$t_fail" -eq 0 ]
+    exit $?
+}
+skip() {
+    if [ "${CI:-}" = true ]; then echo "FAIL - skipped under CI=true: $*"; echo "0 passed, 1 failed"; exit 1; fi
+    echo "SKIP: $*"
+    exit 77
+}
+# missing WHAT: an optional part of a test cannot run here: a note, or a failure under CI=true
+missing() { if [ "${CI:-}" = true ]; then bad "cannot run under CI=true: $*"; else echo "note: not run: $*"; fi; }
+# all_absent FILE...: none of the files exists (a dangling symlink counts as existing)
+all_absent() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then return 1; fi; done; }
+# h5_differ A B OBJ: both files exist and OBJ differs between them (plain `! h5diff` would
+# also pass when a file is missing)
+h5_differ() { [ -f "$1" ] && [ -f "$2" ] && { "$H5DIFF" -q "$1" "$2" "$3" "$3"; [ $? = 1 ]; }; }
 
 # mpirun N ARGS...: launch under MPI (N = 1: without a launcher, as users may), never
 # hanging a test for more than two minutes

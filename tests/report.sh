@@ -5,34 +5,14 @@
 # Automake test: exit 0 pass, 1 fail, 77 skip.  Env: top_srcdir, top_builddir, PYTHON3,
 # MPIEXEC (optional); RELUSCAPE overrides the program under test.
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-PYTHON3=${PYTHON3:-/usr/bin/python3}
+. "${top_srcdir:-.}/tests/lib.sh"
 RS=${RELUSCAPE:-$top_builddir/reluscape}
 MAKE_H5=$top_srcdir/tools/make_example_h5.py
 PLOT=$top_srcdir/tools/plot_heatmap.py
+[ -x "$RS" ] || skip "$RS not built"
+has_py_h5 || skip "$PYTHON3 lacks h5py/numpy, cannot write the synthetic files"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok:   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-check() {  # check DESCRIPTION COMMAND...: pass if the command succeeds
-    d=$1
-    shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-if [ ! -x "$RS" ]; then
-    echo "SKIP: $RS not built"
-    exit 77
-fi
-if ! "$PYTHON3" -c 'import h5py, numpy' 2>/dev/null; then
-    echo "SKIP: $PYTHON3 lacks h5py/numpy, cannot write the synthetic files"
-    exit 77
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rs_report.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+tmp=$WORK
 trap 'exit 1' HUP INT TERM
 
 # report FILE [ARGS...]: run the program, stdout to $tmp/out, stderr to $tmp/err, rc in $rc
@@ -141,7 +121,7 @@ if [ -n "$MPIEXEC" ] && $MPIEXEC -n 2 true >/dev/null 2>&1; then
     rc=$?
     check "2 ranks: missing file exits 2 (got $rc)" [ "$rc" -eq 2 ]
 else
-    echo "skip: several ranks (no working MPIEXEC)"
+    missing "several ranks (no working MPIEXEC)"
 fi
 
 # ---------------------------------------------------------------- plot_heatmap.py
@@ -166,8 +146,7 @@ if "$PYTHON3" -c 'import matplotlib' 2>/dev/null; then
     rc=$?
     check "plot file without /stats exits 2 (got $rc)" [ "$rc" -eq 2 ]
 else
-    echo "skip: plot_heatmap.py ($PYTHON3 lacks matplotlib)"
+    missing "plot_heatmap.py: $PYTHON3 lacks matplotlib"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

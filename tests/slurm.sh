@@ -1,7 +1,7 @@
 #!/bin/bash
 # slurm.sh - the jobs/ scripts on a private single-node SLURM cluster (bash: /dev/tcp port
 # probes, arithmetic, traps).  Starts munged (private socket), slurmctld and slurmd in a
-# temp dir as /work/shared/PLATFORM.md describes, then checks with h5diff of /stats:
+# temp dir (the recipe is the script itself), then checks with h5diff of /stats:
 #   sweep.sbatch == direct mpiexec run; `reluscape plan --sbatch`'s script == the same;
 #   submit-sweep.sh (array of 3 shards + merge) == one run; bad input gives exit 2 and no
 #   requeue; a job stopped by `scancel -b -s USR1` (the path the time limit takes)

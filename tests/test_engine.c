@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#define RS_FMT_TEST(buf, text) snprintf((buf), sizeof(buf), "%s", (text))
 #include "reluscape/reluscape.h"
 
 static const char *METHODS[] = {"svd", "qrcp", "gram", "exact", "auto"};
@@ -31,7 +32,7 @@ static int open_run(run *r, const char *text, const char *method, const char *ce
     snprintf(c, sizeof c, "rank.certify=%s", certify);
     if (rs_config_parse(text, "test", 2, sets, &r->cfg, err, sizeof err) ||
         rs_grid_build(&r->cfg, "test", &r->grid, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
+        CHECK(0, "the test's config must parse: %s", err); /* an early return is a failure */
         return -1;
     }
     r->data = (rs_data_spec){.law = (rs_data_law)rs_data_law_from_name(r->cfg.data_law), .bias = r->cfg.bias};
@@ -301,9 +302,58 @@ static void test_planted_certificates(void)
     rs_pattern_free(&A);
 }
 
+/* Each use inside a trial reads its own stream (rng.h): the data its RS_STREAM_DATA with
+ * trial = dataset, the pattern RS_STREAM_PATTERN, v RS_STREAM_VOUT, all with the trial's
+ * counter.  Rebuilt here from the streams by hand, the prepared trial must match bit for
+ * bit; and v, drawn or not, must not move the pattern. */
+static void test_streams(void)
+{
+    const char *text = "[grid]\nd0 = 2\nd1 = 9\nn = 7\n[sweep]\ntrials = 6\npatterns_per_dataset = 3\nseed = 77\n"
+                       "[data]\nlaw = gaussian\n[pattern]\nsampler = bernoulli\n[network]\nv = gaussian\n";
+    run r;
+    if (open_run(&r, text, "svd", "true")) return; /* svd draws v */
+    const rs_cell *cell = &r.grid.cells[0];
+    const int n = cell->n, d1 = cell->d1;
+    char err[RS_ERR_MAX];
+    rs_trial_setup ts, ts_nov;
+    rs_trial_work w = {0}, w2 = {0};
+    CHECK(rs_trial_setup_init(&ts, &r.cfg, &r.data, err, sizeof err) == 0 && ts.draw_v, "%s", err);
+    rs_config nov = r.cfg;
+    RS_FMT_TEST(nov.rank_method, "exact");
+    CHECK(rs_trial_setup_init(&ts_nov, &nov, &r.data, err, sizeof err) == 0 && !ts_nov.draw_v, "%s", err);
+    double xt[3 * 7], v[9];
+    rs_pattern A;
+    CHECK(rs_pattern_alloc(&A, d1, n) == 0, "alloc");
+    for (int64_t t = 0; t < 6; t++) {
+        rs_trial_result res;
+        rs_rank_problem pb;
+        CHECK(rs_trial_prepare(&ts, cell, t, &w, &res, &pb) == 0, "prepare");
+        CHECK(rs_trial_prepare(&ts_nov, cell, t, &w2, &res, &pb) == 0, "prepare without v");
+        CHECK(rs_data_draw(&r.data, cell->d0, n, 77, cell->key, (uint64_t)(t / 3), xt) == 0, "data");
+        CHECK(!memcmp(xt, w.xt, sizeof xt), "trial %lld: X~ from RS_STREAM_DATA of dataset %lld", (long long)t,
+              (long long)(t / 3));
+        rs_stream s;
+        rs_stream_init(&s, 77, cell->key, (uint64_t)t, RS_STREAM_VOUT);
+        rs_vout_draw(RS_VOUT_GAUSSIAN, d1, &s, v);
+        CHECK(!memcmp(v, w.v, sizeof v), "trial %lld: v from RS_STREAM_VOUT", (long long)t);
+        rs_stream_init(&s, 77, cell->key, (uint64_t)t, RS_STREAM_PATTERN);
+        rs_sampler_params prm = {.p = 0.5, .d0 = cell->d0, .bias = 1};
+        CHECK(rs_sampler_lookup("bernoulli")->sample(&prm, xt, &s, &A) == 0, "sample");
+        size_t bytes = (size_t)A.n * A.words * sizeof *A.bits;
+        CHECK(!memcmp(A.bits, w.A.bits, bytes), "trial %lld: A from RS_STREAM_PATTERN", (long long)t);
+        CHECK(!memcmp(w.A.bits, w2.A.bits, bytes), "trial %lld: drawing v does not move the pattern", (long long)t);
+        CHECK(w2.v[0] == 1.0 && w.v[0] != 1.0, "trial %lld: v drawn only when the method needs it", (long long)t);
+    }
+    rs_pattern_free(&A);
+    rs_trial_work_free(&w);
+    rs_trial_work_free(&w2);
+    close_run(&r);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
+    test_streams();
     test_agreement();
     test_verify_selection();
     test_planted_certificates();

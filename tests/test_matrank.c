@@ -311,6 +311,43 @@ static void test_workspace_reuse(void)
     rs_workspace_free(&shared);
 }
 
+/* The certificate's shift at its edge.  G = diag(big, ..., big, small) is positive
+ * definite with Cholesky exact on a diagonal, so certify_gram succeeds iff small > shift,
+ * shift = 100 tol^2 + 2 form_err + 2 (k + 1) u tr G with tol^2 = tr G rtol^2 (matrank.h).
+ * Each case makes one term dominate, puts small a relative 1e-6 below and above the
+ * shift, and expects "undecided" below and "certified" above: a shift that lost a term or
+ * a factor of two moves the edge and fails one side. */
+static int certifies_diag(int k, double big, double small, double form_err, double rtol)
+{
+    double g[16 * 16] = {0};
+    for (int i = 0; i < k - 1; i++) g[i * k + i] = big;
+    g[(k - 1) * k + (k - 1)] = small;
+    return rs_matrank_certify_gram(k, g, form_err, rtol, 0);
+}
+
+static void test_certificate_edge(void)
+{
+    const double u = DBL_EPSILON / 2;
+    const int k = 12;
+    const double big = 1.0;
+    const struct { const char *term; double form_err, rtol; } cases[] = {
+        {"rounding 2(k+1) u tr G", 0.0, 1e-200},
+        {"twice form_err", 1e-9, 1e-200},
+        {"100 tol^2", 0.0, 1e-6},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double fe = cases[c].form_err, r = cases[c].rtol, shift = 0;
+        for (int it = 0; it < 3; it++) { /* tr G contains small itself: a fixed point */
+            double trace = (k - 1) * big + shift;
+            shift = 100.0 * trace * r * r + 2.0 * fe + 2.0 * (k + 1) * u * trace;
+        }
+        CHECK(!certifies_diag(k, big, shift * (1 - 1e-6), fe, r), "%s: small just below the shift certified",
+              cases[c].term);
+        CHECK(certifies_diag(k, big, shift * (1 + 1e-6), fe, r), "%s: small just above the shift not certified",
+              cases[c].term);
+    }
+}
+
 int main(void)
 {
     test_registry();
@@ -320,5 +357,6 @@ int main(void)
     test_tolerance_and_edges();
     test_workspace_reuse();
     test_certificate();
+    test_certificate_edge();
     return check_done("test_matrank");
 }

@@ -20,21 +20,12 @@ static const rs_stat_def table[] = {
 #define NT ((int)(sizeof table / sizeof table[0]))
 
 /* A 3-cell grid with max n = 5: deficit axis 6 bins. */
-static void grid3(rs_grid *g, rs_cell cells[3])
-{
-    memset(g, 0, sizeof *g);
-    memset(cells, 0, 3 * sizeof *cells);
-    for (int c = 0; c < 3; c++) cells[c].n = 3 + c, cells[c].d1 = 2, cells[c].p = 2;
-    g->n0 = 1, g->n1 = 1, g->nn = 3, g->ncells = 3, g->max_n = 5, g->max_P = 4, g->cells = cells;
-}
+static rs_cell cells[3] = {{.n = 3, .d1 = 2, .p = 2}, {.n = 4, .d1 = 2, .p = 2}, {.n = 5, .d1 = 2, .p = 2}};
+static rs_grid g = {.n0 = 1, .n1 = 1, .nn = 3, .ncells = 3, .max_n = 5, .max_P = 4, .cells = cells};
+static rs_config cfg;
 
 static void test_layout(void)
 {
-    rs_grid g;
-    rs_cell cells[3];
-    rs_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    grid3(&g, cells);
     rs_stats st;
     CHECK(rs_stats_alloc(&st, table, NT, &cfg, &g) == 0, "alloc");
     CHECK(st.count == 3 * (1 + 1 + 1 + 6 + 36), "count %lld = 3 cells x (3 scalars + 6 + 36 bins)", (long long)st.count);
@@ -61,11 +52,6 @@ static void test_layout(void)
  * sum over R ranks is R (i + 1) 1000 + R (R - 1) / 2, the last entry included. */
 static void test_allreduce(void)
 {
-    rs_grid g;
-    rs_cell cells[3];
-    rs_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    grid3(&g, cells);
     rs_stats st;
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -85,11 +71,6 @@ static void test_allreduce(void)
 
 static void test_derived(void)
 {
-    rs_grid g;
-    rs_cell cells[3];
-    rs_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    grid3(&g, cells);
     rs_stats st;
     CHECK(rs_stats_alloc(&st, table, NT, &cfg, &g) == 0, "alloc");
     rs_stat_add(&st, 0, 1, 10);

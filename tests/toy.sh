@@ -30,7 +30,7 @@ progress = 0
 INI
 
 "$TOY" info >info.out
-check "info lists the registered experiment" grep -q '^experiments *rank|ones' info.out
+check "info lists the registered experiment" grep -q '^experiments .*|ones$' info.out
 
 # counts PY: run a check on the /stats of FILE (argv[1]); exit status is the assertion
 counts() { "$PYTHON3" -c "import sys, h5py, numpy as np; f = h5py.File(sys.argv[1]); s = f['stats']; d1 = f['grid/d1'][()][None, :, None]; n = f['grid/n'][()][None, None, :]; $2" "$1"; }

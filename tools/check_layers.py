@@ -6,9 +6,9 @@ import sys
 
 LAYERS = {
     0: ["rng", "log", "util"],
-    1: ["data", "pattern", "jacobian", "matrank", "modrank", "blas", "scalapack"],
+    1: ["data", "pattern", "jacobian", "matrank", "modrank", "blas", "scalapack", "targets", "lp"],
     2: ["engine", "group", "group_rank", "config"],
-    3: ["grid", "stats", "trial", "footprint", "checkpoint", "lp", "targets", "provenance"],
+    3: ["grid", "stats", "trial", "footprint", "checkpoint", "provenance"],
     4: ["experiment", "exp_*"],
     5: ["sweep", "h5out"],
     6: ["cli", "cli/*", "reluscape", "main"],

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Plot heatmaps of a reluscape result file (docs/hdf5-schema.md): one panel per value
-of axis 0 (d0 or d0_ratio), x = n, y = d1, colour = the chosen quantity in [0, 1],
+of axis 0 (d0 or d0_ratio) and quantity (one row of panels each; minima files show the
+full-rank, global and bad-local fractions side by side by default, as the authors'
+figures put full rank next to "contains a global minimum"), x = n, y = d1, colour = the
+quantity in [0, 1],
 with the line P = n (P = d1 * (d0 + bias), read from /grid/P) drawn as a staircase
 along the lower edge of the first cell of each column where P >= n.
 
@@ -21,7 +24,15 @@ QUANTITIES = {
     "full_rank": "full_rank / trials",
     "zero_column": "fraction of trials with a zero column",
     "crowded_column": "fraction of trials with a crowded column",
+    "global_fraction": "fraction of regions with zero-loss minima",
+    "bad_local_fraction": "fraction of regions with bad local minima",
+    "none_fraction": "fraction of non-empty regions without critical points",
+    "empty_fraction": "fraction of empty regions",
+    "failed_fraction": "fraction of regions the LP could not classify",
 }
+# the quantities drawn when none is asked for, by the file's experiment
+DEFAULTS = {"rank": ["full_rank_fraction"],
+            "minima": ["full_rank_fraction", "global_fraction", "bad_local_fraction"]}
 PER_TRIAL = {"full_rank", "zero_column", "crowded_column"}
 
 EXIT_FAILURE = 1
@@ -31,6 +42,16 @@ EXIT_USAGE = 2
 def fail(msg, code=EXIT_USAGE):
     print(f"plot_heatmap.py: {msg}", file=sys.stderr)
     sys.exit(code)
+
+
+def experiment_of(path):
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            e = f.attrs.get("experiment", "rank")
+    except OSError:
+        return "rank"  # read() reports the unreadable file
+    return e.decode() if isinstance(e, bytes) else str(e)
 
 
 def read(path, quantity):
@@ -94,8 +115,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("file", help="reluscape result file (.h5)")
     ap.add_argument("-o", "--output", help="output image (default: FILE with .png)")
-    ap.add_argument("--quantity", choices=sorted(QUANTITIES), default="full_rank_fraction",
-                    help="what the colour shows (default full_rank_fraction)")
+    ap.add_argument("--quantity", choices=sorted(QUANTITIES), action="append",
+                    help="what the colour shows; repeat for rows of panels side by side "
+                         "(default: full_rank_fraction; for minima files also global_fraction "
+                         "and bad_local_fraction)")
     args = ap.parse_args()
 
     try:
@@ -108,7 +131,11 @@ def main():
         fail(f"needs h5py, numpy and matplotlib ({e}); Debian: apt install python3-h5py "
              "python3-matplotlib", EXIT_FAILURE)
 
-    R = read(args.file, args.quantity)
+    if not os.path.exists(args.file):
+        fail(f"{args.file}: no such file")
+    quantities = args.quantity or DEFAULTS.get(experiment_of(args.file), ["full_rank_fraction"])
+    Rs = [read(args.file, q) for q in quantities]
+    R = Rs[0]
     out = args.output or os.path.splitext(args.file)[0] + ".png"
 
     # sort axes for display (lists in the config need not be sorted)
@@ -118,16 +145,18 @@ def main():
 
     npan = len(R["a0"])
     ncol = min(npan, 4)
-    nrow = math.ceil(npan / ncol)
+    nrow_q = math.ceil(npan / ncol)  # rows of panels per quantity
+    nrow = nrow_q * len(quantities)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol + 1.2, 3.8 * nrow),
                              squeeze=False, constrained_layout=True)
     im = None
-    for k in range(nrow * ncol):
-        ax = axes[k // ncol][k % ncol]
+    for cell in range(nrow * ncol):
+        qi, k = divmod(cell, nrow_q * ncol)
+        ax = axes[qi * nrow_q + k // ncol][k % ncol]
         if k >= npan:
             ax.set_visible(False)
             continue
-        q = R["q"][k][np.ix_(oi, oj)]
+        q = Rs[qi]["q"][k][np.ix_(oi, oj)]
         P = R["P"][k][np.ix_(oi, oj)]
         im = ax.imshow(np.ma.masked_invalid(q), origin="lower", aspect="auto", vmin=0, vmax=1,
                        cmap="viridis", interpolation="nearest")
@@ -146,7 +175,7 @@ def main():
             title = f"d0 = {int(R['a0'][k])}"
             if d1[0] > 0 and P[0, 0] % d1[0] == 0:
                 title += f" (p = {int(P[0, 0] // d1[0])})"
-        ax.set_title(title)
+        ax.set_title(title if len(quantities) == 1 else f"{quantities[qi]}: {title}", fontsize=9)
         step_x = max(1, len(n) // 10)
         step_y = max(1, len(d1) // 12)
         ax.set_xticks(range(0, len(n), step_x))
@@ -156,12 +185,13 @@ def main():
         ax.set_xlabel("n (samples)")
         ax.set_ylabel("d1 (hidden width)")
 
-    label = QUANTITIES[args.quantity]
-    fig.colorbar(im, ax=axes, shrink=0.9, label=label)
-    sup = f"{os.path.basename(args.file)}: {label}; red line: P = n (P = d1·p, p = d0 + bias)"
+    label = "; ".join(QUANTITIES[q] for q in quantities)
+    fig.colorbar(im, ax=axes, shrink=0.9, label=label if len(quantities) == 1 else "fraction")
+    what = label if len(quantities) == 1 else "rows: " + ", ".join(quantities)
+    sup = f"{os.path.basename(args.file)}: {what}\nred line: P = n (P = d1·p, p = d0 + bias)"
     if not R["complete"]:
         sup += "  (INCOMPLETE RUN)"
-    fig.suptitle(sup)
+    fig.suptitle(sup, fontsize=10)
     try:
         fig.savefig(out, dpi=110)
     except OSError as e:

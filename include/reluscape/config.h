@@ -55,6 +55,14 @@ typedef struct rs_config {
     int64_t exact_primes;         /* 1 or 2 */
     int64_t group_size;           /* ranks sharing one trial (ScaLAPACK); 1 = serial */
     int64_t mem_per_rank;         /* bytes; 0 = auto (rs_mem_per_rank_default) */
+    /* [targets] (experiment minima) */
+    char targets_law[RS_NAME_MAX];
+    int64_t teacher_width;
+    char teacher_init[RS_NAME_MAX];
+    int teacher_bias;
+    char targets_dataset[RS_PATH_MAX];
+    /* [minima] */
+    char minima_exact[RS_NAME_MAX];  /* auto | always | never */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

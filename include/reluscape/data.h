@@ -22,6 +22,7 @@ typedef struct rs_data_file {
     int64_t n_total;
     int d0;
     double *rows;
+    double *y;     /* [n_total] targets (targets.law = file), or NULL */
 } rs_data_file;
 
 typedef struct rs_data_spec {
@@ -45,6 +46,13 @@ int rs_data_draw(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_
  * naming the file and dataset (unreadable, not 2-D, empty, NaN/Inf at row r column c). */
 int rs_data_file_load(const char *path, const char *dataset, rs_data_file *out,
                       char *err, size_t errlen);
+/* Targets for the file's rows: a 1-D dataset (or n_total x 1) of n_total finite numbers
+ * into df->y.  0, or -1 with a message naming the file, dataset and key. */
+int rs_data_file_load_targets(const char *path, const char *dataset, rs_data_file *df, char *err, size_t errlen);
+/* The targets of dataset draw `dataset`: y[i] belongs to the row drawn as point i. Local.
+ * 0, or -1 (not a file law, or no targets loaded). */
+int rs_data_draw_targets(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_t cell, uint64_t dataset,
+                         double *y);
 void rs_data_file_free(rs_data_file *f);
 
 #endif

@@ -93,5 +93,6 @@ void rs_experiment_write_doc(FILE *out);
 
 /* The experiments of the library. */
 extern const rs_experiment rs_experiment_rank;
+extern const rs_experiment rs_experiment_minima;
 
 #endif

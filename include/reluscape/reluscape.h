@@ -9,6 +9,8 @@
 #include "reluscape/matrank.h"
 #include "reluscape/modrank.h"
 #include "reluscape/engine.h"
+#include "reluscape/targets.h"
+#include "reluscape/lp.h"
 #include "reluscape/config.h"
 #include "reluscape/grid.h"
 #include "reluscape/stats.h"

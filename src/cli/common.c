@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/common.h"
+#include "reluscape/targets.h"
 #include "reluscape/config.h"
 #include "reluscape/data.h"
 #include "util.h"
@@ -124,5 +125,15 @@ int rs_cli_rank(MPI_Comm comm)
         const char *v = getenv(vars[i]);
         if (v && *v) return atoi(v);
     }
+    return 0;
+}
+
+int rs_cli_load_data(const rs_config *cfg, const char *cfgname, rs_data_file *df, char *err, size_t errlen)
+{
+    if (rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) ||
+        rs_cli_check_data_file(cfg, cfgname, df, err, errlen))
+        return -1;
+    if (rs_config_key_active(cfg, "targets.law") && rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE)
+        return rs_data_file_load_targets(cfg->data_file, cfg->targets_dataset, df, err, errlen);
     return 0;
 }

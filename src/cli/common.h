@@ -27,6 +27,11 @@ char *rs_cli_read_config(const char *path, char *err, size_t errlen);
 /* Collective: rank 0's string (or NULL) on every rank; others get a malloc'd copy. */
 char *rs_cli_bcast_string(char *s, MPI_Comm comm, int rank);
 
+/* Rank 0: data.file's data.dataset, checked against the grid, and its targets.dataset
+ * when the run reads targets from it (targets.law = file, an active key).  0, or -1 with
+ * a message naming the file, dataset and key. */
+int rs_cli_load_data(const rs_config *cfg, const char *cfgname, rs_data_file *df, char *err, size_t errlen);
+
 /* A loaded user dataset against the grid: d0 must be the file's columns, n at most its
  * rows.  0, or -1 with a message naming the key. */
 int rs_cli_check_data_file(const rs_config *cfg, const char *cfgname, const rs_data_file *df, char *err,

@@ -116,12 +116,6 @@ static int parse_args(int argc, char **argv, plan_args *a, char *err, size_t err
 }
 
 /* Rank 0: a user dataset, checked against the grid with run's messages. */
-static int load_data(const rs_config *cfg, const char *cfgname, rs_data_file *df, char *err, size_t errlen)
-{
-    return rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) ||
-           rs_cli_check_data_file(cfg, cfgname, df, err, errlen);
-}
-
 /* ------------------------------------------------------------------ the model */
 
 static int64_t cell_P(const rs_cell *c) { return (int64_t)c->d1 * c->p; }
@@ -845,7 +839,7 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
         rs_data_spec data = {.law = (rs_data_law)rs_data_law_from_name(cfg.data_law), .bias = cfg.bias};
         int bad = 0;
         if (data.law == RS_DATA_FILE) {
-            bad = load_data(&cfg, a.config_path, &df, err, sizeof err) != 0;
+            bad = rs_cli_load_data(&cfg, a.config_path, &df, err, sizeof err) != 0;
             if (bad) rs_error("%s", err);
             data.file = &df;
         }

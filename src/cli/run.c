@@ -66,9 +66,11 @@ static int parse_args(int argc, char **argv, run_args *a, char *err, size_t errl
         else if (!strcmp(s, "--shard") || !strncmp(s, "--shard=", 8)) {
             const char *v = s[7] == '=' ? s + 8 : (i + 1 < argc ? argv[++i] : NULL);
             char tail;
-            if (!v || sscanf(v, "%lld/%lld%c", &a->shard_index, &a->shard_count, &tail) != 2 ||
-                a->shard_count < 1 || a->shard_index < 0 || a->shard_index >= a->shard_count)
-                return RS_FMT(err, errlen, "--shard takes i/N with 0 <= i < N, e.g. --shard 3/8 (got '%s')",
+            errno = 0; /* sscanf clamps an overflowing number to LLONG_MAX and sets ERANGE */
+            if (!v || sscanf(v, "%lld/%lld%c", &a->shard_index, &a->shard_count, &tail) != 2 || errno == ERANGE ||
+                a->shard_count < 1 || a->shard_index < 0 || a->shard_index >= a->shard_count ||
+                a->shard_count > 1000000000)
+                return RS_FMT(err, errlen, "--shard takes i/N with 0 <= i < N <= 10^9, e.g. --shard 3/8 (got '%s')",
                               v ? v : ""), -1;
         }
         else if (!strcmp(s, "--print-config"))
@@ -93,30 +95,35 @@ static int parse_args(int argc, char **argv, run_args *a, char *err, size_t errl
 }
 
 /* Rank 0 loads and checks a user dataset against the grid; every rank gets a copy. */
+/* Collective: rank 0's count doubles on every rank, in chunks that keep each count
+ * within int for large files. */
+static void bcast_doubles(double *v, long long count, MPI_Comm comm)
+{
+    const long long chunk = 1 << 26;
+    for (long long off = 0; off < count; off += chunk)
+        RS_MPI_CHECK(MPI_Bcast(v + off, (int)(count - off < chunk ? count - off : chunk), MPI_DOUBLE, 0, comm));
+}
+
 static int load_data_file(const rs_config *cfg, const char *cfgname, rs_data_file *df, MPI_Comm comm,
                           int rank, char *err, size_t errlen)
 {
     int bad = 0;
     if (rank == 0) {
-        bad = rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) != 0 ||
-              rs_cli_check_data_file(cfg, cfgname, df, err, errlen) != 0;
+        bad = rs_cli_load_data(cfg, cfgname, df, err, errlen) != 0;
     }
     RS_MPI_CHECK(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
     if (bad) return -1;
-    long long shape[2] = {df->n_total, df->d0};
-    RS_MPI_CHECK(MPI_Bcast(shape, 2, MPI_LONG_LONG, 0, comm));
+    long long shape[3] = {df->n_total, df->d0, df->y != NULL};
+    RS_MPI_CHECK(MPI_Bcast(shape, 3, MPI_LONG_LONG, 0, comm));
     if (rank != 0) {
         df->n_total = shape[0];
         df->d0 = (int)shape[1];
         df->rows = malloc((size_t)(shape[0] * shape[1]) * sizeof(double));
-        if (!df->rows) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+        df->y = shape[2] ? malloc((size_t)shape[0] * sizeof(double)) : NULL;
+        if (!df->rows || (shape[2] && !df->y)) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
     }
-    /* chunks keep the count within int for large files */
-    const long long chunk = 1 << 26;
-    for (long long off = 0; off < shape[0] * shape[1]; off += chunk) {
-        long long len = shape[0] * shape[1] - off < chunk ? shape[0] * shape[1] - off : chunk;
-        RS_MPI_CHECK(MPI_Bcast(df->rows + off, (int)len, MPI_DOUBLE, 0, comm));
-    }
+    bcast_doubles(df->rows, shape[0] * shape[1], comm);
+    if (shape[2]) bcast_doubles(df->y, shape[0], comm);
     return 0;
 }
 
