@@ -48,7 +48,7 @@ INI
         best_ref=$(awk -v a="$best_ref" -v b="$ref" 'BEGIN {print (b < a ? b : a)}')
     done
     classes=$("$PYTHON3" -c "import h5py, sys; s = h5py.File(sys.argv[1])['stats']; t = s['trials'][()].sum(); print(' '.join('%s %.2f' % (c, s[c][()].sum() / t) for c in ('empty', 'none', 'global', 'bad_local', 'failed')))" "$WORK/b.h5")
-    refc=$(sed -n 1p "$WORK/ref.txt" | awk -v T="$REF_TRIALS" '{for (i = 5; i <= 8; i++) {split($i, kv, "="); printf "%s %.2f ", kv[1], kv[2] / T}}')
+    refc=$(sed -n 1p "$WORK/ref.txt" | awk -v T="$REF_TRIALS" '{for (i = 6; i <= 9; i++) {split($i, kv, "="); printf "%s %.2f ", kv[1], kv[2] / T}}')
     printf '%-44s %10.2f ms %10.2f ms %7.1fx  %s| %s\n' "d0=$1 d1=$2 n=$3 sampler=$4 v=$5" \
         "$(awk -v x="$best_rs" 'BEGIN {print 1000 * x}')" "$(awk -v x="$best_ref" 'BEGIN {print 1000 * x}')" \
         "$(awk -v a="$best_ref" -v b="$best_rs" 'BEGIN {print a / b}')" "$classes" "$refc"

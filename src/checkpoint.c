@@ -42,6 +42,26 @@ static int put_array(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hsiz
     return ok ? 0 : -1;
 }
 
+/* FNV-1a over everything a checkpoint holds: a flipped byte or a hand-edited done flag
+ * changes it. */
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < len; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t checksum(const char *config, int64_t si, int64_t sc, int64_t nunits, const uint8_t *done,
+                         const int64_t *stats, int64_t nstats)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    int64_t head[4] = {si, sc, nunits, nstats};
+    h = fnv(h, config, strlen(config));
+    h = fnv(h, head, sizeof head);
+    h = fnv(h, done, (size_t)nunits);
+    return fnv(h, stats, (size_t)nstats * sizeof *stats);
+}
+
 int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, size_t errlen)
 {
     char tmp[RS_PATH_MAX + 8];
@@ -55,7 +75,9 @@ int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, si
              put_str(f, "config", ck->config) == 0 && put_i64(f, "shard_index", ck->shard_index) == 0 &&
              put_i64(f, "shard_count", ck->shard_count) == 0 &&
              put_array(f, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, (hsize_t)ck->nunits, ck->done) == 0 &&
-             put_array(f, "stats", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)ck->nstats, ck->stats) == 0;
+             put_array(f, "stats", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)ck->nstats, ck->stats) == 0 &&
+             put_i64(f, "checksum", (int64_t)checksum(ck->config, ck->shard_index, ck->shard_count, ck->nunits,
+                                                      ck->done, ck->stats, ck->nstats)) == 0;
     if (f >= 0 && H5Fclose(f) < 0) ok = 0;
     H5Eset_auto2(H5E_DEFAULT, func, data);
     if (ok && rename(tmp, path) == 0) return 0;
@@ -154,6 +176,19 @@ int rs_checkpoint_read(const char *path, const rs_checkpoint *expect, uint8_t *d
                "another version?)", path);
         goto done;
     }
+    int64_t sum = 0;
+    if (get_i64(f, "checksum", &sum) ||
+        (uint64_t)sum != checksum(config, si, sc, expect->nunits, done, stats, expect->nstats)) {
+        RS_FMT(err, errlen, "checkpoint '%s' is damaged (its checksum does not match its contents): remove it "
+               "and start afresh without --resume", path);
+        goto done;
+    }
+    for (int64_t k = 0; k < expect->nunits; k++)
+        if (done[k] > 1) {
+            RS_FMT(err, errlen, "checkpoint '%s' is damaged (done flag %lld is %d): remove it and start afresh "
+                   "without --resume", path, (long long)k, done[k]);
+            goto done;
+        }
     rc = 0;
 done:
     if (f >= 0) H5Fclose(f);

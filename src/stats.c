@@ -76,6 +76,26 @@ int rs_stats_find(const rs_stats *st, const char *name)
     return -1;
 }
 
+int rs_stats_check(const rs_stats *st, const int64_t *trials, char *why, size_t len)
+{
+    for (int c = 0; c < st->ncells; c++) {
+        int64_t N = *rs_stat_cell(st, 0, c);
+        if (trials && N != trials[c])
+            return RS_FMT(why, len, "cell %d holds %lld trials where %lld were run", c, (long long)N,
+                          (long long)trials[c]), -1;
+        for (int k = 0; k < st->ndefs; k++) {
+            const int64_t *x = rs_stat_cell(st, k, c);
+            for (int64_t b = 0; b < st->width[k]; b++)
+                if (x[b] < 0)
+                    return RS_FMT(why, len, "%s of cell %d is negative (%lld)", st->defs[k].name, c, (long long)x[b]), -1;
+            if (st->defs[k].derive == RS_DERIVE_FRACTION && x[0] > N)
+                return RS_FMT(why, len, "%s of cell %d counts %lld of %lld trials", st->defs[k].name, c,
+                              (long long)x[0], (long long)N), -1;
+        }
+    }
+    return 0;
+}
+
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm)
 {
     /* Integer sums are associative: the result is the same for any rank count. Reduce in

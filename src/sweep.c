@@ -365,6 +365,17 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
                                 .nstats = s->st->count};
         int rc = rs_checkpoint_read(s->opts->checkpoint, &expect, s->done, s->st->buf, err, errlen);
         if (rc < 0) return -1;
+        /* the statistics must be exactly those of the done units */
+        int64_t *want = rs_calloc((size_t)s->g->ncells, sizeof *want);
+        if (!want) return RS_FMT(err, errlen, "out of memory"), -1;
+        for (int64_t k = 0; k < s->nunits; k++)
+            if (s->done[k]) want[s->units[k].cell] += s->units[k].t1 - s->units[k].t0;
+        char why[256];
+        int bad = rs_stats_check(s->st, want, why, sizeof why);
+        free(want);
+        if (bad)
+            return RS_FMT(err, errlen, "checkpoint '%s' is inconsistent (%s): remove it and start afresh without "
+                          "--resume", s->opts->checkpoint, why), -1;
         if (rc == 1)
             rs_info("resume: no checkpoint %s, starting from the beginning", s->opts->checkpoint);
         for (int64_t k = 0; k < s->nunits; k++)

@@ -139,6 +139,17 @@ mpirun 2 "$RELUSCAPE" -q merge --force -o exists.h5 part3_0.h5 part3_1.h5 part3_
 check "existing output with --force: exit 0" [ $? = 0 ]
 check "existing output with --force: replaced by the merge" same_stats whole.h5 exists.h5
 
+# ---- a damaged result (a negative count): merge and report refuse it
+cp part3_1.h5 neg.h5
+"$PYTHON3" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); f['stats/trials'][0, 0, 0] = -3" neg.h5
+rc=$(run_rs neg.out neg.err merge -o neg_merged.h5 part3_0.h5 neg.h5 part3_2.h5)
+check "merge of a part with a negative count: exit 2 (got $rc)" [ "$rc" = 2 ]
+check "merge of a part with a negative count: says damaged" grep -q "negative count.*damaged part" neg.err
+check "merge of a damaged part: no output" all_absent neg_merged.h5
+rc=$(run_rs neg.out neg.err report neg.h5)
+check "report of a file with a negative count: exit 2 (got $rc)" [ "$rc" = 2 ]
+check "report of a file with a negative count: says damaged" grep -q "damaged statistics" neg.err
+
 # ---- bad --shard specs of run
 for spec in 3/3 -1/2 x 1/0 1/ 2/2 0/99999999999999999999 0/2000000000; do
     rc=$(run_rs shard.out shard.err run base.ini --shard "$spec" -o badshard.h5)

@@ -73,6 +73,7 @@ first_checkpoint "$WORK/other.h5.ckpt"
 pkill -USR1 -f "$(ranks_of "$WORK/other.h5")"
 wait $pid
 check "second checkpoint for the refusal cases" [ -f "$WORK/other.h5.ckpt" ]
+cp "$WORK/other.h5.ckpt" "$WORK/saved.ckpt" # the damaged copies below start from it
 mpirun 2 "$RELUSCAPE" run "$WORK/long.ini" -o "$WORK/other.h5" --resume --set sweep.seed=5 2>"$WORK/seed.err"
 check "resume with another seed: exit 2" [ $? = 2 ]
 check "resume with another seed: says what differs" grep -q "another configuration (line .*seed = 99.*seed = 5" "$WORK/seed.err"
@@ -81,6 +82,38 @@ check "resume as another shard: exit 2" [ $? = 2 ]
 check "resume as another shard: names both" grep -q "shard 0/1, this run is shard 1/2" "$WORK/shard.err"
 mpirun 2 "$RELUSCAPE" run "$WORK/long.ini" -o "$WORK/other.h5" --resume --set output.progress=5 2>"$WORK/out.err"
 check "resume with other [output] settings is allowed" [ $? = 0 ]
+# damaged checkpoints: a flipped byte of the statistics, a done flag set by hand (both
+# caught by the checksum), and a done flag set with the checksum recomputed (caught by
+# the invariant: every cell's trials are what its done units imply)
+damage() { # KIND: copy other.h5.ckpt to dmg.h5.ckpt, damaged
+    rm -f "$WORK/dmg.h5"
+    "$PYTHON3" - "$WORK/saved.ckpt" "$WORK/dmg.h5.ckpt" "$1" <<'PY'
+import shutil, sys, h5py, numpy as np
+src, dst, kind = sys.argv[1:4]
+shutil.copy(src, dst)
+with h5py.File(dst, "r+") as f:
+    if kind == "byte":
+        s = f["stats"][()]; s[int(np.argmax(s))] ^= 1 << 3; f["stats"][...] = s
+    else:
+        d = f["done"][()]; d[int(np.argmin(d))] = 1; f["done"][...] = d
+    if kind == "resum":  # FNV-1a 64 over config, (shard_index, shard_count, nunits, nstats), done, stats
+        h = 0xcbf29ce484222325
+        data = f.attrs["config"].encode() if isinstance(f.attrs["config"], str) else bytes(f.attrs["config"])
+        head = np.array([f.attrs["shard_index"], f.attrs["shard_count"], f["done"].shape[0], f["stats"].shape[0]], "<i8")
+        for b in data + head.tobytes() + f["done"][()].astype(np.uint8).tobytes() + f["stats"][()].astype("<i8").tobytes():
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        f.attrs["checksum"] = np.int64(h - (1 << 64) if h >= 1 << 63 else h)
+PY
+}
+for kind in byte done resum; do
+    damage $kind
+    mpirun 2 "$RELUSCAPE" run "$WORK/long.ini" -o "$WORK/dmg.h5" --resume 2>"$WORK/dmg.err"
+    check "checkpoint damaged ($kind): exit 2" [ $? = 2 ]
+    check "checkpoint damaged ($kind): says so and how to start over" \
+        grep -Eq "(damaged|inconsistent).*start afresh without --resume" "$WORK/dmg.err"
+    check "checkpoint damaged ($kind): no result written" all_absent "$WORK/dmg.h5"
+done
+
 echo "not hdf5" >"$WORK/bad.h5.ckpt"
 mpirun 2 "$RELUSCAPE" run "$WORK/long.ini" -o "$WORK/bad.h5" --resume 2>"$WORK/bad.err"
 check "damaged checkpoint: exit 2" [ $? = 2 ]

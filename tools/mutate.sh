@@ -42,11 +42,11 @@ PY
     fi
     verdict=SURVIVED
     by=""
-    if ! (cd "$BUILD" && make -j2 >/dev/null 2>&1 && make -j2 check TESTS= >/dev/null 2>&1); then
+    if ! (cd "$BUILD" && make -j2 >/dev/null 2>&1 && make -j2 check TESTS= >/dev/null 2>&1) </dev/null; then
         verdict=INVALID
     else
         for t in $FAST; do
-            if ! (cd "$BUILD" && timeout 600 make check TESTS="$t" >/dev/null 2>&1); then
+            if ! (cd "$BUILD" && timeout 600 make check TESTS="$t" >/dev/null 2>&1) </dev/null; then
                 verdict=KILLED
                 by=$t
                 break

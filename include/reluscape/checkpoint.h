@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RS_CHECKPOINT_VERSION 1
+#define RS_CHECKPOINT_VERSION 2 /* 2: with a checksum */
 
 typedef struct rs_checkpoint {
     const char *config;      /* science text of the run's config */
@@ -25,8 +25,10 @@ typedef struct rs_checkpoint {
 int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, size_t errlen);
 
 /* Load PATH into done[nunits] and stats[nstats] after checking that it belongs to this
- * run (schema, config, shard, units).  0; 1 if PATH does not exist; -1 with a message
- * naming what differs. */
+ * run (schema, config, shard, units) and is whole (its checksum over config, shard, done
+ * flags and statistics; done flags 0 or 1).  0; 1 if PATH does not exist; -1 with a
+ * message naming what differs.  The caller checks the statistics against the done units
+ * (rs_sweep: every cell's trials are what its done units imply). */
 int rs_checkpoint_read(const char *path, const rs_checkpoint *expect, uint8_t *done, int64_t *stats,
                        char *err, size_t errlen);
 

@@ -81,6 +81,11 @@ static inline void rs_stat_bin(rs_stats *st, int k, int c, int64_t b)
     rs_stat_cell(st, k, c)[b]++;
 }
 
+/* The invariants of whole statistics: no count negative, no counted fraction above the
+ * trials of its cell, and (trials not NULL) every cell's trials equal trials[cell].  0, or
+ * -1 with the first violation (statistic, cell) in why. */
+int rs_stats_check(const rs_stats *st, const int64_t *trials, char *why, size_t len);
+
 /* Collective over comm: every rank ends with the sums. Returns the MPI error code. */
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm);
 

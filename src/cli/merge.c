@@ -351,6 +351,12 @@ static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
             RS_FMT(err, errlen, "'%s': %s", p->path, msg);
             goto done;
         }
+        for (size_t i = 0; i < (size_t)g->ncells * (size_t)st->width[k]; i++)
+            if (counts[i] < 0) {
+                RS_FMT(err, errlen, "'%s': /stats/%s holds a negative count (%lld): a damaged part", p->path,
+                       st->defs[k].name, (long long)counts[i]);
+                goto done;
+            }
         if (add_checked(rs_stat_cell(st, k, 0), counts, (size_t)g->ncells * (size_t)st->width[k])) {
             RS_FMT(err, errlen, "'%s': /stats/%s: the sum overflows int64", p->path, st->defs[k].name);
             goto done;
@@ -436,6 +442,12 @@ static int gather_parts(const merge_args *a, rs_merged *m)
     /* every shard scheme covers each trial once: anything else means parts that only
      * look alike (another program version, a damaged file) */
     rc = RS_EXIT_USAGE;
+    char why[256];
+    if (rs_stats_check(&m->st, NULL, why, sizeof why)) {
+        RS_FMT(err, sizeof err, "the parts' statistics are inconsistent (%s): a damaged part ('%s' ...)", why,
+               parts[0].path);
+        goto done;
+    }
     for (int c = 0; c < m->grid.ncells; c++)
         if (*rs_stat_cell(&m->st, 0, c) != m->cfg.trials) {
             const rs_cell *cell = &m->grid.cells[c];

@@ -462,6 +462,18 @@ static int rs_report_file(const char *path, const char *qname)
         snprintf(err, sizeof err, "out of memory");
         goto done;
     }
+    /* a damaged file (hand-edited, truncated, another writer) is refused, not drawn */
+    for (size_t c = 0; c < N; c++) {
+        int64_t t = R.trials[c];
+        int badq = q->kind == RS_VIEW_PER_TRIAL ? (qint[c] < 0 || qint[c] > t)
+                                                : (t > 0 && !(qraw[c] >= 0 && (q->kind != RS_VIEW_FLOAT || qraw[c] <= 1)));
+        if (t < 0 || badq) {
+            snprintf(err, sizeof err, "damaged statistics: cell %zu has trials %lld and %s %g", c, (long long)t,
+                     q->name, q->kind == RS_VIEW_PER_TRIAL ? (double)qint[c] : qraw[c]);
+            rc = RS_EXIT_USAGE;
+            goto done;
+        }
+    }
     int64_t total = 0;
     size_t empty = 0, nzc = 0, ncc = 0;
     for (size_t c = 0; c < N; c++) {
