@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h5file.h"
 #include "reluscape/checkpoint.h"
 #include "reluscape/config.h"
 #include "util.h"
@@ -70,7 +71,7 @@ int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, si
     void *data;
     H5Eget_auto2(H5E_DEFAULT, &func, &data);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = rs_h5_create_in_memory(); /* saved by rs_h5_save: its I/O errors are ours (h5file.h) */
     int ok = f >= 0 && put_i64(f, "checkpoint_version", RS_CHECKPOINT_VERSION) == 0 &&
              put_str(f, "config", ck->config) == 0 && put_i64(f, "shard_index", ck->shard_index) == 0 &&
              put_i64(f, "shard_count", ck->shard_count) == 0 &&
@@ -78,10 +79,16 @@ int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, si
              put_array(f, "stats", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)ck->nstats, ck->stats) == 0 &&
              put_i64(f, "checksum", (int64_t)checksum(ck->config, ck->shard_index, ck->shard_count, ck->nunits,
                                                       ck->done, ck->stats, ck->nstats)) == 0;
-    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
     H5Eset_auto2(H5E_DEFAULT, func, data);
-    if (ok && rename(tmp, path) == 0) return 0;
-    RS_FMT(err, errlen, "cannot write checkpoint '%s': %s", tmp, ok ? strerror(errno) : "HDF5 error");
+    if (!ok) {
+        if (f >= 0) H5Fclose(f);
+        RS_FMT(err, errlen, "cannot write checkpoint '%s': HDF5 could not build it", tmp);
+        return -1;
+    }
+    /* the previous checkpoint is replaced only by a whole new one */
+    if (rs_h5_save(f, tmp, err, errlen)) return -1;
+    if (rename(tmp, path) == 0) return 0;
+    RS_FMT(err, errlen, "cannot write checkpoint '%s': %s", path, strerror(errno));
     remove(tmp);
     return -1;
 }

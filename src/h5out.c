@@ -1,10 +1,18 @@
-/* h5out.c - collective parallel-HDF5 writer of the result file (docs/hdf5-schema.md). */
+/* h5out.c - the writer of the result file (docs/hdf5-schema.md).
+ *
+ * Every rank holds the reduced statistics, so rank 0 writes the file alone with serial
+ * HDF5 and the ranks agree on the outcome afterwards.  Collective MPI-IO bought nothing
+ * for files of this size and cost robustness: a failed write (a full disk) left ranks in
+ * mismatched collective calls inside the HDF5 close, and Open MPI's shared-file-pointer
+ * components overflow a buffer on long paths. */
+#include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5file.h"
 #include "provenance.h"
 #include "reluscape/h5out.h"
 #include "reluscape/log.h"
@@ -34,6 +42,25 @@ static int put_attr_string(hid_t loc, const char *name, const char *value)
     H5_TRY(H5Tset_cset(t, H5T_CSET_UTF8));
     H5_TRY(a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
     H5_TRY(H5Awrite(a, t, &value));
+    rc = 0;
+done:
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return rc;
+}
+
+/* A 1-D attribute of count variable-length UTF-8 strings. */
+static int put_attr_strings(hid_t loc, const char *name, const char **values, int count)
+{
+    int rc = -1;
+    hsize_t n = (hsize_t)count;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL), a = -1;
+    if (t < 0 || sp < 0) goto done;
+    H5_TRY(H5Tset_size(t, H5T_VARIABLE));
+    H5_TRY(H5Tset_cset(t, H5T_CSET_UTF8));
+    H5_TRY(a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
+    H5_TRY(H5Awrite(a, t, values));
     rc = 0;
 done:
     if (a >= 0) H5Aclose(a);
@@ -282,14 +309,11 @@ done:
     return rc;
 }
 
-static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance *prov, MPI_Comm comm)
+static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance *prov)
 {
     int rc = -1;
     rs_fact facts[RS_NFACTS];
-    /* attributes must carry identical values on every rank: take rank 0's values */
     rs_provenance_collect(facts);
-    for (int i = 0; i < RS_NFACTS; i++)
-        RS_MPI_CHECK(MPI_Bcast(facts[i].value, (int)sizeof facts[i].value, MPI_CHAR, 0, comm));
     int64_t schema_version = RS_SCHEMA_VERSION, zero = 0, nranks = prov->nranks;
     H5_TRY(put_attr_string(w->file, "schema", "reluscape"));
     H5_TRY(put_attr_num(w->file, "schema_version", H5T_NATIVE_INT64, &schema_version));
@@ -304,19 +328,19 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
     int64_t shard[2] = {prov->shard_index, prov->shard_count > 0 ? prov->shard_count : 1};
     H5_TRY(put_attr_num(w->file, "shard_index", H5T_NATIVE_INT64, &shard[0]));
     H5_TRY(put_attr_num(w->file, "shard_count", H5T_NATIVE_INT64, &shard[1]));
+    if (prov->merged_parts) H5_TRY(put_attr_strings(w->file, "merged_parts", prov->merged_parts, prov->nmerged));
     rc = 0;
 done:
     return rc;
 }
 
 /* Last step: finished time and complete = 1, then close. */
-static int mark_complete(writer *w, MPI_Comm comm)
+static int mark_complete(writer *w)
 {
     int rc = -1;
     hid_t a = -1;
     char now[64];
-    if (w->rank == 0) rs_iso8601_now(now, sizeof now);
-    RS_MPI_CHECK(MPI_Bcast(now, (int)sizeof now, MPI_CHAR, 0, comm));
+    rs_iso8601_now(now, sizeof now);
     H5_TRY(put_attr_string(w->file, "finished", now));
     int64_t one = 1;
     H5_TRY(a = H5Aopen(w->file, "complete", H5P_DEFAULT));
@@ -327,56 +351,55 @@ done:
     return rc;
 }
 
-int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
-                const rs_run_report *rep, const rs_provenance *prov, MPI_Comm comm)
+/* Rank 0's part: the whole file, under PATH.partial, renamed to PATH when complete.
+ * 0, or -1 with a message naming the file and the cause (the scratch file removed). */
+static int write_file(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
+                      const rs_run_report *rep, const rs_provenance *prov)
 {
-    writer w = {.file = -1, .xfer = -1};
-    MPI_Comm_rank(comm, &w.rank);
-    MPI_Comm_size(comm, &w.size);
-    char partial[RS_PATH_MAX + 16];
+    writer w = {.file = -1, .xfer = H5P_DEFAULT, .rank = 0, .size = 1};
+    char partial[RS_PATH_MAX + 16], err[RS_ERR_MAX];
     RS_FMT(partial, sizeof partial, "%s.partial", path);
-    hid_t fapl = -1;
     axes ax;
     find_axes(st, &ax);
     int fail = 1;
-
-    H5_TRY(fapl = H5Pcreate(H5P_FILE_ACCESS));
-    H5_TRY(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
-    H5_TRY(H5Pset_all_coll_metadata_ops(fapl, 1));
-    H5_TRY(H5Pset_coll_metadata_write(fapl, 1));
-    H5_TRY(w.xfer = H5Pcreate(H5P_DATASET_XFER));
-    H5_TRY(H5Pset_dxpl_mpio(w.xfer, H5FD_MPIO_COLLECTIVE));
-    w.file = H5Fcreate(partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (w.file < 0) {
-        rs_error("cannot create '%s' (directory missing or not writable?)", partial);
-        goto done;
+    /* built in memory, saved by rs_h5_save: I/O errors are ours to report (h5file.h) */
+    if ((w.file = rs_h5_create_in_memory()) < 0) {
+        rs_error("cannot build the result file in memory (HDF5)");
+        return -1;
     }
-    if (write_root_attrs(&w, cfg, prov, comm) || write_grid(&w, cfg, g, &ax) ||
-        write_stats(&w, g, st, &ax) || write_run(&w, rep))
+    if (write_root_attrs(&w, cfg, prov) || write_grid(&w, cfg, g, &ax) || write_stats(&w, g, st, &ax) ||
+        write_run(&w, rep))
         goto done;
     for (int i = 0; i < ax.count; i++) {
         H5Dclose(ax.scales[i]);
         ax.scales[i] = -1;
     }
-    if (mark_complete(&w, comm)) goto done;
-    H5_TRY(H5Fclose(w.file));
-    w.file = -1;
+    if (mark_complete(&w)) goto done;
     fail = 0;
 done:
     for (int i = 0; i < ax.count; i++)
         if (ax.scales[i] >= 0) H5Dclose(ax.scales[i]);
-    if (w.file >= 0) H5Fclose(w.file);
-    if (w.xfer >= 0) H5Pclose(w.xfer);
-    if (fapl >= 0) H5Pclose(fapl);
-    /* HDF5 errors surface on all ranks for collective calls, but agree anyway */
-    if (rs_any_true(fail, comm)) {
-        if (w.rank == 0) remove(partial);
+    if (fail) {
+        H5Fclose(w.file);
         return -1;
     }
-    int rename_fail = 0;
-    if (w.rank == 0 && rename(partial, path) != 0) {
-        rs_error("cannot rename '%s' to '%s'", partial, path);
-        rename_fail = 1;
+    if (rs_h5_save(w.file, partial, err, sizeof err)) {
+        rs_error("%s", err);
+        return -1;
     }
-    return rs_any_true(rename_fail, comm) ? -1 : 0;
+    if (rename(partial, path) != 0) {
+        rs_error("cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
+        remove(partial);
+        return -1;
+    }
+    return 0;
+}
+
+int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
+                const rs_run_report *rep, const rs_provenance *prov, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    int fail = rank == 0 && write_file(path, cfg, g, st, rep, prov) != 0;
+    return rs_any_true(fail, comm) ? -1 : 0;
 }

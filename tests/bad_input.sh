@@ -171,6 +171,31 @@ mpirun 2 "$RELUSCAPE" -q run "$WORK/good.ini" -o "$WORK/exists.h5" --force
 check "--force: exit 0" [ $? = 0 ]
 mpirun 1 "$RELUSCAPE" -q run "$WORK/good.ini" -o "$WORK/fresh.h5"
 check "--force replaces the file with the run's result" "$H5DIFF" -q "$WORK/fresh.h5" "$WORK/exists.h5" /stats /stats
+# output names refused before any work: empty, a directory, one of the run's inputs (even
+# with --force), a dangling symlink (an existing output)
+mkdir -p "$WORK/adir"
+ln -s "$WORK/nowhere.h5" "$WORK/dangling.h5"
+for spec in "empty||output file name is empty" "dirslash|$WORK/adir/|is a directory" "dir|$WORK/adir|is a directory" \
+    "config|$WORK/good.ini|is the run's input" "dangling|$WORK/dangling.h5|exists: use --force"; do
+    name=${spec%%|*}; rest=${spec#*|}; out=${rest%%|*}; want=${rest#*|}
+    cp "$WORK/good.ini" "$WORK/good.bak"
+    mpirun 2 "$RELUSCAPE" run "$WORK/good.ini" -o "$out" --force 2>"$WORK/o.err" >/dev/null
+    rc=$?
+    [ "$name" = dangling ] && { mpirun 2 "$RELUSCAPE" run "$WORK/good.ini" -o "$out" 2>"$WORK/o.err" >/dev/null; rc=$?; }
+    check "output $name: exit 2 (got $rc)" [ "$rc" = 2 ]
+    check "output $name: says '$want'" grep -q "$want" "$WORK/o.err"
+    check "output $name: the config is unchanged" cmp "$WORK/good.ini" "$WORK/good.bak"
+done
+check "output dangling: the symlink is left alone" [ -L "$WORK/dangling.h5" ]
+if has_py_h5; then
+    mpirun 1 "$RELUSCAPE" run "$WORK/filegood.ini" -o "$WORK/good.h5" --force 2>"$WORK/o.err" >/dev/null
+    check "output = data.file, even with --force: exit 2" [ $? = 2 ]
+    check "output = data.file: says so" grep -q "is the run's input" "$WORK/o.err"
+fi
+head -c 3000 "$WORK/exists.h5" >"$WORK/trunc.h5"
+"$RELUSCAPE" report "$WORK/trunc.h5" >/dev/null 2>"$WORK/t.err"
+check "report of a truncated file: exit 2, as merge" [ $? = 2 ]
+
 mpirun 2 "$RELUSCAPE" run "$WORK/good.ini" -o "$WORK/no/such/dir/out.h5" 2>"$WORK/dir.err"
 check "unwritable output directory: exit 2" [ $? = 2 ]
 check "unwritable output directory: named" grep -q "no/such/dir' is not writable" "$WORK/dir.err"

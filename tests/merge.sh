@@ -40,7 +40,7 @@ check "merge of 3 shards alone: /stats identical to the single run" same_stats w
 mpirun 2 "$RELUSCAPE" -q merge -o merged3_np2.h5 part3_2.h5 part3_0.h5 part3_1.h5
 check "merge of 3 shards (any order) on 2 ranks: exit 0" [ $? = 0 ]
 check "merge of 3 shards on 2 ranks: /stats identical to the single run" same_stats whole.h5 merged3_np2.h5
-check "no scratch files left behind" all_absent merged3.h5.merge merged3.h5.merge.partial merged3_np2.h5.merge
+check "no scratch files left behind" all_absent merged3.h5.partial merged3_np2.h5.partial
 
 # ---- 4 shards (each on 2 ranks), merged on 3 ranks
 for i in 0 1 2 3; do

@@ -1,6 +1,7 @@
-/* h5out.h - the HDF5 result file (schema in docs/hdf5-schema.md), written collectively
- * through MPI-IO.  Written to "<path>.partial" and renamed to <path> only after the
- * attribute complete = 1 is on disk, so a file named <path> is always whole. */
+/* h5out.h - the HDF5 result file (schema in docs/hdf5-schema.md), written by rank 0 with
+ * serial HDF5 (every rank holds the reduced statistics).  Written to "<path>.partial" and
+ * renamed to <path> only after the attribute complete = 1 is on disk and the file is
+ * closed, so a file named <path> is always whole. */
 #ifndef RELUSCAPE_H5OUT_H
 #define RELUSCAPE_H5OUT_H
 
@@ -19,9 +20,12 @@ typedef struct rs_provenance {
     const char *created;   /* ISO 8601 UTC */
     int nranks;
     long long shard_index, shard_count; /* --shard i/N; 0/1 for a whole run */
+    const char **merged_parts;          /* merge: the parts in shard order (rank 0), else NULL */
+    int nmerged;
 } rs_provenance;
 
-/* Collective over comm.  0, or -1 after printing the HDF5 error stack. */
+/* Collective over comm (rank 0 writes, all agree).  0 on every rank, or -1 on every rank
+ * after rank 0 printed what failed (the file and the cause); nothing is left behind. */
 int rs_h5_write(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
                 const rs_run_report *rep, const rs_provenance *prov, MPI_Comm comm);
 

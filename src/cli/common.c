@@ -15,10 +15,29 @@
 #include "reluscape/data.h"
 #include "util.h"
 
-int rs_cli_check_output(const char *path, int force, char *err, size_t errlen)
+/* 1 if a and b name the same existing file */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && a[0] && b[0] && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+int rs_cli_check_output(const char *path, int force, const char *const *inputs, char *err, size_t errlen)
 {
     struct stat sb;
-    if (stat(path, &sb) == 0) {
+    size_t len = strlen(path);
+    if (!len) return RS_FMT(err, errlen, "output file name is empty (-o FILE.h5 or output.file)"), -1;
+    if (path[len - 1] == '/' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+        return RS_FMT(err, errlen, "output '%s' is a directory: give a file name, e.g. -o %s%sresult.h5", path, path,
+                      path[len - 1] == '/' ? "" : "/"), -1;
+    if (len + 16 >= RS_PATH_MAX) /* room for .partial and .ckpt.tmp */
+        return RS_FMT(err, errlen, "output name is %zu characters long: at most %d", len, RS_PATH_MAX - 17), -1;
+    for (int i = 0; inputs && inputs[i]; i++)
+        if (same_file(path, inputs[i]))
+            return RS_FMT(err, errlen, "output '%s' is the run's input '%s': choose another name (even --force "
+                          "never replaces an input)", path, inputs[i]), -1;
+    if (lstat(path, &sb) == 0) { /* a dangling symlink exists too */
         if (!force)
             return RS_FMT(err, errlen, "output '%s' exists: use --force to replace it, or -o to choose another name", path), -1;
         if (!S_ISREG(sb.st_mode)) return RS_FMT(err, errlen, "output '%s' exists and is not a regular file", path), -1;

@@ -8,9 +8,11 @@
 #include "reluscape/config.h"
 #include "reluscape/data.h"
 
-/* Rank 0: may the output be written?  It must not exist (unless force, and then be a
- * regular file) and its directory must be writable.  0, or -1 with a message. */
-int rs_cli_check_output(const char *path, int force, char *err, size_t errlen);
+/* Rank 0: may the output be written?  A non-empty file name, not a directory, not one of
+ * the run's inputs (a NULL-terminated list: config, data file, parts), not existing (even
+ * as a dangling symlink) unless force, and then a regular file, in a writable directory.
+ * 0, or -1 with a message. */
+int rs_cli_check_output(const char *path, int force, const char *const *inputs, char *err, size_t errlen);
 
 /* This process's rank in comm; with comm = MPI_COMM_NULL (a command that runs without
  * MPI, cli.h) the launcher's rank from the environment (Open MPI, PMIx, SLURM, PMI), else

@@ -205,7 +205,7 @@ hid_t rs_h5_open_read(const char *path, int *io_error, char *err, size_t errlen)
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         *io_error = 1;
-        snprintf(err, errlen, "cannot open the HDF5 file (still being written?)");
+        snprintf(err, errlen, "cannot open the HDF5 file (truncated or damaged, or still being written?)");
     }
     return f;
 }

@@ -30,7 +30,6 @@
 #include "reluscape/sweep.h"
 #include "util.h"
 
-#define RS_MERGE_SUFFIX ".merge" /* scratch name: OUT.h5.merge(.partial) */
 #define RS_MERGE_MAX_LISTED 16   /* missing shards named in a message before "..." */
 
 typedef struct merge_args {
@@ -94,8 +93,8 @@ static int parse_args(int argc, char **argv, merge_args *a, char *err, size_t er
             return RS_FMT(err, errlen, "unknown option '%s'", s), -1;
     }
     if (!a->output) return RS_FMT(err, errlen, "no output given: -o OUT.h5"), -1;
-    /* rs_h5_write appends ".partial" to our scratch name within RS_PATH_MAX + 16 */
-    if (strlen(a->output) + strlen(RS_MERGE_SUFFIX) >= RS_PATH_MAX)
+    /* rs_h5_write appends ".partial" within RS_PATH_MAX + 16 */
+    if (strlen(a->output) >= RS_PATH_MAX)
         return RS_FMT(err, errlen, "output name is too long"), -1;
     if (a->nparts < 1) return RS_FMT(err, errlen, "no part files given"), -1;
     return 0;
@@ -522,46 +521,12 @@ static int share_merged(rs_merged *m, MPI_Comm comm, int rank)
 
 /* ------------------------------------------------------------------ output */
 
-/* Rank 0: record the parts (in shard order) as the root attribute merged_parts, a 1-D
- * array of strings.  rs_h5_write has no hook for extra attributes, so the attribute is
- * added to the scratch file after the collective write, before the rename. */
-static int add_parts_attr(const char *path, const merge_args *a, const int *order)
-{
-    int rc = -1;
-    hid_t f = H5I_INVALID_HID, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, at = H5I_INVALID_HID;
-    const char **names = rs_calloc((size_t)a->nparts, sizeof *names);
-    H5E_auto2_t old_func = NULL;
-    void *old_data = NULL;
-    int have_old = H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (!names) goto done;
-    for (int k = 0; k < a->nparts; k++) names[k] = a->parts[order[k]];
-    hsize_t n = (hsize_t)a->nparts;
-    if ((f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT)) < 0 || (t = H5Tcopy(H5T_C_S1)) < 0 ||
-        H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
-        (sp = H5Screate_simple(1, &n, NULL)) < 0 ||
-        (at = H5Acreate2(f, "merged_parts", t, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(at, t, names) < 0)
-        goto done;
-    rc = 0;
-done:
-    if (at >= 0 && H5Aclose(at) < 0) rc = -1;
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-    if (f >= 0 && H5Fclose(f) < 0) rc = -1;
-    if (have_old) H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    if (rc) rs_error("merge: cannot add the attribute merged_parts to '%s'", path);
-    free(names);
-    return rc;
-}
-
-
 int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
 {
     int rank, size, rc = RS_EXIT_USAGE;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    char err[RS_ERR_MAX] = "", scratch[RS_PATH_MAX + 16] = "", created[64] = "";
+    char err[RS_ERR_MAX] = "", created[64] = "";
     merge_args a;
     rs_merged m = {0};
     char *cmdline = NULL, *merged_text = NULL;
@@ -577,7 +542,7 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     }
     if (rank == 0) {
         rc = RS_EXIT_OK;
-        if (rs_cli_check_output(a.output, a.force, err, sizeof err)) {
+        if (rs_cli_check_output(a.output, a.force, (const char *const *)a.parts, err, sizeof err)) {
             rs_error("merge: %s", err);
             rc = RS_EXIT_USAGE;
         }
@@ -597,18 +562,15 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm)
     rs_provenance prov = {.command_line = cmdline ? cmdline : "",
                           .config_text = merged_text ? merged_text : m.config_text,
                           .created = created, .nranks = size, .shard_index = 0, .shard_count = 1};
-    RS_FMT(scratch, sizeof scratch, "%s%s", a.output, RS_MERGE_SUFFIX);
-    if (rs_h5_write(scratch, &m.cfg, &m.grid, &m.st, &m.rep, &prov, comm)) goto done;
-    int fail = 0;
-    if (rank == 0) {
-        fail = add_parts_attr(scratch, &a, m.order) != 0;
-        if (!fail && rename(scratch, a.output) != 0) {
-            rs_error("merge: cannot rename '%s' to '%s': %s", scratch, a.output, strerror(errno));
-            fail = 1;
-        }
-        if (fail) remove(scratch);
-    }
-    if (rs_any_true(fail, comm)) goto done;
+    /* the parts in shard order, for the root attribute merged_parts (rank 0 knows them) */
+    const char **names = rank == 0 ? rs_calloc((size_t)a.nparts, sizeof *names) : NULL;
+    if (rs_any_true(rank == 0 && !names, comm)) goto done;
+    for (int k = 0; rank == 0 && k < a.nparts; k++) names[k] = a.parts[m.order[k]];
+    prov.merged_parts = names;
+    prov.nmerged = a.nparts;
+    int wrc = rs_h5_write(a.output, &m.cfg, &m.grid, &m.st, &m.rep, &prov, comm);
+    free(names);
+    if (wrc) goto done;
     int64_t total = 0;
     for (int c = 0; c < m.grid.ncells; c++) total += *rs_stat_cell(&m.st, 0, c);
     rs_info("merged %d part%s (%lld trials in %d cells, %d ranks) into %s", a.nparts, a.nparts == 1 ? "" : "s",

@@ -198,7 +198,9 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         if (rank == 0) rs_error("%s (from %s)", err, mem_source);
         goto done;
     }
-    int bad = rank == 0 && rs_cli_check_output(cfg.output, a.force, err, sizeof err);
+    const char *inputs[] = {a.config_path, rs_data_law_from_name(cfg.data_law) == RS_DATA_FILE ? cfg.data_file : NULL,
+                            NULL};
+    int bad = rank == 0 && rs_cli_check_output(cfg.output, a.force, inputs, err, sizeof err);
     if (bad) rs_error("%s", err);
     if (rs_any_true(bad, comm)) goto done;
     rs_data_spec data = {.law = (rs_data_law)rs_data_law_from_name(cfg.data_law), .bias = cfg.bias};
