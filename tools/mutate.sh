@@ -1,6 +1,6 @@
 #!/bin/sh
-# mutate.sh [BUILDDIR] [N] - mutation testing: apply each mutation of tools/mutations.txt in
-# turn (first N only, if given) to a built tree, rebuild, run the fast tests in order until
+# mutate.sh [BUILDDIR] [N] [FIRST] - mutation testing: apply each mutation of
+# tools/mutations.txt in turn (N of them from number FIRST, if given) to a built tree, rebuild, run the fast tests in order until
 # one fails (the mutant is killed) or all pass (it survived), restore the file, and print
 # the kill rate.  The tree must be configured and built; the working tree is restored after
 # every mutant, whatever happens (a copy of the file is kept).  About a minute per mutant.
@@ -9,6 +9,7 @@ set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC}
 LIMIT=${2:-1000000}
+FIRST=${3:-1}
 FAST="tests/test_rng tests/test_data tests/test_pattern tests/test_matrank tests/test_jacobian \
 tests/test_config tests/test_stats tests/test_modrank tests/test_engine tests/stats_mpi.sh \
 tests/generic_kernels.sh tests/toy.sh tests/minima.sh tests/stats_regression.sh tests/run_smoke.sh \
@@ -22,7 +23,8 @@ log=$(mktemp)
 while IFS= read -r line; do
     case $line in "#"* | "") continue ;; esac
     k=$((k + 1))
-    [ "$k" -le "$LIMIT" ] || break
+    [ "$k" -ge "$FIRST" ] || continue
+    [ "$k" -lt $((FIRST + LIMIT)) ] || break
     file=$(echo "$line" | awk -F ' \\|\\|\\| ' '{print $1}')
     what=$(echo "$line" | awk -F ' \\|\\|\\| ' '{print $4}')
     cp "$SRC/$file" "$log.orig"
