@@ -124,20 +124,35 @@ static const rs_option *find_option(const char *name)
     return NULL;
 }
 
-/* "cfg.ini:12" or "--set" : where a value came from, for messages */
-typedef struct where { char text[RS_PATH_MAX + 64]; } where;
+/* Where a value came from, for messages: "cfg.ini:12", "cfg.ini" (line 0), "--set k=v",
+ * or unset (file NULL).  Pointers into the parse's own arguments: small and cheap. */
+typedef struct where {
+    const char *file, *set;
+    int line;
+} where;
+
+static void where_text(const where *w, char *buf, size_t len)
+{
+    if (w->set)
+        RS_FMT(buf, len, "--set %s", w->set);
+    else if (w->line > 0)
+        RS_FMT(buf, len, "%s:%d", w->file, w->line);
+    else
+        RS_FMT(buf, len, "%s", w->file ? w->file : "defaults");
+}
 
 static int fail(char *err, size_t errlen, const where *w, const char *key, const char *fmt, ...)
 {
-    char what[RS_ERR_MAX];
+    char what[RS_ERR_MAX], at[RS_PATH_MAX + 64];
+    where_text(w, at, sizeof at);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (key)
-        RS_FMT(err, errlen, "%s: key '%s': %s", w->text, key, what);
+        RS_FMT(err, errlen, "%s: key '%s': %s", at, key, what);
     else
-        RS_FMT(err, errlen, "%s: %s", w->text, what);
+        RS_FMT(err, errlen, "%s: %s", at, what);
     return -1;
 }
 
@@ -186,12 +201,26 @@ static int empty_items(const char *text, char *why, size_t len)
     }
 }
 
+static int cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Integer list: comma-separated items, each an integer or an inclusive range a:b[:step]. */
+static int parse_intlist_in(char *buf, const rs_option *o, rs_intlist *out, char *why, size_t len);
 static int parse_intlist(const char *text, const rs_option *o, rs_intlist *out, char *why, size_t len)
 {
     if (empty_items(text, why, len)) return -1;
-    char buf[RS_PATH_MAX];
-    RS_FMT(buf, sizeof buf, "%s", text);
+    char *buf = strdup(text); /* strtok's copy: as long as the list */
+    if (!buf) return RS_FMT(why, len, "out of memory"), -1;
+    int rc = parse_intlist_in(buf, o, out, why, len);
+    free(buf);
+    return rc;
+}
+
+static int parse_intlist_in(char *buf, const rs_option *o, rs_intlist *out, char *why, size_t len)
+{
     int cap = 16, count = 0;
     int64_t *v = malloc(cap * sizeof *v);
     if (!v) return RS_FMT(why, len, "out of memory"), -1;
@@ -238,31 +267,46 @@ static int parse_intlist(const char *text, const rs_option *o, rs_intlist *out, 
             v[count++] = x;
         }
     }
-    for (int i = 0; i < count; i++)
-        for (int j = 0; j < i; j++)
-            if (v[i] == v[j]) {
-                int64_t dup = v[i];
-                free(v);
-                return RS_FMT(why, len, "value %lld listed twice", (long long)dup), -1;
-            }
+    /* distinct values: sort a copy (a list of 10^5 values must not take 10^10 steps) */
+    int64_t *sorted = malloc((size_t)(count ? count : 1) * sizeof *sorted);
+    if (!sorted) return free(v), RS_FMT(why, len, "out of memory"), -1;
+    memcpy(sorted, v, (size_t)count * sizeof *v);
+    qsort(sorted, (size_t)count, sizeof *sorted, cmp_int64);
+    for (int i = 1; i < count; i++)
+        if (sorted[i] == sorted[i - 1]) {
+            int64_t dup = sorted[i];
+            free(sorted);
+            free(v);
+            return RS_FMT(why, len, "value %lld listed twice", (long long)dup), -1;
+        }
+    free(sorted);
     free(out->v);
     out->v = v;
     out->count = count;
     return 0;
 }
 
+static int parse_dbllist_in(char *buf, const rs_option *o, rs_dbllist *out, char *why, size_t len);
 static int parse_dbllist(const char *text, const rs_option *o, rs_dbllist *out, char *why, size_t len)
 {
     if (empty_items(text, why, len)) return -1;
-    char buf[RS_PATH_MAX];
-    RS_FMT(buf, sizeof buf, "%s", text);
+    char *buf = strdup(text);
+    if (!buf) return RS_FMT(why, len, "out of memory"), -1;
+    int rc = parse_dbllist_in(buf, o, out, why, len);
+    free(buf);
+    return rc;
+}
+
+static int parse_dbllist_in(char *buf, const rs_option *o, rs_dbllist *out, char *why, size_t len)
+{
     int count = 0;
     double *v = malloc(sizeof(double) * 1024);
     if (!v) return RS_FMT(why, len, "out of memory"), -1;
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         double x;
-        if (parse_double(trim(item), &x) || count == 1024) {
+        if (count == 1024) return free(v), RS_FMT(why, len, "more than 1024 values"), -1;
+        if (parse_double(trim(item), &x)) {
             free(v);
             return RS_FMT(why, len, "'%s' is not a number (expected a list like 0.25, 0.5, 1)", trim(item)), -1;
         }
@@ -371,6 +415,12 @@ static int set_option(rs_config *cfg, const rs_option *o, const char *value, cha
     }
     case OPT_STRING:
         if (strlen(value) >= RS_PATH_MAX) return RS_FMT(why, len, "value longer than %d characters", RS_PATH_MAX - 1), -1;
+        /* '#' or ';' at the start or after a blank would begin a comment when the effective
+         * text (the file's `config` attribute) is read back: refuse what cannot round-trip */
+        for (const char *c = value; *c; c++)
+            if ((*c == '#' || *c == ';') && (c == value || isspace((unsigned char)c[-1])))
+                return RS_FMT(why, len, "'%s': a '%c' %s starts a comment in a config; rename it", value, *c,
+                              c == value ? "at the start" : "after a blank"), -1;
         RS_FMT((char *)f, RS_PATH_MAX, "%s", value);
         return 0;
     }
@@ -410,9 +460,8 @@ static int apply(rs_config *cfg, where *set_at, const where *w, const char *key,
 /* Cross-key checks; each message points at the line that set the offending key. */
 static int validate(const rs_config *cfg, const where *set_at, const char *filename, char *err, size_t errlen)
 {
-    where file;
-    RS_FMT(file.text, sizeof file.text, "%s", filename);
-#define AT(key) (set_at[find_option(key) - options].text[0] ? &set_at[find_option(key) - options] : &file)
+    where file = {.file = filename};
+#define AT(key) (set_at[find_option(key) - options].file ? &set_at[find_option(key) - options] : &file)
     if (cfg->d0.count && cfg->d0_ratio.count)
         return fail(err, errlen, AT("grid.d0_ratio"), "grid.d0_ratio",
                     "give either grid.d0 or grid.d0_ratio, not both");
@@ -456,8 +505,7 @@ int rs_config_parse(const char *text, const char *filename, int noverride, char 
     memset(cfg, 0, sizeof *cfg);
     where *set_at = rs_calloc(NOPT, sizeof *set_at);
     if (!set_at) return RS_FMT(err, errlen, "out of memory"), -1;
-    where w;
-    RS_FMT(w.text, sizeof w.text, "defaults");
+    where w = {0};
     for (int i = 0; i < NOPT; i++) {
         char why[RS_ERR_MAX];
         if (options[i].def[0] && set_option(cfg, &options[i], options[i].def, why, sizeof why)) abort();
@@ -465,16 +513,20 @@ int rs_config_parse(const char *text, const char *filename, int noverride, char 
     memset(set_at, 0, NOPT * sizeof *set_at);
 
     int rc = -1;
-    char section[RS_NAME_MAX * 2] = "";
+    char section[RS_NAME_MAX * 2] = "", *line = NULL, *buf = NULL;
+    size_t line_cap = 0;
     const char *p = text;
     if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a UTF-8 byte order mark from some editors */
     for (int lineno = 1; *p; lineno++) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        char line[RS_PATH_MAX + 256];
-        RS_FMT(w.text, sizeof w.text, "%s:%d", filename, lineno);
-        if (len >= sizeof line) {
-            fail(err, errlen, &w, NULL, "line longer than %zu characters", sizeof line - 1);
+        w = (where){.file = filename, .line = lineno};
+        if (len >= RS_LINE_MAX) {
+            fail(err, errlen, &w, NULL, "line longer than %d characters", RS_LINE_MAX - 1);
+            goto done;
+        }
+        if (rs_reserve((void **)&line, &line_cap, len + 1, 1)) {
+            fail(err, errlen, &w, NULL, "out of memory");
             goto done;
         }
         memcpy(line, p, len);
@@ -511,16 +563,21 @@ int rs_config_parse(const char *text, const char *filename, int noverride, char 
         }
         RS_FMT(full, sizeof full, "%s.%s", section, key);
         const rs_option *o = find_option(full);
-        if (o && set_at[o - options].text[0]) {
-            fail(err, errlen, &w, full, "set twice (first at %s)", set_at[o - options].text);
+        if (o && set_at[o - options].file) {
+            char first[RS_PATH_MAX + 64];
+            where_text(&set_at[o - options], first, sizeof first);
+            fail(err, errlen, &w, full, "set twice (first at %s)", first);
             goto done;
         }
         if (apply(cfg, set_at, &w, full, value, err, errlen)) goto done;
     }
     for (int i = 0; i < noverride; i++) {
-        char buf[RS_PATH_MAX + 256];
-        RS_FMT(w.text, sizeof w.text, "--set %s", overrides[i]);
-        RS_FMT(buf, sizeof buf, "%s", overrides[i]);
+        w = (where){.file = filename, .set = overrides[i]};
+        free(buf);
+        if (!(buf = strdup(overrides[i]))) {
+            fail(err, errlen, &w, NULL, "out of memory");
+            goto done;
+        }
         char *eq = strchr(buf, '=');
         if (!eq) {
             fail(err, errlen, &w, NULL, "expected --set section.key=value");
@@ -532,6 +589,8 @@ int rs_config_parse(const char *text, const char *filename, int noverride, char 
     rc = validate(cfg, set_at, filename, err, errlen);
 done:
     free(set_at);
+    free(line);
+    free(buf);
     if (rc) rs_config_free(cfg);
     return rc;
 }
@@ -572,8 +631,23 @@ static void format_value(sbuf *b, const rs_config *cfg, const rs_option *o)
     const void *f = cfield(cfg, o);
     switch (o->type) {
     case OPT_INTLIST: {
+        /* runs of 3 or more equally spaced ascending values as ranges a:b or a:b:step, so a
+         * long range stays one short line that parses back to the same list */
         const rs_intlist *l = f;
-        for (int i = 0; i < l->count; i++) sb_printf(b, "%s%lld", i ? "," : "", (long long)l->v[i]);
+        for (int i = 0; i < l->count;) {
+            int j = i + 1;
+            int64_t step = j < l->count ? l->v[j] - l->v[i] : 0;
+            while (step > 0 && j + 1 < l->count && l->v[j + 1] - l->v[j] == step) j++;
+            sb_printf(b, "%s", i ? "," : "");
+            if (step > 0 && j - i >= 2) {
+                sb_printf(b, "%lld:%lld", (long long)l->v[i], (long long)l->v[j]);
+                if (step > 1) sb_printf(b, ":%lld", (long long)step);
+                i = j + 1;
+            } else {
+                sb_printf(b, "%lld", (long long)l->v[i]);
+                i++;
+            }
+        }
         break;
     }
     case OPT_DBLLIST: {

@@ -113,11 +113,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     minima_work *m = w->exp_work;
     rs_trial_result r;
     int rc = rs_trial_run(ts, cell, t, w, &r);
-    if (rc) {
-        RS_FMT(err, errlen, "%s %d", rc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info",
-               rc);
-        return -1;
-    }
+    if (rc) return rs_trial_error(rc, err, errlen), -1;
     if (targets_of(ts, cell, t, w, m)) return RS_FMT(err, errlen, "out of memory or no targets for the file's rows"), -1;
     static const rs_lp_exact_mode modes[] = {RS_LP_EXACT_AUTO, RS_LP_EXACT_ALWAYS, RS_LP_EXACT_NEVER};
     static const char *const mode_names[] = {"auto", "always", "never"};

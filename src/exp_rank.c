@@ -57,11 +57,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
 {
     rs_trial_result r;
     int rc = rs_trial_run(ts, cell, t, w, &r);
-    if (rc) {
-        RS_FMT(err, errlen, "%s %d", rc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info",
-               rc);
-        return -1;
-    }
+    if (rc) return rs_trial_error(rc, err, errlen), -1;
     record(st, ci, cell->n, &r);
     return 0;
 }

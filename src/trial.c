@@ -92,6 +92,11 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, r
     return rc ? rc : rs_engine_rank(&ts->engine, &pb, &w->ew, &res->rank);
 }
 
+void rs_trial_error(int rc, char *err, size_t errlen)
+{
+    RS_FMT(err, errlen, "%s %d", rc < 0 ? "out of memory, sampler not applicable or non-finite data:" : "LAPACK info", rc);
+}
+
 void rs_trial_work_free(rs_trial_work *w)
 {
     if (w->exp_work_free) w->exp_work_free(w->exp_work);

@@ -75,6 +75,37 @@ static void test_overrides_and_roundtrip(void)
     CHECK(parse(text, 1, bad, &c) == -1 && strstr(err, "--set grid.n: expected --set section.key=value"), "%s", err);
 }
 
+/* Long lists: a range of 4081 values and a 5000-item list on one line (longer than any
+ * fixed buffer) keep every value, and the effective text (ranges written compactly: runs
+ * of equal steps as a:b:step) parses back to the same lists.  Found by the config fuzzer:
+ * the text of a long range used to exceed the line limit, and long lines were cut. */
+static void test_long_lists(void)
+{
+    rs_config c, d;
+    CHECK(parse("[grid]\nd0 = 1, 2, 3, 5, 9\nd1 = 2:4082\nn = 7\n", 0, NULL, &c) == 0, "%s", err);
+    CHECK(c.d1.count == 4081 && c.d1.v[4080] == 4082, "range of 4081 values");
+    char *eff = rs_config_effective_text(&c);
+    CHECK(eff && strstr(eff, "\nd0 = 1:3,5,9\n") && strstr(eff, "\nd1 = 2:4082\n"), "compact ranges:\n%s", eff);
+    CHECK(parse(eff, 0, NULL, &d) == 0 && d.d1.count == 4081 && d.d0.count == 5 && d.d0.v[4] == 9,
+          "effective text parses back: %s", err);
+    free(eff);
+    rs_config_free(&c);
+    rs_config_free(&d);
+    size_t cap = 64 + 5000 * 8;
+    char *text = malloc(cap);
+    int len = snprintf(text, cap, "[grid]\nd0 = 1\nd1 = 3\nn = ");
+    for (int i = 0; i < 5000; i++) len += snprintf(text + len, cap - len, "%s%d", i ? "," : "", 1 + 2 * i + (i % 7 == 0));
+    CHECK(parse(text, 0, NULL, &c) == 0, "a 5000-item list: %s", err);
+    CHECK(c.n.count == 5000 && c.n.v[4999] == 1 + 2 * 4999, "every item kept (got %d)", c.n.count);
+    eff = rs_config_effective_text(&c);
+    CHECK(parse(eff, 0, NULL, &d) == 0 && d.n.count == 5000 && !memcmp(d.n.v, c.n.v, 5000 * sizeof *c.n.v),
+          "its effective text parses back to the same list: %s", err);
+    free(eff);
+    free(text);
+    rs_config_free(&c);
+    rs_config_free(&d);
+}
+
 static void test_grid(void)
 {
     rs_config c;
@@ -96,6 +127,7 @@ static void test_grid(void)
 
 int main(void)
 {
+    test_long_lists();
     test_lists();
     test_errors();
     test_overrides_and_roundtrip();

@@ -14,6 +14,7 @@
 #define RS_PATH_MAX 4096
 #define RS_NAME_MAX 32
 #define RS_ERR_MAX (3 * RS_PATH_MAX + 1024)
+#define RS_LINE_MAX (1 << 20) /* longest config line (a long list of values) */
 
 typedef struct rs_intlist {
     int count;

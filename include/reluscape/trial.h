@@ -64,6 +64,8 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial,
  * pb (pointing into w).  The same return codes.  rs_trial_run = this + rs_engine_rank. */
 int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
                      rs_trial_result *res, rs_rank_problem *pb);
+/* The message for a return code of rs_trial_run / rs_trial_prepare. */
+void rs_trial_error(int rc, char *err, size_t errlen);
 void rs_trial_work_free(rs_trial_work *w);
 
 #endif
