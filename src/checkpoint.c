@@ -11,25 +11,9 @@
 #include "reluscape/config.h"
 #include "util.h"
 
-static int put_str(hid_t loc, const char *name, const char *value)
-{
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
-    int ok = t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 &&
-             (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, t, &value) >= 0;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-    return ok ? 0 : -1;
-}
-
 static int put_i64(hid_t loc, const char *name, int64_t value)
 {
-    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-    int ok = sp >= 0 && (a = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-             H5Awrite(a, H5T_NATIVE_INT64, &value) >= 0;
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return ok ? 0 : -1;
+    return rs_h5_put_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 static int put_array(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hsize_t len, const void *data)
@@ -73,7 +57,7 @@ int rs_checkpoint_write(const char *path, const rs_checkpoint *ck, char *err, si
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = rs_h5_create_in_memory(); /* saved by rs_h5_save: its I/O errors are ours (h5file.h) */
     int ok = f >= 0 && put_i64(f, "checkpoint_version", RS_CHECKPOINT_VERSION) == 0 &&
-             put_str(f, "config", ck->config) == 0 && put_i64(f, "shard_index", ck->shard_index) == 0 &&
+             rs_h5_put_str(f, "config", ck->config) == 0 && put_i64(f, "shard_index", ck->shard_index) == 0 &&
              put_i64(f, "shard_count", ck->shard_count) == 0 &&
              put_array(f, "done", H5T_STD_U8LE, H5T_NATIVE_UINT8, (hsize_t)ck->nunits, ck->done) == 0 &&
              put_array(f, "stats", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)ck->nstats, ck->stats) == 0 &&
@@ -106,7 +90,8 @@ static char *get_str(hid_t loc, const char *name)
 {
     char *value = NULL, *copy = NULL;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
-    if (a >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Aread(a, t, &value) >= 0 && value) {
+    if (a >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+        H5Aread(a, t, &value) >= 0 && value) {
         copy = strdup(value);
         H5free_memory(value);
     }

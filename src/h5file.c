@@ -57,3 +57,50 @@ int rs_h5_save(hid_t f, const char *path, char *err, size_t errlen)
     }
     return rc;
 }
+
+/* The string type of the file's attributes: variable length, UTF-8. */
+static hid_t str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* One attribute of type t over space sp, written from buf. */
+static int put_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hid_t sp, const void *buf)
+{
+    hid_t a = sp >= 0 && ftype >= 0 ? H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int ok = a >= 0 && H5Awrite(a, mtype, buf) >= 0;
+    if (a >= 0 && H5Aclose(a) < 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
+int rs_h5_put_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = str_type(), sp = H5Screate(H5S_SCALAR);
+    int rc = put_attr(loc, name, t, t, sp, &value);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return rc;
+}
+
+int rs_h5_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *value)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    int rc = put_attr(loc, name, ftype, mtype, sp, value);
+    if (sp >= 0) H5Sclose(sp);
+    return rc;
+}
+
+int rs_h5_put_strs(hid_t loc, const char *name, const char **values, int count)
+{
+    hsize_t n = (hsize_t)count;
+    hid_t t = str_type(), sp = H5Screate_simple(1, &n, NULL);
+    int rc = put_attr(loc, name, t, t, sp, values);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    return rc;
+}

@@ -18,4 +18,11 @@ hid_t rs_h5_create_in_memory(void);
  * close f.  0, or -1 with "cannot write 'PATH': cause" in err and PATH removed. */
 int rs_h5_save(hid_t f, const char *path, char *err, size_t errlen);
 
+/* Attribute writers (0, or -1; HDF5's error stack is the caller's to print or silence):
+ * a variable-length UTF-8 string, a scalar of file type ftype from memory type mtype, and
+ * a 1-D array of count strings. */
+int rs_h5_put_str(hid_t loc, const char *name, const char *value);
+int rs_h5_put_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *value);
+int rs_h5_put_strs(hid_t loc, const char *name, const char **values, int count);
+
 #endif

@@ -33,54 +33,14 @@ typedef struct writer {
     int rank, size;
 } writer;
 
-static int put_attr_string(hid_t loc, const char *name, const char *value)
-{
-    int rc = -1;
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
-    if (t < 0 || sp < 0) goto done;
-    H5_TRY(H5Tset_size(t, H5T_VARIABLE));
-    H5_TRY(H5Tset_cset(t, H5T_CSET_UTF8));
-    H5_TRY(a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
-    H5_TRY(H5Awrite(a, t, &value));
-    rc = 0;
-done:
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-    return rc;
-}
-
-/* A 1-D attribute of count variable-length UTF-8 strings. */
-static int put_attr_strings(hid_t loc, const char *name, const char **values, int count)
-{
-    int rc = -1;
-    hsize_t n = (hsize_t)count;
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &n, NULL), a = -1;
-    if (t < 0 || sp < 0) goto done;
-    H5_TRY(H5Tset_size(t, H5T_VARIABLE));
-    H5_TRY(H5Tset_cset(t, H5T_CSET_UTF8));
-    H5_TRY(a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT));
-    H5_TRY(H5Awrite(a, t, values));
-    rc = 0;
-done:
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    if (t >= 0) H5Tclose(t);
-    return rc;
-}
-
+/* Attributes of the result file: native values, little-endian in the file. */
+static int put_attr_string(hid_t loc, const char *name, const char *value) { return rs_h5_put_str(loc, name, value); }
 static int put_attr_num(hid_t loc, const char *name, hid_t type, const void *value)
 {
-    int rc = -1;
-    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-    if (sp < 0) goto done;
-    H5_TRY(a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT));
-    H5_TRY(H5Awrite(a, type, value));
-    rc = 0;
-done:
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return rc;
+    hid_t ftype = H5Tequal(type, H5T_NATIVE_DOUBLE) > 0 ? H5T_IEEE_F64LE
+                  : H5Tequal(type, H5T_NATIVE_UINT64) > 0 ? H5T_STD_U64LE
+                                                          : H5T_STD_I64LE;
+    return rs_h5_put_num(loc, name, ftype, type, value);
 }
 
 /* Create dataset `name` (rank nd, dims) and write `data` collectively: the leading axis is
@@ -328,7 +288,7 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
     int64_t shard[2] = {prov->shard_index, prov->shard_count > 0 ? prov->shard_count : 1};
     H5_TRY(put_attr_num(w->file, "shard_index", H5T_NATIVE_INT64, &shard[0]));
     H5_TRY(put_attr_num(w->file, "shard_count", H5T_NATIVE_INT64, &shard[1]));
-    if (prov->merged_parts) H5_TRY(put_attr_strings(w->file, "merged_parts", prov->merged_parts, prov->nmerged));
+    if (prov->merged_parts) H5_TRY(rs_h5_put_strs(w->file, "merged_parts", prov->merged_parts, prov->nmerged));
     rc = 0;
 done:
     return rc;
