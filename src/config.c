@@ -705,6 +705,35 @@ static char *config_text(const rs_config *cfg, int with_output)
 
 char *rs_config_effective_text(const rs_config *cfg) { return config_text(cfg, 1); }
 
+int rs_config_settings(const rs_config *cfg, void (*fn)(const rs_setting *set, void *ctx), void *ctx)
+{
+    for (int i = 0; i < NOPT; i++) {
+        const rs_option *o = &options[i];
+        if (is_resource(o) || !rs_config_key_active(cfg, o->name)) continue;
+        const void *f = cfield(cfg, o);
+        rs_setting set = {.key = o->name};
+        sbuf b = {0};
+        switch (o->type) {
+        case OPT_INT: set.kind = 'i', set.i = *(const int64_t *)f; break;
+        case OPT_BOOL: set.kind = 'i', set.i = *(const int *)f; break;
+        case OPT_UINT64: set.kind = 'u', set.u = *(const uint64_t *)f; break;
+        case OPT_DOUBLE: set.kind = 'd', set.d = *(const double *)f; break;
+        default: /* choices, strings and lists: their text, as in the effective config */
+            format_value(&b, cfg, o);
+            set.kind = 's';
+            set.s = b.s ? b.s : "";
+            break;
+        }
+        if (o->type == OPT_STRING && !set.s[0]) { /* unset optional paths say nothing */
+            free(b.s);
+            continue;
+        }
+        fn(&set, ctx);
+        free(b.s);
+    }
+    return 0;
+}
+
 char *rs_config_science_text(const rs_config *cfg) { return config_text(cfg, 0); }
 
 /* 1 if the comma-separated list names the section of key (section.key) */
@@ -719,8 +748,25 @@ static int lists_section(const char *list, const char *key)
     return 0;
 }
 
+/* Keys that only some values of another key read. */
+static int key_read(const rs_config *cfg, const char *key)
+{
+    if (!strcmp(key, "pattern.p")) return !strcmp(cfg->sampler, "bernoulli");
+    if (!strcmp(key, "pattern.init")) return !strcmp(cfg->sampler, "init");
+    if (!strcmp(key, "data.file") || !strcmp(key, "data.dataset"))
+        return rs_data_law_from_name(cfg->data_law) == RS_DATA_FILE;
+    if (!strcmp(key, "network.v"))
+        return rs_method_lookup(cfg->rank_method)->uses_v || rs_experiment_draws_v(cfg->experiment);
+    if (!strncmp(key, "targets.teacher_", 16)) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_TEACHER;
+    if (!strcmp(key, "targets.dataset")) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE;
+    if (!strcmp(key, "grid.d0")) return cfg->d0.count > 0;
+    if (!strcmp(key, "grid.d0_ratio")) return cfg->d0_ratio.count > 0;
+    return 1;
+}
+
 int rs_config_key_active(const rs_config *cfg, const char *key)
 {
+    if (!key_read(cfg, key)) return 0;
     /* a section some experiment owns is active only for the experiments that list it */
     if (lists_section(rs_experiment_sections(cfg->experiment), key)) return 1;
     char names[256];

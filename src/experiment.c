@@ -45,6 +45,12 @@ const char *rs_experiment_sections(const char *kind)
     return e && e->sections ? e->sections : "";
 }
 
+int rs_experiment_draws_v(const char *kind)
+{
+    const rs_experiment *e = rs_experiment_lookup(kind);
+    return e && e->draws_v;
+}
+
 int rs_experiment_check_config(const rs_config *cfg, const char **key, char *why, size_t len)
 {
     const rs_experiment *e = rs_experiment_lookup(cfg->experiment);

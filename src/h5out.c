@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,49 @@ static int put_grid_array(writer *w, hid_t loc, const char *name, hid_t mtype, h
     return rc;
 }
 
+/* CF-style attributes of dataset `name` in loc: long_name, units ("1": counts and
+ * fractions are dimensionless), a description, and for grid arrays the per-cell
+ * coordinates P and d0_of_cell (linked into the same group), so one xarray open_dataset
+ * call labels every variable. */
+static int describe(hid_t loc, const char *name, const char *long_name, const char *description, int grid3)
+{
+    int rc = -1;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    if (rs_h5_put_str(d, "long_name", long_name) || rs_h5_put_str(d, "units", "1") ||
+        rs_h5_put_str(d, "description", description) || (grid3 && rs_h5_put_str(d, "coordinates", "P d0_of_cell")))
+        goto done;
+    rc = 0;
+done:
+    H5Dclose(d);
+    if (rc) rs_error("cannot describe /stats/%s", name);
+    return rc;
+}
+
+/* The interval attributes of a fraction's bounds (and the fraction itself). */
+static int describe_interval(hid_t loc, const char *name, const rs_config *cfg)
+{
+    char cond[512];
+    if (cfg->patterns_per_dataset == 1)
+        RS_FMT(cond, sizeof cond, "trials independent: each trial draws its own dataset");
+    else if (cfg->patterns_per_dataset == cfg->trials)
+        RS_FMT(cond, sizeof cond, "conditional on the one dataset drawn per cell (sweep.patterns_per_dataset = "
+               "sweep.trials = %lld): the interval is for that X, not for the data law", (long long)cfg->trials);
+    else
+        RS_FMT(cond, sizeof cond, "trials treated as independent, but sweep.patterns_per_dataset = %lld trials share "
+               "each dataset draw: the interval is too narrow when the datasets' fractions differ",
+               (long long)cfg->patterns_per_dataset);
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    double level = 0.95, nan = NAN;
+    int ok = d >= 0 && rs_h5_put_str(d, "interval", "Wilson score") == 0 &&
+             rs_h5_put_num(d, "confidence_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &level) == 0 &&
+             rs_h5_put_str(d, "interval_assumes", cond) == 0 &&
+             rs_h5_put_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) == 0;
+    if (d >= 0) H5Dclose(d);
+    if (!ok) rs_error("cannot describe /stats/%s", name);
+    return ok ? 0 : -1;
+}
+
 /* The axes of the file: a0 (d0 or d0_ratio), d1, n, then the bin axes the statistics
  * table uses, each once.  scales[k] is the open dimension scale of axis k. */
 typedef struct axes {
@@ -189,7 +233,7 @@ done:
 }
 
 /* Every row of the statistics table, its derived arrays, and links to the axes. */
-static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const axes *ax)
+static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const rs_stats *st, const axes *ax)
 {
     int rc = -1;
     hid_t grp = -1;
@@ -204,9 +248,12 @@ static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const ax
             dims[nd] = (hsize_t)st->bins[k][a];
             scales[nd] = bin_scale(ax, d->axis[a]);
         }
-        if (put_grid_array(w, grp, d->name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, nd, rs_stat_cell(st, k, 0), scales))
+        if (put_grid_array(w, grp, d->name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, nd, rs_stat_cell(st, k, 0), scales) ||
+            describe(grp, d->name, d->name, d->description, nd == 3))
             goto done;
     }
+    H5_TRY(H5Lcreate_hard(w->file, "/grid/P", grp, "P", H5P_DEFAULT, H5P_DEFAULT));
+    H5_TRY(H5Lcreate_hard(w->file, "/grid/d0_of_cell", grp, "d0_of_cell", H5P_DEFAULT, H5P_DEFAULT));
     /* Hard links to the axes (same objects as /grid/<axis>): netCDF readers look for
      * dimensions in a group and its ancestors, and xarray shows only same-group
      * coordinates; with these, open_dataset(group="stats") is fully labelled. */
@@ -226,15 +273,21 @@ static int write_stats(writer *w, const rs_grid *g, const rs_stats *st, const ax
         const rs_stat_def *d = &st->defs[k];
         if (d->derive == RS_DERIVE_NONE) continue;
         for (int c = 0; c < g->ncells; c++) rs_stats_derived(st, k, c, &val[c], &lo[c], &hi[c]);
-        if (put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, val, ax->scales))
+        char what[512], name[2][96];
+        RS_FMT(what, sizeof what, "%s / trials (NaN: no trials): %s", d->name, d->description);
+        if (put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, val, ax->scales) ||
+            describe(grp, d->derived, d->derived, what, 1))
             goto done;
         if (d->derive != RS_DERIVE_FRACTION) continue;
-        char name[2][96];
         RS_FMT(name[0], sizeof name[0], "%s_lo", d->name);
         RS_FMT(name[1], sizeof name[1], "%s_hi", d->name);
-        if (put_grid_array(w, grp, name[0], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, lo, ax->scales) ||
-            put_grid_array(w, grp, name[1], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, hi, ax->scales))
-            goto done;
+        for (int b = 0; b < 2; b++) {
+            RS_FMT(what, sizeof what, "%s bound of the 95%% Wilson score interval of %s", b ? "upper" : "lower", d->derived);
+            if (put_grid_array(w, grp, name[b], H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, b ? hi : lo, ax->scales) ||
+                describe(grp, name[b], name[b], what, 1) || describe_interval(grp, name[b], cfg))
+                goto done;
+        }
+        if (describe_interval(grp, d->derived, cfg)) goto done;
     }
     rc = 0;
 done:
@@ -269,6 +322,27 @@ done:
     return rc;
 }
 
+/* Each active science key as a typed root attribute named like the key ("data.bias" = 1),
+ * so analysis code needs no INI parser. */
+typedef struct setting_ctx {
+    hid_t file;
+    int *bad;
+} setting_ctx;
+
+static void put_setting(const rs_setting *set, void *ctx)
+{
+    setting_ctx *c = ctx;
+    int rc;
+    if (set->kind == 'i') rc = rs_h5_put_num(c->file, set->key, H5T_STD_I64LE, H5T_NATIVE_INT64, &set->i);
+    else if (set->kind == 'u') rc = rs_h5_put_num(c->file, set->key, H5T_STD_U64LE, H5T_NATIVE_UINT64, &set->u);
+    else if (set->kind == 'd') rc = rs_h5_put_num(c->file, set->key, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &set->d);
+    else rc = rs_h5_put_str(c->file, set->key, set->s);
+    if (rc) {
+        rs_error("cannot write the root attribute '%s'", set->key);
+        *c->bad = 1;
+    }
+}
+
 static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance *prov)
 {
     int rc = -1;
@@ -279,6 +353,10 @@ static int write_root_attrs(writer *w, const rs_config *cfg, const rs_provenance
     H5_TRY(put_attr_num(w->file, "schema_version", H5T_NATIVE_INT64, &schema_version));
     H5_TRY(put_attr_num(w->file, "complete", H5T_NATIVE_INT64, &zero));
     H5_TRY(put_attr_string(w->file, "experiment", cfg->experiment));
+    H5_TRY(put_attr_string(w->file, "Conventions", "CF-1.8"));
+    int bad_setting = 0;
+    rs_config_settings(cfg, put_setting, &(setting_ctx){w->file, &bad_setting});
+    if (bad_setting) goto done;
     for (int i = 0; i < RS_NFACTS; i++) H5_TRY(put_attr_string(w->file, facts[i].key, facts[i].value));
     H5_TRY(put_attr_string(w->file, "created", prov->created));
     H5_TRY(put_attr_string(w->file, "command_line", prov->command_line));
@@ -327,7 +405,7 @@ static int write_file(const char *path, const rs_config *cfg, const rs_grid *g, 
         rs_error("cannot build the result file in memory (HDF5)");
         return -1;
     }
-    if (write_root_attrs(&w, cfg, prov) || write_grid(&w, cfg, g, &ax) || write_stats(&w, g, st, &ax) ||
+    if (write_root_attrs(&w, cfg, prov) || write_grid(&w, cfg, g, &ax) || write_stats(&w, cfg, g, st, &ax) ||
         write_run(&w, rep))
         goto done;
     for (int i = 0; i < ax.count; i++) {

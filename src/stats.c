@@ -41,7 +41,7 @@ int rs_stats_alloc(rs_stats *st, const rs_stat_def *defs, int ndefs, const rs_co
     int64_t count = 0;
     for (int k = 0; k < ndefs; k++) {
         /* the axes are linked into /stats under their names: a statistic may not take one */
-        static const char *const grid_axes[] = {"d0", "d0_ratio", "d1", "n"};
+        static const char *const grid_axes[] = {"d0", "d0_ratio", "d1", "n", "P", "d0_of_cell"};
         for (size_t a = 0; a < RS_ARRAY_LEN(grid_axes); a++)
             if (!strcmp(defs[k].name, grid_axes[a])) return -1;
         for (int a = 1; a < RS_NAXES; a++)
@@ -112,7 +112,11 @@ int rs_stats_allreduce(rs_stats *st, MPI_Comm comm)
 void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *lo, double *hi)
 {
     int64_t N = *rs_stat_cell(st, 0, c), x = *rs_stat_cell(st, k, c);
-    *value = N ? (double)x / (double)N : 0.0;
+    if (N <= 0) { /* no trials: no value (schema 2; schema 1 wrote 0 in [0, 1]) */
+        *value = *lo = *hi = NAN;
+        return;
+    }
+    *value = (double)x / (double)N;
     if (st->defs[k].derive == RS_DERIVE_FRACTION)
         rs_wilson(x, N, RS_WILSON_Z95, lo, hi);
     else

@@ -69,8 +69,8 @@ def read(path, quantity):
         if f.attrs.get("schema") not in ("reluscape", b"reluscape"):
             fail(f"{path}: not a reluscape file (root attribute 'schema' missing or wrong)")
         ver = int(f.attrs.get("schema_version", 0))
-        if ver != 1:
-            fail(f"{path}: schema_version {ver} is not 1, which this script reads")
+        if ver not in (1, 2):
+            fail(f"{path}: schema_version {ver} is not 1 or 2, which this script reads")
         if "stats" not in f:
             fail(f"{path}: missing /stats")
         for need in ("grid/d1", "grid/n", "grid/P", "stats/trials", "stats/" + quantity):

@@ -86,11 +86,29 @@ char *rs_config_effective_text(const rs_config *cfg);
  * job array, a run and its resumption) belong together iff these texts are equal. */
 char *rs_config_science_text(const rs_config *cfg);
 
+/* Every science key that is active for this run (no [output] or resource key, none of
+ * another experiment's sections, no unset path) with its typed value, for the result
+ * file's attributes: kind 'i' int64 (booleans 0/1), 'u' uint64, 'd' double, 's' text
+ * (choices, paths, and lists in their effective-config form). */
+typedef struct rs_setting {
+    const char *key;
+    char kind;
+    int64_t i;
+    uint64_t u;
+    double d;
+    const char *s;
+} rs_setting;
+int rs_config_settings(const rs_config *cfg, void (*fn)(const rs_setting *set, void *ctx), void *ctx);
+
 /* Markdown table of all options (for docs/config.md). */
 void rs_config_write_doc(FILE *out);
 
-/* 1 if key (section.key) is read by the configured experiment (or by every experiment):
- * keys of another experiment's sections are inactive for this run. */
+/* 1 if key (section.key) is read by this run: not in another experiment's section, and
+ * not a key that only other values read (pattern.init without the init sampler,
+ * pattern.p without bernoulli, network.v when neither the rank method nor the experiment
+ * draws v, data.file and data.dataset without data.law = file, the teacher's keys
+ * without targets.law = teacher, ...).  Inactive keys are parsed and recorded, but the
+ * result file's typed settings leave them out. */
 int rs_config_key_active(const rs_config *cfg, const char *key);
 
 /* Provided by the experiment registry (experiment.c), which sits above config and owns
@@ -99,6 +117,7 @@ int rs_config_key_active(const rs_config *cfg, const char *key);
  * with the offending key in *key and the reason in why. */
 const char *rs_experiment_names(void);
 const char *rs_experiment_sections(const char *kind);
+int rs_experiment_draws_v(const char *kind);
 int rs_experiment_check_config(const rs_config *cfg, const char **key, char *why, size_t len);
 
 #endif

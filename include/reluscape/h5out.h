@@ -10,7 +10,7 @@
 #include "reluscape/stats.h"
 #include "reluscape/sweep.h"
 
-#define RS_SCHEMA_VERSION 1
+#define RS_SCHEMA_VERSION 2 /* 2: CF attributes, typed settings, NaN for cells without trials */
 
 /* Run facts recorded as root attributes (every rank passes the same values); build
  * facts (versions, host, SLURM ids) are added by the writer from rank 0. */

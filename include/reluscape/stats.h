@@ -90,7 +90,7 @@ int rs_stats_check(const rs_stats *st, const int64_t *trials, char *why, size_t 
 int rs_stats_allreduce(rs_stats *st, MPI_Comm comm);
 
 /* The derived value of stat k in cell c, with its 95% Wilson bounds for fractions (lo =
- * hi = value for means).  A cell without trials gives 0 and bounds [0, 1] (schema 1). */
+ * hi = value for means).  A cell without trials gives NaN for all three. */
 void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *lo, double *hi);
 
 /* Wilson score interval for k successes out of N at normal quantile z (1.96 for 95%).
