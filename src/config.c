@@ -12,6 +12,7 @@
 #include "reluscape/data.h"
 #include "reluscape/engine.h"
 #include "reluscape/pattern.h"
+#include "reluscape/regions.h"
 #include "reluscape/targets.h"
 #include "util.h"
 
@@ -483,12 +484,23 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
     if (!file_law && cfg->data_file[0])
         return fail(err, errlen, AT("data.file"), "data.file", "data.file is set but data.law is '%s' (use data.law = file)",
                     cfg->data_law);
-    if (rs_sampler_lookup(cfg->sampler)->only_1d_bias) {
-        int d0_one = cfg->d0.count == 1 && cfg->d0.v[0] == 1;
-        if (!d0_one || !cfg->bias)
+    if (!strcmp(cfg->sampler, "region")) { /* the enumeration of the realizable rows must fit */
+        int64_t n = 0, d0 = 0;
+        for (int i = 0; i < cfg->n.count; i++) n = cfg->n.v[i] > n ? cfg->n.v[i] : n;
+        for (int i = 0; i < cfg->d0.count; i++) d0 = cfg->d0.v[i] > d0 ? cfg->d0.v[i] : d0;
+        for (int i = 0; i < cfg->d0_ratio.count; i++) {
+            int64_t c = (int64_t)ceil(cfg->d0_ratio.v[i] * (double)n);
+            d0 = c > d0 ? c : d0;
+        }
+        int p = (int)d0 + (cfg->bias != 0);
+        double rows = rs_cover_count((int)n, p), tests = rs_regions_candidates((int)n, p);
+        int fast = d0 == 1 && cfg->bias && cfg->d0.count == 1; /* the step vectors, no enumeration */
+        if (!fast && (rows > (double)RS_REGIONS_MAX_ROWS || tests > RS_REGIONS_MAX_CANDIDATES || (n < p && n > 22)))
             return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
-                        "%s sampling is implemented for d0 = 1 with bias only (have %s, data.bias = %s)",
-                        cfg->sampler, d0_one ? "d0 = 1" : "another d0", cfg->bias ? "true" : "false");
+                        "region sampling enumerates the realizable rows of each dataset: at d0 = %lld, n = %lld "
+                        "that is %.3g rows (%.3g patterns to test; at most %lld rows and %.3g tests): use smaller "
+                        "d0 or n", (long long)d0, (long long)n, rows, tests, (long long)RS_REGIONS_MAX_ROWS,
+                        RS_REGIONS_MAX_CANDIDATES);
     }
     if (!cfg->output[0]) return fail(err, errlen, AT("output.file"), "output.file", "empty file name");
     const char *key = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reluscape/pattern.h"
+#include "reluscape/regions.h"
 #include "util.h"
 
 int rs_pattern_alloc(rs_pattern *A, int d1, int n)
@@ -228,13 +229,54 @@ static int cmp_keyed(const void *a, const void *b)
     return (u->i > v->i) - (u->i < v->i); /* ties by index: a stable, total order */
 }
 
-/* Non-empty regions for 1-D data with bias: each row iid uniform over the 2n step vectors
- * of the sorted points.  Draw order: one rs_uniform_index(2n) per neuron j = 0..d1-1. */
+/* The realizable rows of the last dataset the general region sampler saw: datasets are
+ * shared by consecutive trials (sweep.patterns_per_dataset), so one enumeration serves
+ * them all.  Keyed by the data's bytes; one per process (ranks are single-threaded). */
+static struct {
+    rs_regions r;
+    uint64_t key;
+    int have;
+} region_cache;
+
+static uint64_t data_key(const double *xt, size_t len, int p)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)p;
+    const unsigned char *b = (const unsigned char *)xt;
+    for (size_t i = 0; i < len * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Non-empty regions for any d0: each row iid uniform over the realizable rows of the data
+ * (regions.h), exactly.  Draw order: one rs_uniform_index(count) per neuron. */
+static int sample_region_general(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A)
+{
+    const int n = A->n, p = prm->d0 + prm->bias;
+    uint64_t key = data_key(xt, (size_t)p * n, p) ^ (uint64_t)n << 32;
+    if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
+        rs_regions_free(&region_cache.r);
+        region_cache.have = 0;
+        if (rs_regions_build(&region_cache.r, xt, p, n)) return -1; /* too large, or not general position */
+        region_cache.key = key;
+        region_cache.have = 1;
+    }
+    const rs_regions *r = &region_cache.r;
+    rs_pattern_clear(A);
+    for (int j = 0; j < A->d1; j++) {
+        const uint64_t *row = r->rows + (size_t)rs_uniform_index(s, (uint64_t)r->count) * r->words;
+        for (int i = 0; i < n; i++)
+            if (row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+    }
+    return 0;
+}
+
+/* Non-empty regions.  1-D data with bias (the fast path): each row iid uniform over the 2n
+ * step vectors of the sorted points; draw order: one rs_uniform_index(2n) per neuron
+ * j = 0..d1-1.  Any other shape: sample_region_general. */
 static int sample_region(const rs_sampler_params *prm, const double *xt, rs_stream *s,
                          rs_pattern *A)
 {
     if (prm->d0 != 1 || prm->bias != 1)
-        return -1;
+        return sample_region_general(prm, xt, s, A);
     int n = A->n;
     rs_pattern_clear(A);
     if (n == 0)
@@ -286,9 +328,9 @@ static const rs_sampler rs_samplers[] = {
      .sample = sample_init,
      .reach = init_reach},
     {.name = "region",
-     .help = "non-empty regions, 1-D data with bias: rows iid uniform over the 2n step vectors",
-     .sample = sample_region,
-     .only_1d_bias = 1},
+     .help = "non-empty regions: rows iid uniform over the realizable dichotomies of the data (1-D with "
+             "bias: the 2n step vectors)",
+     .sample = sample_region},
 };
 
 const rs_sampler *rs_sampler_lookup(const char *name)

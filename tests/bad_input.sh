@@ -96,7 +96,10 @@ d0 = 1
 d1 = 2"
 case_ ppd "ppd.ini:7: key 'sweep.patterns_per_dataset': 3 does not divide sweep.trials = 4" "$good
 patterns_per_dataset = 3"
-case_ region_d0 "key 'pattern.sampler': region sampling .* d0 = 1 with bias only" "$good
+case_ region_too_large "key 'pattern.sampler': region sampling enumerates the realizable rows .* d0 = 8, n = 100" "[grid]
+d0 = 8
+d1 = 2
+n = 100
 [pattern]
 sampler = region"
 case_ no_equals "no_equals.ini:7: expected 'key = value'" "$good

@@ -81,6 +81,13 @@ mpirun 1 "$RELUSCAPE" -q run pos.ini --set network.v=balanced -o balanced.h5
 check "v half +-1, same cells: global regions exist, so the count above could have been non-zero" \
     stats balanced.h5 'sys.exit(int(s["global"][()].sum() == 0))'
 
+# the region sampler at d0 = 2, 3 draws only realizable rows (an enumeration, regions.h);
+# the LP's own per-neuron test must agree: no region is empty
+mpirun 1 "$RELUSCAPE" -q run pos.ini --set grid.d0=2,3 --set network.v=balanced --set grid.n=8,15 -o reg.h5
+check "region sampler, d0 = 2, 3: run exits 0" [ $? = 0 ]
+check "region sampler, d0 = 2, 3: the LP finds no empty region" stats reg.h5 \
+    'sys.exit(not (s["empty"][()].sum() == 0 and s["trials"][()].sum() == 8 * 40))'
+
 cp "$top_srcdir/jobs/configs/minima-1d.ini" m1d.ini
 mpirun 1 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,10,40 --set sweep.trials=30 -o r1.h5
 check "minima-1d (small): run exits 0" [ $? = 0 ]

@@ -248,15 +248,23 @@ static void test_region(void)
     CHECK(bad == 0, "suffix-heavy sampler still draws step vectors");
     CHECK(chi > CHI2_9_999, "suffix-heavy sampler rejected: chi2 = %g", chi);
 
-    /* region needs 1-D data with bias */
+    /* other shapes take the general enumeration (test_regions.c): collinear points in 2-D
+     * are not in general position and are refused; 1-D without bias has Cover's 2 rows,
+     * and for positive points those are all ones and all zeros */
     rs_pattern A;
     rs_pattern_alloc(&A, 4, 3);
     double xt2[9] = {0.1, 0.2, 1, 0.3, 0.4, 1, 0.5, 0.6, 1}, xt1[3] = {0.1, 0.2, 0.3};
     rs_stream s;
     rs_stream_init(&s, 1, 1, 1, RS_STREAM_PATTERN);
     rs_sampler_params p2 = {.d0 = 2, .bias = 1}, p0 = {.d0 = 1, .bias = 0};
-    CHECK(region->sample(&p2, xt2, &s, &A) == -1, "region refuses d0 = 2");
-    CHECK(region->sample(&p0, xt1, &s, &A) == -1, "region refuses bias = 0");
+    CHECK(region->sample(&p2, xt2, &s, &A) == -1, "region refuses collinear 2-D data");
+    CHECK(region->sample(&p0, xt1, &s, &A) == 0, "region samples 1-D data without bias");
+    int rows_ok = 1;
+    for (int j = 0; j < 4; j++) {
+        int ones = rs_pattern_get(&A, j, 0) + rs_pattern_get(&A, j, 1) + rs_pattern_get(&A, j, 2);
+        rows_ok &= ones == 0 || ones == 3;
+    }
+    CHECK(rows_ok, "without bias, positive 1-D points: every row all ones or all zeros");
     rs_pattern_free(&A);
 }
 

@@ -45,7 +45,6 @@ typedef struct rs_sampler {
     const char *name;
     const char *help;
     int (*sample)(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A);
-    int only_1d_bias;   /* applies to d0 = 1 with bias only */
     /* NULL, or a warning when the parameters let it reach only part of the regions it
      * claims to sample (e.g. init = he with bias: every hyperplane through the origin) */
     const char *(*reach)(const rs_sampler_params *prm);

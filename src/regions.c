@@ -1,0 +1,187 @@
+/* regions.c - enumeration of the realizable rows of a dataset (regions.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reluscape/regions.h"
+#include "util.h"
+
+double rs_cover_count(int n, int p)
+{
+    double sum = 0, b = 1; /* binom(n-1, k) */
+    for (int k = 0; k < p && k <= n - 1; k++) {
+        sum += b;
+        b = b * (double)(n - 1 - k) / (double)(k + 1);
+    }
+    return 2 * sum;
+}
+
+double rs_regions_candidates(int n, int p)
+{
+    double b = 1; /* binom(n, p - 1) */
+    for (int k = 0; k < p - 1; k++) b = b * (double)(n - k) / (double)(k + 1);
+    return b * ldexp(1.0, p);
+}
+
+/* Determinant of the k x k matrix a (row-major, destroyed), partial pivoting. */
+static double det(int k, double *a)
+{
+    double d = 1;
+    for (int c = 0; c < k; c++) {
+        int piv = c;
+        for (int r = c + 1; r < k; r++)
+            if (fabs(a[r * k + c]) > fabs(a[piv * k + c])) piv = r;
+        if (a[piv * k + c] == 0) return 0;
+        if (piv != c) {
+            for (int j = 0; j < k; j++) {
+                double t = a[c * k + j];
+                a[c * k + j] = a[piv * k + j];
+                a[piv * k + j] = t;
+            }
+            d = -d;
+        }
+        d *= a[c * k + c];
+        for (int r = c + 1; r < k; r++) {
+            double f = a[r * k + c] / a[c * k + c];
+            for (int j = c; j < k; j++) a[r * k + j] -= f * a[c * k + j];
+        }
+    }
+    return d;
+}
+
+/* The generalised cross product of the p - 1 points S: r_c = (-1)^c det(M without column
+ * c), orthogonal to each x~_s.  Its norm is 0 when they are dependent. */
+static void ray(const double *xt, int p, const int *S, double *r, double *m)
+{
+    for (int c = 0; c < p; c++) {
+        int k = 0;
+        for (int s = 0; s < p - 1; s++)
+            for (int j = 0; j < p; j++)
+                if (j != c) m[k++] = xt[(size_t)S[s] * p + j];
+        r[c] = (c % 2 ? -1 : 1) * det(p - 1, m);
+    }
+}
+
+typedef struct set {
+    uint64_t *rows;
+    int64_t count, cap;   /* rows stored, rows allocated */
+    int64_t *slot;        /* hash table of row indices + 1 (0 = empty) */
+    int64_t nslot;
+    int words;
+} set;
+
+static uint64_t hash_row(const uint64_t *x, int words)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int w = 0; w < words; w++) h = (h ^ x[w]) * 0xff51afd7ed558ccdull, h ^= h >> 32;
+    return h;
+}
+
+/* Insert row x unless present.  0, or -1 out of memory or over the row limit. */
+static int insert(set *s, const uint64_t *x)
+{
+    uint64_t h = hash_row(x, s->words);
+    int64_t at = (int64_t)(h & (uint64_t)(s->nslot - 1));
+    for (; s->slot[at]; at = (at + 1) & (s->nslot - 1)) {
+        const uint64_t *y = s->rows + (s->slot[at] - 1) * s->words;
+        if (!memcmp(x, y, (size_t)s->words * sizeof *x)) return 0;
+    }
+    if (s->count == RS_REGIONS_MAX_ROWS) return -1;
+    if (s->count == s->cap) {
+        int64_t cap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *nr = realloc(s->rows, (size_t)cap * (size_t)s->words * sizeof *nr);
+        if (!nr) return -1;
+        s->rows = nr;
+        s->cap = cap;
+    }
+    memcpy(s->rows + s->count * s->words, x, (size_t)s->words * sizeof *x);
+    s->slot[at] = ++s->count;
+    return 0;
+}
+
+void rs_regions_free(rs_regions *r)
+{
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
+{
+    memset(r, 0, sizeof *r);
+    double cover = rs_cover_count(n, p);
+    if (n < 1 || p < 1 || cover > (double)RS_REGIONS_MAX_ROWS || rs_regions_candidates(n, p) > RS_REGIONS_MAX_CANDIDATES)
+        return -1;
+    const int words = (n + 63) / 64, k = p - 1;
+    if (n <= k) { /* at most p - 1 points: every pattern, if they are independent */
+        if (n > 22) return -1;
+        double *g = rs_calloc((size_t)n * n, sizeof *g), trace = 0;
+        if (!g) return -1;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                for (int c = 0; c < p; c++) g[i * n + j] += xt[(size_t)i * p + c] * xt[(size_t)j * p + c];
+        for (int i = 0; i < n; i++) trace += g[i * n + i];
+        double dg = det(n, g);
+        free(g);
+        r->n = n, r->p = p, r->words = words;
+        if (!(dg > 1e-12 * pow(trace / n, n))) return -2; /* dependent points */
+        r->count = (int64_t)1 << n;
+        if (!(r->rows = rs_calloc((size_t)r->count, sizeof *r->rows))) return -1;
+        for (int64_t q = 0; q < r->count; q++) r->rows[q] = (uint64_t)q;
+        return 0;
+    }
+    set s = {.words = words};
+    for (s.nslot = 1024; s.nslot < 2 * (int64_t)cover; s.nslot *= 2) continue;
+    s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
+    int *S = rs_calloc((size_t)(k + 1), sizeof *S);
+    double *rv = rs_calloc((size_t)p, sizeof *rv), *m = rs_calloc((size_t)p * p, sizeof *m);
+    uint64_t *base = rs_calloc((size_t)words, sizeof *base), *row = rs_calloc((size_t)words, sizeof *row);
+    int rc = -1;
+    if (!s.slot || !S || !rv || !m || !base || !row) goto done;
+    for (int i = 0; i < k; i++) S[i] = i;
+    for (;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
+        ray(xt, p, S, rv, m);
+        double nr = 0, nx;
+        for (int c = 0; c < p; c++) nr += rv[c] * rv[c];
+        for (int sign = 1; nr > 0 && sign >= -1; sign -= 2) {
+            memset(base, 0, (size_t)words * sizeof *base);
+            int degenerate = 0;
+            for (int i = 0, q = 0; i < n && !degenerate; i++) {
+                if (q < k && S[q] == i) { /* on the ray's hyperplanes: chosen below */
+                    q++;
+                    continue;
+                }
+                double dot = 0;
+                nx = 0;
+                for (int c = 0; c < p; c++) dot += rv[c] * xt[(size_t)i * p + c], nx += xt[(size_t)i * p + c] * xt[(size_t)i * p + c];
+                dot *= sign;
+                /* a point (nearly) on the ray's line: not general position here */
+                if (fabs(dot) <= 1e-9 * sqrt(nr * nx)) degenerate = 1;
+                if (dot > 0) base[i / 64] |= (uint64_t)1 << (i % 64);
+            }
+            if (degenerate) continue;
+            for (uint32_t choice = 0; choice < (1u << k); choice++) {
+                memcpy(row, base, (size_t)words * sizeof *row);
+                for (int q = 0; q < k; q++)
+                    if (choice >> q & 1) row[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
+                if (insert(&s, row)) goto done;
+            }
+        }
+        int q = k - 1; /* next subset */
+        while (q >= 0 && S[q] == n - k + q) q--;
+        if (q < 0) break;
+        S[q]++;
+        for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
+    }
+    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows;
+    s.rows = NULL;
+    rc = (double)r->count == cover ? 0 : -2;
+done:
+    free(s.rows);
+    free(s.slot);
+    free(S);
+    free(rv);
+    free(m);
+    free(base);
+    free(row);
+    return rc;
+}
