@@ -48,6 +48,10 @@ static const rs_option options[] = {
      "(1 = a new X every trial; sweep.trials = one generic X per cell)", NULL},
     {"sweep.seed", OPT_UINT64, OFF(seed), "1", NULL, 0, 0,
      "seed: a trial's random numbers depend only on (seed, cell, trial)", NULL},
+    {"sweep.mode", OPT_CHOICE, OFF(sweep_mode), "sample", "sample|exhaustive", 0, 0,
+     "sample: sweep.trials random trials per cell; exhaustive: every pattern of {0,1}^(d1 x n) "
+     "(pattern.sampler = bernoulli) or every non-empty region (region) exactly once, on one dataset per "
+     "cell: exact fractions (docs/config.md, Exhaustive)", NULL},
     {"data.law", OPT_CHOICE, OFF(data_law), "uniform01", NULL, 0, 0,
      "input law: N(0,1), U(-1,1), U[0,1) (the authors'), unit sphere, or rows of data.file", rs_data_law_names_list},
     {"data.bias", OPT_BOOL, OFF(bias), "true", NULL, 0, 0,
@@ -484,6 +488,10 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
     if (!file_law && cfg->data_file[0])
         return fail(err, errlen, AT("data.file"), "data.file", "data.file is set but data.law is '%s' (use data.law = file)",
                     cfg->data_law);
+    if (!strcmp(cfg->sweep_mode, "exhaustive") && strcmp(cfg->sampler, "bernoulli") && strcmp(cfg->sampler, "region"))
+        return fail(err, errlen, AT("sweep.mode"), "sweep.mode",
+                    "exhaustive enumerates all patterns (pattern.sampler = bernoulli) or all non-empty regions "
+                    "(region), not '%s'", cfg->sampler);
     if (!strcmp(cfg->sampler, "region")) { /* the enumeration of the realizable rows must fit */
         int64_t n = 0, d0 = 0;
         for (int i = 0; i < cfg->n.count; i++) n = cfg->n.v[i] > n ? cfg->n.v[i] : n;
@@ -763,7 +771,9 @@ static int lists_section(const char *list, const char *key)
 /* Keys that only some values of another key read. */
 static int key_read(const rs_config *cfg, const char *key)
 {
-    if (!strcmp(key, "pattern.p")) return !strcmp(cfg->sampler, "bernoulli");
+    int exhaustive = !strcmp(cfg->sweep_mode, "exhaustive");
+    if (!strcmp(key, "sweep.trials") || !strcmp(key, "sweep.patterns_per_dataset")) return !exhaustive;
+    if (!strcmp(key, "pattern.p")) return !strcmp(cfg->sampler, "bernoulli") && !exhaustive;
     if (!strcmp(key, "pattern.init")) return !strcmp(cfg->sampler, "init");
     if (!strcmp(key, "data.file") || !strcmp(key, "data.dataset"))
         return rs_data_law_from_name(cfg->data_law) == RS_DATA_FILE;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "reluscape/grid.h"
+#include "reluscape/regions.h"
 #include "util.h"
 
 uint64_t rs_cell_key(int d0, int d1, int n)
@@ -14,9 +15,29 @@ uint64_t rs_cell_key(int d0, int d1, int n)
     return ((uint64_t)d0 << 40) | ((uint64_t)d1 << 20) | (uint64_t)n;
 }
 
+/* Exhaustive mode: every pattern of {0,1}^(d1 x n) once, or every non-empty region (each
+ * of d1 rows one of the data's realizable rows: 2n of them in 1-D with bias, Cover's
+ * count in general position).  0, or -1 when the count is too large to wait for. */
+static int exhaustive_trials(const rs_config *cfg, rs_cell *c, const char *cfgname, char *err, size_t errlen)
+{
+    double rows = !strcmp(cfg->sampler, "bernoulli") ? 2.0 : c->d0 == 1 && cfg->bias ? 2.0 * c->n
+                                                                                          : rs_cover_count(c->n, c->p);
+    double total = pow(rows, !strcmp(cfg->sampler, "bernoulli") ? (double)c->d1 * c->n : (double)c->d1);
+    if (total > (double)RS_EXHAUSTIVE_MAX) {
+        RS_FMT(err, errlen, "%s: key 'sweep.mode': exhaustive cell d0=%d d1=%d n=%d has %.3g %s (at most %lld, "
+               "about 5 hours of one core at 10^6 trials/s): use smaller d1 or n, or sweep.mode = sample", cfgname,
+               c->d0, c->d1, c->n, total, !strcmp(cfg->sampler, "bernoulli") ? "patterns" : "non-empty regions",
+               (long long)RS_EXHAUSTIVE_MAX);
+        return -1;
+    }
+    c->trials = (int64_t)total;
+    return 0;
+}
+
 int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
+    g->exhaustive = !strcmp(cfg->sweep_mode, "exhaustive");
     g->ratio_axis = cfg->d0_ratio.count > 0;
     g->n0 = g->ratio_axis ? cfg->d0_ratio.count : cfg->d0.count;
     g->n1 = cfg->d1.count;
@@ -50,6 +71,11 @@ int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *e
                 c->p = c->d0 + (cfg->bias != 0);
                 c->key = rs_cell_key(c->d0, c->d1, c->n);
                 int64_t P = (int64_t)c->d1 * c->p;
+                c->trials = cfg->trials;
+                if (g->exhaustive && exhaustive_trials(cfg, c, cfgname, err, errlen)) {
+                    rs_grid_free(g);
+                    return -1;
+                }
                 if (c->n > g->max_n) g->max_n = c->n;
                 if (P > g->max_P) g->max_P = P;
             }

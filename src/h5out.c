@@ -136,7 +136,10 @@ done:
 static int describe_interval(hid_t loc, const char *name, const rs_config *cfg)
 {
     char cond[512];
-    if (cfg->patterns_per_dataset == 1)
+    if (!strcmp(cfg->sweep_mode, "exhaustive"))
+        RS_FMT(cond, sizeof cond, "no sampling: every pattern (or non-empty region) of one dataset counted once, "
+               "so the fraction is exact for that dataset; the interval is moot");
+    else if (cfg->patterns_per_dataset == 1)
         RS_FMT(cond, sizeof cond, "trials independent: each trial draws its own dataset");
     else if (cfg->patterns_per_dataset == cfg->trials)
         RS_FMT(cond, sizeof cond, "conditional on the one dataset drawn per cell (sweep.patterns_per_dataset = "

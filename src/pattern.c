@@ -70,6 +70,12 @@ static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_s
 {
     (void)xt;
     rs_pattern_clear(A);
+    if (prm->exhaustive) { /* pattern number index: bit j n + i is a_ji */
+        for (int j = 0; j < A->d1; j++)
+            for (int i = 0; i < A->n; i++)
+                if ((uint64_t)prm->index >> ((uint64_t)j * A->n + i) & 1) rs_pattern_set(A, j, i);
+        return 0;
+    }
     for (int j = 0; j < A->d1; j++)
         for (int i = 0; i < A->n; i++)
             if (rs_bernoulli(s, prm->p))
@@ -261,8 +267,11 @@ static int sample_region_general(const rs_sampler_params *prm, const double *xt,
     }
     const rs_regions *r = &region_cache.r;
     rs_pattern_clear(A);
+    uint64_t rest = (uint64_t)prm->index; /* exhaustive: its digits in base count */
     for (int j = 0; j < A->d1; j++) {
-        const uint64_t *row = r->rows + (size_t)rs_uniform_index(s, (uint64_t)r->count) * r->words;
+        uint64_t q = prm->exhaustive ? rest % (uint64_t)r->count : rs_uniform_index(s, (uint64_t)r->count);
+        rest /= (uint64_t)r->count;
+        const uint64_t *row = r->rows + (size_t)q * r->words;
         for (int i = 0; i < n; i++)
             if (row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
     }
@@ -295,8 +304,12 @@ static int sample_region(const rs_sampler_params *prm, const double *xt, rs_stre
     qsort(key, (size_t)n, sizeof *key, cmp_keyed);
     for (int r = 0; r < n; r++)
         order[r] = key[r].i;
-    for (int j = 0; j < A->d1; j++)
-        rs_step_vector_set(A, j, (int)rs_uniform_index(s, 2 * (uint64_t)n), order);
+    uint64_t rest = (uint64_t)prm->index; /* exhaustive: its digits in base 2n */
+    for (int j = 0; j < A->d1; j++) {
+        uint64_t k = prm->exhaustive ? rest % (2 * (uint64_t)n) : rs_uniform_index(s, 2 * (uint64_t)n);
+        rest /= 2 * (uint64_t)n;
+        rs_step_vector_set(A, j, (int)k, order);
+    }
     free(key);
     free(order);
     return 0;

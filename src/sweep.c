@@ -49,27 +49,28 @@ static int unit_cmp(const void *a, const void *b)
 static rs_unit *make_units(const rs_config *cfg, const rs_grid *g, int64_t *nunits)
 {
     double total = 0;
-    for (int c = 0; c < g->ncells; c++) total += g->cells[c].cost * (double)cfg->trials;
+    for (int c = 0; c < g->ncells; c++) total += g->cells[c].cost * (double)g->cells[c].trials;
     double target = total / UNITS_TARGET;
-    int64_t ppd = cfg->patterns_per_dataset, count = 0;
+    int64_t ppd = g->exhaustive ? 1 : cfg->patterns_per_dataset, count = 0;
     int64_t *per_cell = rs_calloc((size_t)g->ncells, sizeof *per_cell);
     if (!per_cell) return NULL;
     for (int c = 0; c < g->ncells; c++) {
         int64_t size = (int64_t)(target / g->cells[c].cost);
         if (size < 1) size = 1;
         size = (size + ppd - 1) / ppd * ppd;
-        if (size > cfg->trials) size = cfg->trials;
+        int64_t trials = g->cells[c].trials;
+        if (size > trials) size = trials;
         per_cell[c] = size;
-        count += (cfg->trials + size - 1) / size;
+        count += (trials + size - 1) / size;
     }
     rs_unit *u = rs_calloc((size_t)count, sizeof *u);
     if (u) {
         int64_t k = 0;
         for (int c = 0; c < g->ncells; c++)
-            for (int64_t t = 0; t < cfg->trials; t += per_cell[c]) {
+            for (int64_t t = 0, trials = g->cells[c].trials; t < trials; t += per_cell[c]) {
                 u[k].cell = c;
                 u[k].t0 = t;
-                u[k].t1 = t + per_cell[c] < cfg->trials ? t + per_cell[c] : cfg->trials;
+                u[k].t1 = t + per_cell[c] < trials ? t + per_cell[c] : trials;
                 u[k].cost = g->cells[c].cost * (double)(u[k].t1 - u[k].t0);
                 k++;
             }

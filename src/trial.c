@@ -1,4 +1,5 @@
 /* trial.c - one trial: X~ (cached per dataset draw), v, A, checks, J and its rank. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,9 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
     memset(ts, 0, sizeof *ts);
     ts->cfg = cfg;
     ts->seed = cfg->seed;
-    ts->patterns_per_dataset = cfg->patterns_per_dataset;
+    int exhaustive = !strcmp(cfg->sweep_mode, "exhaustive");
+    ts->patterns_per_dataset = exhaustive ? INT64_MAX : cfg->patterns_per_dataset;
+    ts->prm.exhaustive = exhaustive;
     ts->data = data;
     ts->sampler = rs_sampler_lookup(cfg->sampler);
     int init = rs_init_law_from_name(cfg->init_law), vout = rs_vout_law_from_name(cfg->vout_law);
@@ -68,6 +71,7 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
 
     rs_sampler_params prm = ts->prm;
     prm.d0 = cell->d0;
+    prm.index = trial;
     rs_stream_init(&s, ts->seed, cell->key, (uint64_t)trial, RS_STREAM_PATTERN);
     if (ts->sampler->sample(&prm, w->xt, &s, &w->A)) return -1;
 

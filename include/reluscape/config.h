@@ -37,6 +37,7 @@ typedef struct rs_config {
     int64_t trials;               /* per cell */
     int64_t patterns_per_dataset; /* trials sharing one dataset draw; divides trials */
     uint64_t seed;
+    char sweep_mode[RS_NAME_MAX];   /* sample | exhaustive */
     /* [data] */
     char data_law[RS_NAME_MAX];
     int bias;

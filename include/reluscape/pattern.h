@@ -35,6 +35,10 @@ typedef enum {
 
 typedef struct rs_sampler_params {
     double p;           /* bernoulli: P(a_ji = 1) */
+    int exhaustive;     /* sweep.mode = exhaustive: the pattern is number `index` of the
+                           enumeration (bernoulli: its bits, bit j n + i = a_ji; region: its
+                           digits, row j = digit j in base rows), not a random draw */
+    int64_t index;
     rs_init_law init;   /* init: weight law */
     int d0, bias;       /* shape of X~: p = d0 + bias rows */
 } rs_sampler_params;

@@ -20,7 +20,7 @@ typedef struct rs_trial_setup {
     const rs_config *cfg;      /* must outlive the setup */
     const struct rs_experiment *exp; /* experiment.kind (rs_experiment_setup), or NULL */
     uint64_t seed;
-    int64_t patterns_per_dataset;
+    int64_t patterns_per_dataset;   /* exhaustive mode: every trial of a cell shares dataset 0 */
     const rs_data_spec *data;
     const rs_sampler *sampler;
     rs_sampler_params prm;     /* d0 filled per cell */

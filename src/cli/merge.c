@@ -448,11 +448,11 @@ static int gather_parts(const merge_args *a, rs_merged *m)
         goto done;
     }
     for (int c = 0; c < m->grid.ncells; c++)
-        if (*rs_stat_cell(&m->st, 0, c) != m->cfg.trials) {
+        if (*rs_stat_cell(&m->st, 0, c) != m->grid.cells[c].trials) {
             const rs_cell *cell = &m->grid.cells[c];
             RS_FMT(err, sizeof err, "the parts hold %lld trials of cell d0=%d d1=%d n=%d, the config asks for %lld: "
                    "they do not add up to the whole run ('%s' ...)", (long long)*rs_stat_cell(&m->st, 0, c), cell->d0,
-                   cell->d1, cell->n, (long long)m->cfg.trials, parts[0].path);
+                   cell->d1, cell->n, (long long)cell->trials, parts[0].path);
             goto done;
         }
     rs_run_report *rep = &m->rep;

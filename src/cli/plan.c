@@ -245,14 +245,14 @@ static int trial(const rs_trial_setup *ts, const rs_cell *c, int ci, int64_t t, 
  * once per cell; a run pays that once per work unit), then trials until its share of time
  * is used.  Verified trials are rare and costly: with sep_verify their time is kept apart
  * (timed separately below).  0, or -1 with a message. */
-static int time_cell(const rs_trial_setup *ts, const rs_config *cfg, const rs_cell *c, double share, double one,
-                     int sep_verify, rs_trial_work *w, cal_cell *cc, char *err, size_t errlen)
+static int time_cell(const rs_trial_setup *ts, const rs_cell *c, double share, double one, int sep_verify,
+                     rs_trial_work *w, cal_cell *cc, char *err, size_t errlen)
 {
     int verified;
-    if (one < share / 4 && trial(ts, c, cc->cell, cfg->trials - 1, w, &verified, err, errlen)) return -1;
+    if (one < share / 4 && trial(ts, c, cc->cell, c->trials - 1, w, &verified, err, errlen)) return -1;
     double t0 = rs_wtime(), tv = 0, tnv = 0; /* CPU time: other load on the machine is not ours */
     int64_t nv = 0;
-    while (cc->trials < cfg->trials && (cc->trials == 0 || rs_wtime() - t0 < share)) {
+    while (cc->trials < c->trials && (cc->trials == 0 || rs_wtime() - t0 < share)) {
         double c0 = rs_cputime();
         if (trial(ts, c, cc->cell, cc->trials, w, &verified, err, errlen)) return -1;
         double dt = rs_cputime() - c0;
@@ -357,7 +357,7 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
              * can be far too pessimistic) */
             double one = k->m.a + c->cost * (k->m.b < 1e-10 ? k->m.b : 1e-10);
             if (one > 2 * share && one > left / 4) continue;
-            rc = time_cell(&ts, cfg, c, share, one, sep_verify, &w, cc, err, errlen);
+            rc = time_cell(&ts, c, share, one, sep_verify, &w, cc, err, errlen);
             cc->skipped = 0;
             model m = k->m;
             if (fit(g, k->cc, k->ncal, -1, &m) > 0) k->m = m; /* refine the estimate for the next one */
@@ -367,7 +367,7 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
             const rs_cell *c = &g->cells[cc->cell];
             double left = b_big - (rs_wtime() - t_start), one = k->m.a + c->cost * (k->m.b < 1e-10 ? k->m.b : 1e-10);
             if (left > 0 && one <= 2 * left) {
-                rc = time_cell(&ts, cfg, c, left, one, sep_verify, &w, cc, err, errlen);
+                rc = time_cell(&ts, c, left, one, sep_verify, &w, cc, err, errlen);
                 cc->skipped = 0;
             }
         }
@@ -385,7 +385,7 @@ static int calibrate(const rs_config *cfg, const rs_grid *g, const rs_data_spec 
                 double left = budget - (rs_wtime() - t_start), share = left / (want - j);
                 if (cc->skipped || cc->per_trial <= 0 || cc->per_trial * guess > 2 * share) continue;
                 double t0 = rs_wtime();
-                for (int64_t t = 0; t < 4 && t < cfg->trials && (t == 0 || rs_wtime() - t0 < share) && !rc; t++) {
+                for (int64_t t = 0; t < 4 && t < g->cells[cc->cell].trials && (t == 0 || rs_wtime() - t0 < share) && !rc; t++) {
                     int verified;
                     double c0 = rs_cputime();
                     rc = trial(&tsv, &g->cells[cc->cell], cc->cell, t, &w, &verified, err, errlen);
@@ -567,16 +567,20 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
 {
     const model *m = &k->m;
     char t1[64], t2[64];
-    const int64_t trials = cfg->trials;
+    int64_t trials = cfg->trials, all_trials = 0; /* per cell (exhaustive cells differ) */
     /* work units as sweep.c cuts them (make_units), for the tail and the signal lead */
     double total_flops = 0;
-    for (int c = 0; c < g->ncells; c++) total_flops += g->cells[c].cost * (double)trials;
+    for (int c = 0; c < g->ncells; c++) {
+        total_flops += g->cells[c].cost * (double)g->cells[c].trials;
+        all_trials += g->cells[c].trials;
+    }
     double target = total_flops / UNITS_TARGET;
     sg->units = 0;
     sg->unit_max = sg->trial_max = sg->core_seconds = 0;
     for (int c = 0; c < g->ncells; c++) {
         const rs_cell *cell = &g->cells[c];
-        int64_t size = (int64_t)(target / cell->cost), ppd = cfg->patterns_per_dataset;
+        trials = cell->trials;
+        int64_t size = (int64_t)(target / cell->cost), ppd = g->exhaustive ? 1 : cfg->patterns_per_dataset;
         if (size < 1) size = 1;
         size = (size + ppd - 1) / ppd * ppd;
         if (size > trials) size = trials;
@@ -591,9 +595,14 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
 
     char axis0[16];
     RS_FMT(axis0, sizeof axis0, "%s", g->ratio_axis ? "d0_ratio" : "d0");
-    out("reluscape plan for %s%s: %d cells (%s %d x d1 %d x n %d) x %lld trials = %.0f trials",
-        a->config_path, a->nset ? " (with --set)" : "", g->ncells, axis0, g->n0, g->n1, g->nn, (long long)trials,
-        (double)g->ncells * (double)trials);
+    if (g->exhaustive)
+        out("reluscape plan for %s%s: %d cells (%s %d x d1 %d x n %d), exhaustive: %lld trials (every pattern or "
+            "region once)", a->config_path, a->nset ? " (with --set)" : "", g->ncells, axis0, g->n0, g->n1, g->nn,
+            (long long)all_trials);
+    else
+        out("reluscape plan for %s%s: %d cells (%s %d x d1 %d x n %d) x %lld trials = %.0f trials",
+            a->config_path, a->nset ? " (with --set)" : "", g->ncells, axis0, g->n0, g->n1, g->nn,
+            (long long)cfg->trials, (double)g->ncells * (double)cfg->trials);
     int certified = cfg->certify && rs_method_lookup(cfg->rank_method)->certifies;
     out("  sampler %s, data %s, rank.method %s%s, rank.verify %g; %lld work units",
         cfg->sampler, cfg->data_law, cfg->rank_method, certified ? " after the certificate" : "", cfg->verify,
