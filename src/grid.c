@@ -44,8 +44,8 @@ int rs_grid_build(const rs_config *cfg, const char *cfgname, rs_grid *g, char *e
     g->nn = cfg->n.count;
     int64_t ncells = (int64_t)g->n0 * g->n1 * g->nn;
     if (ncells > 10000000) {
-        RS_FMT(err, errlen, "%s: the grid has %lld cells (limit 10^7): split it into several runs",
-               cfgname, (long long)ncells);
+        RS_FMT(err, errlen, "%s: keys 'grid.d0'/'grid.d0_ratio', 'grid.d1', 'grid.n': the grid has %lld cells "
+               "(limit 10^7): split it into several runs", cfgname, (long long)ncells);
         return -1;
     }
     g->ncells = (int)ncells;

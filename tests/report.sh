@@ -36,7 +36,7 @@ mk() {  # mk NAME ARGS...: synthetic file $tmp/NAME, its expectation line in $tm
 mk d0.h5 --axis d0
 mk ratio.h5 --axis d0_ratio --string-type fixed
 mk nostats.h5 --no-stats
-mk v2.h5 --schema-version 2
+mk newer.h5 --schema-version 3
 mk partial.h5 --incomplete
 echo "this is not HDF5" >"$tmp/text.h5"
 
@@ -104,9 +104,9 @@ check "file without /stats exits 2 (got $rc)" [ "$rc" -eq 2 ]
 check "file without /stats: message says so" grep -q "nostats\.h5.*/stats/trials" "$tmp/err"
 report "$tmp/text.h5"
 check "non-HDF5 file exits 2 (got $rc)" [ "$rc" -eq 2 ]
-report "$tmp/v2.h5"
-check "schema_version 2 exits 2 (got $rc)" [ "$rc" -eq 2 ]
-check "schema_version 2: message says newer" grep -q "schema_version 2 is newer" "$tmp/err"
+report "$tmp/newer.h5"
+check "schema_version 3 (newer than this reluscape) exits 2 (got $rc)" [ "$rc" -eq 2 ]
+check "schema_version 3: message says newer" grep -q "schema_version 3 is newer" "$tmp/err"
 report "$tmp/partial.h5"
 check "incomplete run still reports, exit 0 (got $rc)" [ "$rc" -eq 0 ]
 check "incomplete run: warning" grep -q "incomplete run" "$tmp/err"

@@ -40,6 +40,8 @@ static void test_errors(void)
         {"[grid]\nd0 = 1\nd1 = 0\nn = 3\n", "t.ini:3: key 'grid.d1': value 0 out of range"},
         {"[grid]\nd0 = 1,1\nd1 = 2\nn = 3\n", "t.ini:2: key 'grid.d0': value 1 listed twice"},
         {"[grid]\nd0 = 1\nd1 = 2\nn = 0:2000000:1\n", "t.ini:4: key 'grid.n': value 0 out of range"},
+        {"[grid]\nd0 = 1\nd1 = 2\nn = 999999:1000001\n", "t.ini:4: key 'grid.n': value 1000001 out of range"},
+        {"[grid]\nd0 = 100001\nd1 = 2\nn = 3\n", "t.ini:2: key 'grid.d0': value 100001 out of range"},
         {"[grid]\nd0 = 1\nd1 = 2\nn = 3\n[pattern]\np = 1.5\n", "t.ini:6: key 'pattern.p': 1.5 out of range"},
         {"[grid]\nd0 = 1\nd1 = 2\nn = 3\n[data]\nbias = maybe\n", "t.ini:6: key 'data.bias': 'maybe' is not a boolean"},
         {"d0 = 1\n", "t.ini:1: key 'd0': key outside any [section]"},

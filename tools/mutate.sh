@@ -11,7 +11,8 @@ BUILD=${1:-$SRC}
 LIMIT=${2:-1000000}
 FIRST=${3:-1}
 FAST="tests/test_rng tests/test_data tests/test_pattern tests/test_matrank tests/test_jacobian \
-tests/test_config tests/test_stats tests/test_modrank tests/test_engine tests/stats_mpi.sh \
+tests/test_config tests/test_stats tests/test_modrank tests/test_engine tests/test_lp tests/test_regions \
+tests/stats_mpi.sh tests/exhaustive.sh tests/xarray.sh \
 tests/generic_kernels.sh tests/toy.sh tests/minima.sh tests/stats_regression.sh tests/run_smoke.sh \
 tests/mpi_ranks.sh tests/bad_input.sh tests/merge.sh tests/rank_engine.sh tests/report.sh tests/resume.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

@@ -147,12 +147,23 @@ int rs_cli_rank(MPI_Comm comm)
     return 0;
 }
 
+/* "CFG: key 'KEY': " before a loader's message, unless it names its key already */
+static int blame(const char *cfgname, const char *key, char *err, size_t errlen)
+{
+    if (strstr(err, "key '")) return -1;
+    char *why = strdup(err);
+    if (why) RS_FMT(err, errlen, "%s: key '%s': %s", cfgname, key, why);
+    free(why);
+    return -1;
+}
+
 int rs_cli_load_data(const rs_config *cfg, const char *cfgname, rs_data_file *df, char *err, size_t errlen)
 {
-    if (rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen) ||
-        rs_cli_check_data_file(cfg, cfgname, df, err, errlen))
-        return -1;
-    if (rs_config_key_active(cfg, "targets.law") && rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE)
-        return rs_data_file_load_targets(cfg->data_file, cfg->targets_dataset, df, err, errlen);
+    if (rs_data_file_load(cfg->data_file, cfg->data_dataset, df, err, errlen))
+        return blame(cfgname, strstr(err, "dataset '") ? "data.dataset" : "data.file", err, errlen);
+    if (rs_cli_check_data_file(cfg, cfgname, df, err, errlen)) return -1;
+    if (rs_config_key_active(cfg, "targets.law") && rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE &&
+        rs_data_file_load_targets(cfg->data_file, cfg->targets_dataset, df, err, errlen))
+        return blame(cfgname, "targets.dataset", err, errlen);
     return 0;
 }
