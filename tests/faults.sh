@@ -64,10 +64,7 @@ progress = 0
 checkpoint = 0.3
 INI
 mpirun 1 "$RELUSCAPE" -q run "$WORK/long.ini" -o "$DISK/long.h5" &
-pid=$!
-first_checkpoint "$DISK/long.h5.ckpt"
-pkill -USR1 -f "libs/(lt-)?reluscape -q run $WORK/long.ini -o $DISK/long.h5"
-wait $pid
+usr1_after_checkpoint $! "$DISK/long.h5.ckpt" "libs/(lt-)?reluscape -q run $WORK/long.ini -o $DISK/long.h5"
 check "a first checkpoint while the disk has room (exit 3)" [ $? = 3 ]
 cp "$DISK/long.h5.ckpt" "$WORK/ckpt.before"
 fill

@@ -52,3 +52,16 @@ first_checkpoint() { for i in $(seq 200); do [ -f "$1" ] && return 0; sleep 0.1;
 run_rs() { out=$1 err=$2; shift 2; timeout 120 "$RELUSCAPE" "$@" >"$out" 2>"$err"; echo $?; }
 
 has_py_h5() { "$PYTHON3" -c 'import h5py, numpy' 2>/dev/null; }
+
+# h5_stats FILE PY: run a check written in Python on a result file, with s = /stats,
+# g = /grid, np, sys; its exit status is the assertion (sys.exit(not ...))
+h5_stats() { "$PYTHON3" -c "import sys, h5py, numpy as np; f = h5py.File(sys.argv[1]); s = f['stats']; g = f['grid']; $2" "$1"; }
+
+# usr1_after_checkpoint PID CKPT PATTERN: once the run PID has written its first checkpoint
+# CKPT, send SIGUSR1 to the rank processes matching PATTERN (pkill -f) and wait for the
+# run; returns its exit status (3: checkpointed and stopped)
+usr1_after_checkpoint() {
+    first_checkpoint "$2"
+    pkill -USR1 -f "$3"
+    wait "$1"
+}

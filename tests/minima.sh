@@ -15,8 +15,6 @@
 
 has_py_h5 || skip "python3 h5py missing"
 cd "$WORK" || exit 1
-# stats FILE PY: a check on /stats of FILE; s = /stats, g = /grid; exit status = assertion
-stats() { "$PYTHON3" -c "import sys, h5py, numpy as np; f = h5py.File(sys.argv[1]); s = f['stats']; g = f['grid']; $2" "$1"; }
 
 cat >bern.ini <<'INI'
 [experiment]
@@ -36,20 +34,20 @@ progress = 0
 INI
 mpirun 1 "$RELUSCAPE" -q run bern.ini -o bern.h5
 check "bernoulli 1-D: run exits 0" [ $? = 0 ]
-check "bernoulli 1-D: empty within 5 sd of 1 - (2n/2^n)^d1" stats bern.h5 '
+check "bernoulli 1-D: empty within 5 sd of 1 - (2n/2^n)^d1" h5_stats bern.h5 '
 d1 = g["d1"][()][None, :, None]; n = g["n"][()][None, None, :]
 q = 1 - (2.0 * n / 2.0 ** n) ** d1; T = s["trials"][()]
 z = (s["empty"][()] - T * q) / np.sqrt(T * q * (1 - q)); print(z.ravel())
 sys.exit(not (np.abs(z) < 5).all())'
-check "bernoulli 1-D: every empty region decided per neuron" stats bern.h5 \
+check "bernoulli 1-D: every empty region decided per neuron" h5_stats bern.h5 \
     'sys.exit(not (s["empty_by_neuron"][()] == s["empty"][()]).all())'
-check "bernoulli 1-D: the classes partition the trials" stats bern.h5 '
+check "bernoulli 1-D: the classes partition the trials" h5_stats bern.h5 '
 tot = sum(s[c][()] for c in ("empty", "none", "global", "bad_local", "failed"))
 sys.exit(not ((tot == s["trials"][()]).all() and (s["failed"][()] == 0).all()))'
 
 mpirun 1 "$RELUSCAPE" -q run bern.ini --set grid.d0=6 --set grid.n=4,5 -o wide.h5
 check "d0 >= n: run exits 0" [ $? = 0 ]
-check "d0 >= n: every pattern is realizable (empty = 0)" stats wide.h5 \
+check "d0 >= n: every pattern is realizable (empty = 0)" h5_stats wide.h5 \
     'sys.exit(not ((s["empty"][()] == 0).all() and (s["trials"][()] == 2000).all()))'
 
 cat >pos.ini <<'INI'
@@ -75,23 +73,23 @@ INI
 for sampler in region init; do
     mpirun 1 "$RELUSCAPE" -q run pos.ini --set pattern.sampler=$sampler --set grid.d0=$([ $sampler = region ] && echo 1 || echo 1,3) -o pos_$sampler.h5
     check "v > 0, sampler $sampler: run exits 0" [ $? = 0 ]
-    check "v > 0, sampler $sampler: no region is global" stats pos_$sampler.h5 'sys.exit(int(s["global"][()].sum() != 0))'
+    check "v > 0, sampler $sampler: no region is global" h5_stats pos_$sampler.h5 'sys.exit(int(s["global"][()].sum() != 0))'
 done
 mpirun 1 "$RELUSCAPE" -q run pos.ini --set network.v=balanced -o balanced.h5
 check "v half +-1, same cells: global regions exist, so the count above could have been non-zero" \
-    stats balanced.h5 'sys.exit(int(s["global"][()].sum() == 0))'
+    h5_stats balanced.h5 'sys.exit(int(s["global"][()].sum() == 0))'
 
 # the region sampler at d0 = 2, 3 draws only realizable rows (an enumeration, regions.h);
 # the LP's own per-neuron test must agree: no region is empty
 mpirun 1 "$RELUSCAPE" -q run pos.ini --set grid.d0=2,3 --set network.v=balanced --set grid.n=8,15 -o reg.h5
 check "region sampler, d0 = 2, 3: run exits 0" [ $? = 0 ]
-check "region sampler, d0 = 2, 3: the LP finds no empty region" stats reg.h5 \
+check "region sampler, d0 = 2, 3: the LP finds no empty region" h5_stats reg.h5 \
     'sys.exit(not (s["empty"][()].sum() == 0 and s["trials"][()].sum() == 8 * 40))'
 
 cp "$top_srcdir/jobs/configs/minima-1d.ini" m1d.ini
 mpirun 1 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,10,40 --set sweep.trials=30 -o r1.h5
 check "minima-1d (small): run exits 0" [ $? = 0 ]
-check "dimension histograms: empty below P - n, counts equal the classes" stats r1.h5 '
+check "dimension histograms: empty below P - n, counts equal the classes" h5_stats r1.h5 '
 P = g["P"][()]; n = g["n"][()][None, None, :] + 0 * P; ok = True
 for c in ("global", "bad_local"):
     h = s[c + "_dim_hist"][()]; b = np.arange(h.shape[-1])
@@ -115,15 +113,12 @@ check "2 shards merged: /stats identical to one run" "$H5DIFF" -q r1.h5 merged.h
 mpirun 1 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,10,40 --set sweep.trials=30 \
     --set minima.exact=always -o always.h5
 check "exact = always: the same classes as auto" sh -c "for c in empty none global bad_local failed; do '$H5DIFF' -q r1.h5 always.h5 /stats/\$c /stats/\$c || exit 1; done"
-check "exact = always: the exact simplex decided trials" stats always.h5 'sys.exit(int(s["exact_decided"][()].sum() == 0))'
+check "exact = always: the exact simplex decided trials" h5_stats always.h5 'sys.exit(int(s["exact_decided"][()].sum() == 0))'
 
 # resume: stop a longer run after its first checkpoint, then finish it
 mpirun 1 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,40 --set sweep.trials=400 -o long_ref.h5
 mpirun 2 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,40 --set sweep.trials=400 --set output.checkpoint=0.2 -o long.h5 &
-pid=$!
-first_checkpoint long.h5.ckpt
-pkill -USR1 -f "libs/(lt-)?reluscape -q run m1d.ini .*-o long.h5"
-wait $pid
+usr1_after_checkpoint $! long.h5.ckpt "libs/(lt-)?reluscape -q run m1d.ini .*-o long.h5"
 rc=$?
 check "SIGUSR1: exit 3 (got $rc)" [ $rc = 3 ]
 mpirun 2 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,40 --set sweep.trials=400 --set output.checkpoint=0.2 -o long.h5 --resume

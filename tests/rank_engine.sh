@@ -70,10 +70,7 @@ long="--set rank.method=svd --set grid.d1=3,20 --set data.file=$WORK/close4.h5 -
 mpirun 1 "$RELUSCAPE" -q run "$WORK/close.ini" $long -o "$WORK/long_ref.h5"
 check "every counter of the long run is non-zero" every_counter "$WORK/long_ref.h5"
 mpirun 2 "$RELUSCAPE" -q run "$WORK/close.ini" $long -o "$WORK/long.h5" &
-pid=$!
-first_checkpoint "$WORK/long.h5.ckpt"
-pkill -USR1 -f "libs/(lt-)?reluscape -q run $WORK/close.ini .*-o $WORK/long.h5"
-wait $pid
+usr1_after_checkpoint $! "$WORK/long.h5.ckpt" "libs/(lt-)?reluscape -q run $WORK/close.ini .*-o $WORK/long.h5"
 check "every counter non-zero: SIGUSR1 checkpoints (exit 3)" [ $? = 3 ]
 mpirun 2 "$RELUSCAPE" -q run "$WORK/close.ini" $long -o "$WORK/long.h5" --resume
 check "every counter non-zero: the resumed run equals the uninterrupted one" \

@@ -69,10 +69,8 @@ check "3 shards merged: /stats identical to one run" "$H5DIFF" -q r1.h5 merged.h
 mpirun 1 "$TOY" -q run toy.ini --set sweep.trials=40000 --set output.checkpoint=0.2 -o long_ref.h5
 check "long run exits 0" [ $? = 0 ]
 mpirun 2 "$TOY" -q run toy.ini --set sweep.trials=40000 --set output.checkpoint=0.2 -o long.h5 &
-pid=$!
-first_checkpoint long.h5.ckpt
-pkill -USR1 -f "libs/(lt-)?toy_experiment -q run toy.ini --set sweep.trials=40000 --set output.checkpoint=0.2 -o long.h5"
-wait $pid
+usr1_after_checkpoint $! long.h5.ckpt \
+    "libs/(lt-)?toy_experiment -q run toy.ini --set sweep.trials=40000 --set output.checkpoint=0.2 -o long.h5"
 rc=$?
 check "SIGUSR1: exit 3 (got $rc)" [ $rc = 3 ]
 mpirun 2 "$TOY" -q run toy.ini --set sweep.trials=40000 --set output.checkpoint=0.2 -o long.h5 --resume
