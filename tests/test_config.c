@@ -110,6 +110,11 @@ static void test_long_lists(void)
 
 static void test_grid(void)
 {
+    /* cell keys are injective over the config's ranges (n, d1 <= 10^6 < 2^20): the two
+     * cells below differ only in how d1 and n share bits */
+    CHECK(rs_cell_key(1, 2, 1) != rs_cell_key(1, 1, 524289), "cell keys (1,2,1) and (1,1,2^19+1) differ");
+    CHECK(rs_cell_key(1, 1000000, 1000000) != rs_cell_key(2, 0, 0) && rs_cell_key(3, 5, 7) == rs_cell_key(3, 5, 7),
+          "cell keys separate d0 from d1 and n, and depend on (d0, d1, n) only");
     rs_config c;
     rs_grid g;
     CHECK(parse("[grid]\nd0_ratio = 0.1, 0.25\nd1 = 2, 5\nn = 10, 30\n", 0, NULL, &c) == 0, "%s", err);
