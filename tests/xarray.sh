@@ -25,6 +25,9 @@ for f in d0 ratio; do
 done
 check "auto draws no v: network.v left out" py d0.h5 'sys.exit("network.v" in r.attrs)'
 check "svd draws v: network.v kept" py ratio.h5 'sys.exit("network.v" not in r.attrs)'
+mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/default.ini" --set sweep.trials=2 --set pattern.sampler=bernoulli \
+    -o bern.h5
+check "bernoulli patterns read pattern.p, not pattern.init" py bern.h5 'sys.exit("pattern.init" in r.attrs or "pattern.p" not in r.attrs)'
 check "d0 file: .sel(d0=2) works" py d0.h5 'sys.exit(s.full_rank_fraction.sel(d0=2).shape != (12, 9))'
 check "ratio file: .sel(d0_ratio=0.5) and the cell's d0 as coordinate" \
     py ratio.h5 'v = s.full_rank_fraction.sel(d0_ratio=0.5); sys.exit(not (v.d0_of_cell.values.max() == 25))'
