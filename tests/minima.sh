@@ -100,6 +100,18 @@ hg = s["global_dim_hist"][()]
 ok &= all(hg[i][P[i] - n[i]] == s["global"][()][i] for i in zip(*np.nonzero(full)))
 ok &= (s["global"][()] > 0).any()
 sys.exit(not ok)'
+# with continuous targets y lies in col J_A only when rank J_A = n (probability 1), so
+# every global set of minima has dimension exactly P - n, every bad one more than P - n
+dims() { h5_stats "$1" '
+P = g["P"][()]; n = g["n"][()][None, None, :] + 0 * P; b = None
+hg, hb = s["global_dim_hist"][()], s["bad_local_dim_hist"][()]
+b = np.arange(hg.shape[-1])[None, None, None, :]
+ok = (np.where(b != (P - n)[..., None], hg, 0) == 0).all() and (np.where(b <= (P - n)[..., None], hb, 0) == 0).all()
+print("bad_local", int(s["bad_local"][()].sum()), "global", int(s["global"][()].sum())); sys.exit(not ok)'; }
+check "gaussian targets: global sets have dimension P - n, bad ones more (minima-1d)" dims r1.h5
+check "gaussian targets: global sets have dimension P - n, bad ones more (v half +-1)" dims balanced.h5
+check "some bad local minima occur, so the check above could fail" \
+    sh -c "'$PYTHON3' -c \"import h5py, sys; sys.exit(int(sum(h5py.File(f)['stats/bad_local'][()].sum() for f in sys.argv[1:]) == 0))\" r1.h5 balanced.h5 bern.h5"
 for np in 2 3; do
     mpirun $np "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,10,40 --set sweep.trials=30 -o r$np.h5
     check "$np ranks: /stats identical to 1 rank" "$H5DIFF" -q r1.h5 r$np.h5 /stats /stats

@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include "reluscape/data.h"
+#include "reluscape/targets.h"
 #include "check.h"
 
 static char h5name[64], txtname[64];
@@ -347,8 +348,33 @@ static void test_file_uniform(const rs_data_file *f)
     CHECK(chi1 < 27.877, "first-column row chi2 = %g", chi1);
 }
 
+/* Targets by their laws: gaussian N(0,1) has about half its values negative and mean 0
+ * (within 5 sd over 4000 values), uniform lies in (-1, 1) with mean 0; both depend only
+ * on (seed, cell, dataset). */
+static void test_targets(void)
+{
+    enum { N = 4000 };
+    static double y[N], y2[N], xt[2 * N];
+    for (int i = 0; i < N; i++) xt[2 * i] = 0.001 * i, xt[2 * i + 1] = 1;
+    rs_targets_spec g = {.law = RS_TARGETS_GAUSSIAN}, u = {.law = RS_TARGETS_UNIFORM};
+    CHECK(rs_targets_draw(&g, xt, 1, 2, N, 5, 9, 0, y) == 0, "gaussian targets");
+    int neg = 0;
+    double mean = 0;
+    for (int i = 0; i < N; i++) neg += y[i] < 0, mean += y[i] / N;
+    CHECK(fabs(neg - N / 2.0) < 5 * sqrt(N / 4.0), "gaussian: %d of %d negative", neg, N);
+    CHECK(fabs(mean) < 5 / sqrt((double)N), "gaussian: mean %g", mean);
+    CHECK(rs_targets_draw(&g, xt, 1, 2, N, 5, 9, 0, y2) == 0 && !memcmp(y, y2, sizeof y), "the same draw again");
+    CHECK(rs_targets_draw(&g, xt, 1, 2, N, 5, 9, 1, y2) == 0 && memcmp(y, y2, sizeof y), "another dataset differs");
+    CHECK(rs_targets_draw(&u, xt, 1, 2, N, 5, 9, 0, y) == 0, "uniform targets");
+    int inside = 1;
+    mean = 0;
+    for (int i = 0; i < N; i++) inside &= y[i] > -1 && y[i] < 1, mean += y[i] / N;
+    CHECK(inside && fabs(mean) < 5 / sqrt(3.0 * N), "uniform: in (-1, 1), mean %g", mean);
+}
+
 int main(void)
 {
+    test_targets();
     test_names();
     test_shapes();
     test_ranges();
