@@ -30,8 +30,7 @@
     } while (0)
 
 typedef struct writer {
-    hid_t file, xfer;
-    int rank, size;
+    hid_t file; /* the in-memory file (h5file.h) */
 } writer;
 
 /* Attributes of the result file: native values, little-endian in the file. */
@@ -44,39 +43,19 @@ static int put_attr_num(hid_t loc, const char *name, hid_t type, const void *val
     return rs_h5_put_num(loc, name, ftype, type, value);
 }
 
-/* Create dataset `name` (rank nd, dims) and write `data` collectively: the leading axis is
- * split into contiguous slabs, one per rank (ranks beyond the axis length select nothing).
- * Every rank holds the full array; each writes only its slab.  Returns the open dataset. */
+/* Create dataset `name` (rank nd, dims) and write the whole array.  Returns the open dataset. */
 static hid_t put_array(writer *w, hid_t loc, const char *name, hid_t mtype, hid_t ftype, int nd,
                        const hsize_t *dims, const void *data)
 {
-    hid_t fs = -1, ms = -1, d = -1, ok = -1;
+    (void)w; /* every write goes to w->file's group loc */
+    hid_t fs = -1, d = -1, ok = -1;
     H5_TRY(fs = H5Screate_simple(nd, dims, NULL));
     H5_TRY(d = H5Dcreate2(loc, name, ftype, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    hsize_t rows = dims[0], row_elems = 1;
-    for (int i = 1; i < nd; i++) row_elems *= dims[i];
-    hsize_t lo = rows * (hsize_t)w->rank / (hsize_t)w->size;
-    hsize_t hi = rows * (hsize_t)(w->rank + 1) / (hsize_t)w->size;
-    hsize_t start[8] = {0}, count[8];
-    for (int i = 0; i < nd; i++) count[i] = dims[i];
-    start[0] = lo;
-    count[0] = hi - lo;
-    if (hi > lo) {
-        H5_TRY(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL));
-        H5_TRY(ms = H5Screate_simple(nd, count, NULL));
-    } else {
-        /* empty selections on both sides, still taking part in the collective write */
-        H5_TRY(H5Sselect_none(fs));
-        H5_TRY(ms = H5Screate_simple(nd, dims, NULL));
-        H5_TRY(H5Sselect_none(ms));
-    }
-    const char *base = (const char *)data + (hi > lo ? lo * row_elems * H5Tget_size(mtype) : 0);
-    H5_TRY(H5Dwrite(d, mtype, ms, fs, w->xfer, base));
+    H5_TRY(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
     ok = d;
     d = -1;
 done:
     if (d >= 0) H5Dclose(d);
-    if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
     return ok;
 }
@@ -397,7 +376,7 @@ done:
 static int write_file(const char *path, const rs_config *cfg, const rs_grid *g, const rs_stats *st,
                       const rs_run_report *rep, const rs_provenance *prov)
 {
-    writer w = {.file = -1, .xfer = H5P_DEFAULT, .rank = 0, .size = 1};
+    writer w = {.file = -1};
     char partial[RS_PATH_MAX + 16], err[RS_ERR_MAX];
     RS_FMT(partial, sizeof partial, "%s.partial", path);
     axes ax;
