@@ -169,49 +169,59 @@ __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, con
 #endif
 
 /* Draw order: for each neuron j, w_j[0..d0) then b_j (b_j only with bias and a law that
- * draws it; He sets b = 0 without drawing).  Then a_ji = 1[<w_j, x_i> + b_j > 0] with the
- * dot product summed over coordinates in increasing order. */
+ * draws it; He sets b = 0 without drawing). */
+int rs_init_weights(const rs_sampler_params *prm, int d1, rs_stream *s, double *wb)
+{
+    const int d0 = prm->d0, p = d0 + prm->bias;
+    if (d0 < 1 || (prm->bias != 0 && prm->bias != 1)) return -1;
+    const double sd_he = sqrt(2.0 / d0), lim = 1.0 / sqrt((double)d0);
+    switch (prm->init) {
+    case RS_INIT_TORCH: {
+        /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0; the d1 p draws in
+         * blocks, each mapped as rs_uniform_range maps its draw */
+        uint64_t raw[256];
+        for (size_t t = 0, total = (size_t)d1 * p; t < total;) {
+            size_t m = total - t < 256 ? total - t : 256;
+            rs_next_u64_fill(s, raw, m);
+            for (size_t k = 0; k < m; k++, t++) wb[t] = rs_u64_to_range(raw[k], -lim, lim);
+        }
+        return 0;
+    }
+    case RS_INIT_GAUSSIAN:
+        for (size_t t = 0, total = (size_t)d1 * p; t < total; t++) wb[t] = rs_normal(s);
+        return 0;
+    case RS_INIT_HE:
+        for (int j = 0; j < d1; j++) {
+            for (int r = 0; r < d0; r++) wb[(size_t)j * p + r] = sd_he * rs_normal(s);
+            if (prm->bias) wb[(size_t)j * p + d0] = 0.0;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* a_ji = 1[<w_j, x_i> + b_j > 0] with the dot product summed over coordinates in
+ * increasing order. */
 static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream *s,
                        rs_pattern *A)
 {
     int d0 = prm->d0, bias = prm->bias, p = d0 + bias, d1 = A->d1;
     if (d0 < 1 || (bias != 0 && bias != 1))
         return -1;
-    if (prm->init != RS_INIT_GAUSSIAN && prm->init != RS_INIT_HE && prm->init != RS_INIT_TORCH)
-        return -1;
+    /* the weights in blocks of 4 neurons (zero past d1, and b = 0 without bias), after
+     * the plain draws */
     const int nb = (d1 + 3) / 4, stride = 4 * (d0 + 1);
-    /* the blocked weights (zero past d1, and b = 0 where nothing draws it), then room for
-     * the torch law's raw draws */
-    const size_t nw = (size_t)nb * stride, ndraw = prm->init == RS_INIT_TORCH ? (size_t)d1 * p : 0;
-    double *wb = malloc((nw + ndraw) * sizeof *wb);
+    const size_t nw = (size_t)nb * stride;
+    double *wb = malloc((nw + (size_t)d1 * p) * sizeof *wb), *plain = wb + nw;
     if (!wb)
         return -1;
-    memset(wb, 0, nw * sizeof *wb);
-#define WB(j, r) wb[(size_t)((j) / 4) * stride + 4 * (r) + (j) % 4]
-    double sd_he = sqrt(2.0 / d0), lim = 1.0 / sqrt((double)d0);
-    /* The stream's draw order: neuron by neuron, w_j then b_j. */
-    if (prm->init == RS_INIT_TORCH) {
-        /* nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d0; all d1 p draws at
-         * once, each mapped as rs_uniform_range maps its draw */
-        uint64_t *raw = (uint64_t *)(wb + nw);
-        rs_next_u64_fill(s, raw, ndraw);
-        size_t t = 0;
-        for (int j = 0; j < d1; j++)
-            for (int r = 0; r < p; r++) WB(j, r < d0 ? r : d0) = rs_u64_to_range(raw[t++], -lim, lim);
-    } else {
-        for (int j = 0; j < d1; j++) {
-            if (prm->init == RS_INIT_GAUSSIAN) {
-                for (int r = 0; r < d0; r++)
-                    WB(j, r) = rs_normal(s);
-                if (bias)
-                    WB(j, d0) = rs_normal(s);
-            } else {
-                for (int r = 0; r < d0; r++)
-                    WB(j, r) = sd_he * rs_normal(s);
-            }
-        }
+    if (rs_init_weights(prm, d1, s, plain)) {
+        free(wb);
+        return -1;
     }
-#undef WB
+    memset(wb, 0, nw * sizeof *wb);
+    for (int j = 0; j < d1; j++)
+        for (int r = 0; r < p; r++) wb[(size_t)(j / 4) * stride + 4 * r + j % 4] = plain[(size_t)j * p + r];
 #if defined(__x86_64__) && defined(__GNUC__)
     if (rs_cpu_has(RS_CPU_AVX2))
         init_bits_avx2(wb, xt, d0, p, A);

@@ -58,6 +58,11 @@ typedef struct rs_sampler {
 const rs_sampler *rs_sampler_lookup(const char *name);
 const char *rs_sampler_names(void); /* "bernoulli|init|region" */
 
+/* The init sampler's weights: wb[j p + r] = w_jr (r < d0) and b_j (r = d0, with bias),
+ * drawn from s in the order sample_init draws them, so a trained network starts in the
+ * pattern the init sampler gives for the same stream.  0, or -1 for a bad law or shape. */
+int rs_init_weights(const rs_sampler_params *prm, int d1, rs_stream *s, double *wb);
+
 int rs_init_law_from_name(const char *name); /* "gaussian" | "he" | "torch"; -1 unknown */
 const char *rs_init_law_name(rs_init_law law);
 const char *rs_init_law_names(void); /* "gaussian|he|torch" */
