@@ -14,6 +14,7 @@
 #include "reluscape/pattern.h"
 #include "reluscape/regions.h"
 #include "reluscape/targets.h"
+#include "reluscape/train.h"
 #include "util.h"
 
 typedef enum { OPT_INTLIST, OPT_DBLLIST, OPT_INT, OPT_UINT64, OPT_DOUBLE, OPT_BOOL,
@@ -106,6 +107,22 @@ static const rs_option options[] = {
     {"minima.exact", OPT_CHOICE, OFF(minima_exact), "auto", "auto|always|never", 0, 0,
      "re-solve region LPs with GLPK's exact rational simplex: auto = when the float margin is near 0 "
      "(docs/config.md, Minima); always; never (near-zero margins are then counted as failed)", NULL},
+    {"train.optimizer", OPT_CHOICE, OFF(train_optimizer), "gd", NULL, 0, 0,
+     "full-batch optimizer on the loss (1/2n) sum (f(x_i) - y_i)^2: plain gradient descent, or Adam "
+     "(beta 0.9, 0.999, eps 1e-8)", rs_train_optimizer_names},
+    {"train.lr", OPT_DOUBLE, OFF(train_lr), "0", NULL, 0, 1e9,
+     "step size; 0 = auto: gd 1/lambda, lambda the largest eigenvalue of (1/n) J J^T at the initial "
+     "weights (power iteration); adam 1e-3", NULL},
+    {"train.steps", OPT_INT, OFF(train_steps), "10000", NULL, 1, 1e9, "at most this many steps per trial", NULL},
+    {"train.loss_tol", OPT_DOUBLE, OFF(train_loss_tol), "1e-10", NULL, 0, 1e9,
+     "a trial reaches zero loss (a global minimum) when the loss is at most this; training stops there", NULL},
+    {"train.record", OPT_INT, OFF(train_record), "10", NULL, 1, 1000,
+     "recorded steps per decade: 0, floor(10^(k/record)) and train.steps (the step axis of /stats)", NULL},
+    {"train.train_v", OPT_BOOL, OFF(train_v), "false", NULL, 0, 0,
+     "train the output weights v too (else v stays frozen at network.v)", NULL},
+    {"train.classify", OPT_BOOL, OFF(train_classify), "true", NULL, 0, 0,
+     "classify the final region with the region LP of experiment minima (does it hold a global minimum?); "
+     "costs an LP of d1 n rows per trial", NULL},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force", NULL},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,

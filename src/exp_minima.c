@@ -68,10 +68,7 @@ static const rs_report_view views[] = {
 
 /* The experiment's own buffers: the targets of one dataset draw and the LP's work. */
 typedef struct minima_work {
-    double *y;
-    size_t y_cap;
-    const rs_cell *y_cell; /* which (cell, dataset) y holds */
-    int64_t y_dataset;
+    rs_targets_cache y;
     rs_lp_work lp;
 } minima_work;
 
@@ -79,28 +76,9 @@ static void work_free(void *p)
 {
     minima_work *m = p;
     if (!m) return;
-    free(m->y);
+    rs_targets_cache_free(&m->y);
     rs_lp_work_free(&m->lp);
     free(m);
-}
-
-static int targets_of(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, rs_trial_work *w, minima_work *m)
-{
-    const rs_config *cfg = ts->cfg;
-    int64_t dataset = t / ts->patterns_per_dataset;
-    if (m->y_cell == cell && m->y_dataset == dataset) return 0;
-    if (rs_reserve((void **)&m->y, &m->y_cap, (size_t)cell->n, sizeof *m->y)) return -1;
-    rs_targets_spec spec = {.law = (rs_targets_law)rs_targets_law_from_name(cfg->targets_law),
-                            .teacher_width = (int)cfg->teacher_width,
-                            .teacher_init = (rs_init_law)rs_init_law_from_name(cfg->teacher_init),
-                            .teacher_bias = cfg->teacher_bias,
-                            .data = ts->data};
-    m->y_cell = NULL;
-    if (rs_targets_draw(&spec, w->xt, cell->d0, cell->p, cell->n, ts->seed, cell->key, (uint64_t)dataset, m->y))
-        return -1;
-    m->y_cell = cell;
-    m->y_dataset = dataset;
-    return 0;
 }
 
 static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t t, rs_trial_work *w, rs_stats *st,
@@ -114,11 +92,12 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     rs_trial_result r;
     int rc = rs_trial_run(ts, cell, t, w, &r);
     if (rc) return rs_trial_error(rc, err, errlen), -1;
-    if (targets_of(ts, cell, t, w, m)) return RS_FMT(err, errlen, "out of memory or no targets for the file's rows"), -1;
+    const double *y = rs_experiment_targets(ts, cell, t, w->xt, &m->y);
+    if (!y) return RS_FMT(err, errlen, "out of memory or no targets for the file's rows"), -1;
     static const rs_lp_exact_mode modes[] = {RS_LP_EXACT_AUTO, RS_LP_EXACT_ALWAYS, RS_LP_EXACT_NEVER};
     static const char *const mode_names[] = {"auto", "always", "never"};
     int mi = rs_name_index(mode_names, 3, ts->cfg->minima_exact);
-    rs_lp_problem pb = {.A = &w->A, .v = w->v, .xt = w->xt, .p = cell->p, .y = m->y,
+    rs_lp_problem pb = {.A = &w->A, .v = w->v, .xt = w->xt, .p = cell->p, .y = y,
                         .matrank = r.rank.matrank, .modp = &ts->engine.modp[0]};
     rs_lp_result res;
     if (rs_lp_classify(&pb, modes[mi < 0 ? 0 : mi], &m->lp, &res))
@@ -145,13 +124,7 @@ static int check(const rs_config *cfg, const char **key, char *why, size_t len)
                "the dimension of the minima and the zero-residual test rest on it", cfg->rank_method);
         return -1;
     }
-    int file_law = rs_data_law_from_name(cfg->data_law) == RS_DATA_FILE;
-    if (rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE && !file_law) {
-        *key = "targets.law";
-        RS_FMT(why, len, "targets.law = file reads targets.dataset beside data.dataset: it needs data.law = file");
-        return -1;
-    }
-    return 0;
+    return rs_experiment_check_targets(cfg, key, why, len);
 }
 
 /* The rank's cost plus the region LP's: a simplex over d1 n sign rows of P + 1 columns. */

@@ -1,14 +1,18 @@
 /* experiment.c - the registry of experiments (experiment.h). */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "reluscape/experiment.h"
+#include "reluscape/targets.h"
 #include "util.h"
 
 #define RS_EXPERIMENTS_MAX 16
 
 /* The library's experiments, then any a test registered. */
-static const rs_experiment *registry[RS_EXPERIMENTS_MAX] = {&rs_experiment_rank, &rs_experiment_minima};
-static int registered = 2;
+static const rs_experiment *registry[RS_EXPERIMENTS_MAX] = {&rs_experiment_rank, &rs_experiment_minima,
+                                                            &rs_experiment_train};
+static int registered = 3;
 static char names[256];
 
 int rs_experiment_count(void) { return registered; }
@@ -104,4 +108,41 @@ void rs_experiment_write_doc(FILE *out)
         rs_stats_write_doc(out, e->stats, e->nstats);
         fprintf(out, "\n");
     }
+}
+
+const double *rs_experiment_targets(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, const double *xt,
+                                    rs_targets_cache *c)
+{
+    const rs_config *cfg = ts->cfg;
+    int64_t dataset = t / ts->patterns_per_dataset;
+    if (c->cell == cell && c->dataset == dataset) return c->y;
+    if (rs_reserve((void **)&c->y, &c->cap, (size_t)cell->n, sizeof *c->y)) return NULL;
+    rs_targets_spec spec = {.law = (rs_targets_law)rs_targets_law_from_name(cfg->targets_law),
+                            .teacher_width = (int)cfg->teacher_width,
+                            .teacher_init = (rs_init_law)rs_init_law_from_name(cfg->teacher_init),
+                            .teacher_bias = cfg->teacher_bias,
+                            .data = ts->data};
+    c->cell = NULL;
+    if (rs_targets_draw(&spec, xt, cell->d0, cell->p, cell->n, ts->seed, cell->key, (uint64_t)dataset, c->y))
+        return NULL;
+    c->cell = cell;
+    c->dataset = dataset;
+    return c->y;
+}
+
+void rs_targets_cache_free(rs_targets_cache *c)
+{
+    free(c->y);
+    memset(c, 0, sizeof *c);
+}
+
+int rs_experiment_check_targets(const rs_config *cfg, const char **key, char *why, size_t len)
+{
+    if (rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE &&
+        rs_data_law_from_name(cfg->data_law) != RS_DATA_FILE) {
+        *key = "targets.law";
+        RS_FMT(why, len, "targets.law = file reads targets.dataset beside data.dataset: it needs data.law = file");
+        return -1;
+    }
+    return 0;
 }

@@ -190,7 +190,7 @@ static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, axes *a
         int64_t len = rs_axis_length(ax->bin[k - 3], cfg, g);
         free(bins);
         if (!(bins = rs_calloc((size_t)len, sizeof *bins))) goto done;
-        for (int64_t b = 0; b < len; b++) bins[b] = b;
+        for (int64_t b = 0; b < len; b++) bins[b] = rs_axis_label(ax->bin[k - 3], cfg, b);
         ax->scales[k] = put_axis(w, grp, axis_name(g, ax, k), H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)len, bins);
     }
     for (int k = 0; k < ax->count; k++)
@@ -212,6 +212,37 @@ done:
     free(P);
     if (grp >= 0) H5Gclose(grp);
     return rc;
+}
+
+/* A series of histograms (RS_DERIVE_QUANTILES): its quantiles and mean per series bin. */
+static int write_quantiles(writer *w, hid_t grp, const rs_grid *g, const rs_stats *st, int k, const axes *ax)
+{
+    const rs_stat_def *d = &st->defs[k];
+    const int64_t S = st->bins[k][0];
+    hsize_t dims[4] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn, (hsize_t)S};
+    hid_t scales[4] = {ax->scales[0], ax->scales[1], ax->scales[2], bin_scale(ax, d->axis[0])};
+    static const struct {
+        const char *suffix, *what;
+        double q;
+    } parts[] = {{"q10", "10% quantile", 0.1}, {"q50", "median", 0.5}, {"q90", "90% quantile", 0.9},
+                 {"mean", "mean", -1}};
+    double *val = rs_calloc((size_t)g->ncells * (size_t)S, sizeof *val);
+    if (!val) return -1;
+    int rc = 0;
+    for (size_t q = 0; q < RS_ARRAY_LEN(parts) && !rc; q++) {
+        for (int c = 0; c < g->ncells; c++)
+            for (int64_t s = 0; s < S; s++)
+                val[(size_t)c * S + s] = parts[q].q < 0 ? rs_stats_series_mean(st, k, c, s)
+                                                        : rs_stats_quantile(st, k, c, s, parts[q].q);
+        char name[128], what[512];
+        RS_FMT(name, sizeof name, "%s_%s", d->derived, parts[q].suffix);
+        RS_FMT(what, sizeof what, "per %s, the %s of the %s bins' values over the trials counted in %s (NaN: none)",
+               rs_axis_name(d->axis[0]), parts[q].what, rs_axis_name(d->axis[1]), d->name);
+        rc = put_grid_array(w, grp, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 4, val, scales) ||
+             describe(grp, name, name, what, 0);
+    }
+    free(val);
+    return rc ? -1 : 0;
 }
 
 /* Every row of the statistics table, its derived arrays, and links to the axes. */
@@ -254,6 +285,10 @@ static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const 
     for (int k = 0; k < st->ndefs; k++) {
         const rs_stat_def *d = &st->defs[k];
         if (d->derive == RS_DERIVE_NONE) continue;
+        if (d->derive == RS_DERIVE_QUANTILES) {
+            if (write_quantiles(w, grp, g, st, k, ax)) goto done;
+            continue;
+        }
         for (int c = 0; c < g->ncells; c++) rs_stats_derived(st, k, c, &val[c], &lo[c], &hi[c]);
         char what[512], name[2][96];
         RS_FMT(what, sizeof what, "%s / trials (NaN: no trials): %s", d->name, d->description);

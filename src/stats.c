@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "reluscape/stats.h"
+#include "reluscape/train.h"
 #include "util.h"
 
 static const struct {
@@ -13,6 +14,10 @@ static const struct {
     [RS_AXIS_DEFICIT] = {"deficit", "0 … max n: bins of rank deficits n − rank J_A"},
     [RS_AXIS_DIMENSION] = {"dimension", "0 … max P: bins of the dimension P − rank J_A of a set of minima"},
     [RS_AXIS_ONES] = {"ones", "0 … max d1·n: bins of the number of ones in a pattern"},
+    [RS_AXIS_RECORD] = {"step", "the recorded training steps: 0, ⌊10^(k/train.record)⌋ and train.steps"},
+    [RS_AXIS_LOG10] = {"log10_bin", "0 … 201: bin 0 below 1e-16, bin b holds [10^(−16+(b−1)/10), "
+                                    "10^(−16+b/10)), bin 201 at least 1e4, inf or NaN"},
+    [RS_AXIS_LOG2] = {"log2_bin", "0 … 47: bin b holds counts in [2^b, 2^(b+1)) (bin 0 also 0)"},
 };
 
 const char *rs_axis_name(rs_axis_id a) { return axes[a].name; }
@@ -20,8 +25,10 @@ const char *rs_axis_description(rs_axis_id a) { return axes[a].description; }
 
 int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g)
 {
-    (void)cfg; /* axes over configured steps (training records) will need it */
     switch (a) {
+    case RS_AXIS_RECORD: return rs_train_record_steps(cfg->train_steps, cfg->train_record, NULL, 0);
+    case RS_AXIS_LOG10: return RS_LOG10_BINS;
+    case RS_AXIS_LOG2: return 48;
     case RS_AXIS_DEFICIT: return (int64_t)g->max_n + 1;
     case RS_AXIS_DIMENSION: return g->max_P + 1;
     case RS_AXIS_ONES: {
@@ -32,6 +39,24 @@ int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g)
     }
     default: return 1;
     }
+}
+
+int64_t rs_axis_label(rs_axis_id a, const rs_config *cfg, int64_t b)
+{
+    if (a != RS_AXIS_RECORD) return b;
+    int64_t count = rs_train_record_steps(cfg->train_steps, cfg->train_record, NULL, 0), label = b;
+    int64_t *steps = rs_calloc((size_t)count, sizeof *steps);
+    if (steps && b >= 0 && b < count) {
+        rs_train_record_steps(cfg->train_steps, cfg->train_record, steps, count);
+        label = steps[b];
+    }
+    free(steps);
+    return label;
+}
+
+double rs_axis_bin_value(rs_axis_id a, int64_t b)
+{
+    return a == RS_AXIS_LOG10 ? rs_log10_bin_value(b) : (double)b;
 }
 
 int rs_stats_alloc(rs_stats *st, const rs_stat_def *defs, int ndefs, const rs_config *cfg, const rs_grid *g)
@@ -123,6 +148,36 @@ void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *l
         *lo = *hi = *value;
 }
 
+/* Row `series` of a two-axis stat: bins[k][1] counts. */
+static const int64_t *series_row(const rs_stats *st, int k, int c, int64_t series)
+{
+    return rs_stat_cell(st, k, c) + series * st->bins[k][1];
+}
+
+double rs_stats_quantile(const rs_stats *st, int k, int c, int64_t series, double q)
+{
+    const int64_t *h = series_row(st, k, c, series), B = st->bins[k][1];
+    int64_t total = 0, cum = 0;
+    for (int64_t b = 0; b < B; b++) total += h[b];
+    if (total <= 0) return NAN;
+    for (int64_t b = 0; b < B; b++)
+        if ((double)(cum += h[b]) >= q * (double)total) return rs_axis_bin_value(st->defs[k].axis[1], b);
+    return rs_axis_bin_value(st->defs[k].axis[1], B - 1);
+}
+
+double rs_stats_series_mean(const rs_stats *st, int k, int c, int64_t series)
+{
+    const int64_t *h = series_row(st, k, c, series), B = st->bins[k][1];
+    int64_t total = 0;
+    double sum = 0;
+    for (int64_t b = 0; b < B; b++)
+        if (h[b]) {
+            total += h[b];
+            sum += (double)h[b] * rs_axis_bin_value(st->defs[k].axis[1], b);
+        }
+    return total > 0 ? sum / (double)total : NAN;
+}
+
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi)
 {
     if (N <= 0) {
@@ -157,5 +212,10 @@ void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
                     "score interval |\n", d->derived, d->name, d->name, d->name);
         else if (d->derive == RS_DERIVE_MEAN)
             fprintf(out, "| `%s` | [N0, N1, Nn] | float64 | %s / trials |\n", d->derived, d->name);
+        else if (d->derive == RS_DERIVE_QUANTILES)
+            fprintf(out, "| `%s_q10`, `%s_q50`, `%s_q90`, `%s_mean` | [N0, N1, Nn, %s] | float64 | per %s: "
+                    "quantiles and mean of the %s bins' values over the trials of %s (NaN: none) |\n",
+                    d->derived, d->derived, d->derived, d->derived, rs_axis_name(d->axis[0]),
+                    rs_axis_name(d->axis[0]), rs_axis_name(d->axis[1]), d->name);
     }
 }

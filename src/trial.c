@@ -39,7 +39,7 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
                      rs_trial_result *res, rs_rank_problem *pb)
 {
     const int n = cell->n, d1 = cell->d1, p = cell->p;
-    const size_t P = (size_t)d1 * (size_t)p, rw = (size_t)(n + 63) / 64;
+    const size_t rw = (size_t)(n + 63) / 64;
     if (rs_reserve((void **)&w->xt, &w->xt_cap, (size_t)p * n, sizeof(double)) ||
         rs_reserve((void **)&w->v, &w->v_cap, 2 * (size_t)d1, sizeof(double)) ||
         rs_reserve((void **)&w->scratch, &w->scratch_cap, (size_t)n, sizeof(int)) ||
@@ -74,7 +74,15 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
     prm.index = trial;
     rs_stream_init(&s, ts->seed, cell->key, (uint64_t)trial, RS_STREAM_PATTERN);
     if (ts->sampler->sample(&prm, w->xt, &s, &w->A)) return -1;
+    rs_trial_reduce(cell, trial, w, res, pb);
+    return 0;
+}
 
+void rs_trial_reduce(const rs_cell *cell, int64_t trial, rs_trial_work *w, rs_trial_result *res,
+                     rs_rank_problem *pb)
+{
+    const int d1 = cell->d1, p = cell->p;
+    const size_t P = (size_t)d1 * (size_t)p;
     res->zero_column = rs_pattern_has_zero_column(&w->A);
     res->crowded_column = rs_pattern_max_column_multiplicity(&w->A, w->scratch) > p;
 
@@ -84,7 +92,6 @@ int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t tria
     *pb = (rs_rank_problem){.A = &w->R, .w = vr, .xt = w->xt, .p = p, .P = (int64_t)P,
                             .ruled_out = res->zero_column || res->crowded_column,
                             .cell = cell->key, .trial = (uint64_t)trial};
-    return 0;
 }
 
 int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,

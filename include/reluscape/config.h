@@ -65,6 +65,14 @@ typedef struct rs_config {
     char targets_dataset[RS_PATH_MAX];
     /* [minima] */
     char minima_exact[RS_NAME_MAX];  /* auto | always | never */
+    /* [train] (experiment train) */
+    char train_optimizer[RS_NAME_MAX]; /* gd | adam */
+    double train_lr;                   /* 0 = auto */
+    int64_t train_steps;               /* at most this many steps */
+    double train_loss_tol;             /* stop when the loss is at most this */
+    int64_t train_record;              /* recorded steps per decade */
+    int train_v;                       /* train the output weights too */
+    int train_classify;                /* the region LP on the final region */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

@@ -91,8 +91,24 @@ int64_t rs_stats_count(const rs_experiment *e, const rs_config *cfg, const rs_gr
 /* The statistics tables of every experiment as Markdown (docs/hdf5-schema.md). */
 void rs_experiment_write_doc(FILE *out);
 
+/* Regression targets of the experiments that fit y (minima, train): y of trial t's
+ * dataset (targets.law), drawn once for the trials that share the dataset. */
+typedef struct rs_targets_cache {
+    double *y;
+    size_t cap;
+    const rs_cell *cell; /* which (cell, dataset) y holds */
+    int64_t dataset;
+} rs_targets_cache;
+/* Local.  y, or NULL (out of memory, or no targets for the file's rows). */
+const double *rs_experiment_targets(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, const double *xt,
+                                    rs_targets_cache *c);
+void rs_targets_cache_free(rs_targets_cache *c);
+/* The check of the [targets] keys: targets.law = file needs data.law = file. */
+int rs_experiment_check_targets(const rs_config *cfg, const char **key, char *why, size_t len);
+
 /* The experiments of the library. */
 extern const rs_experiment rs_experiment_rank;
 extern const rs_experiment rs_experiment_minima;
+extern const rs_experiment rs_experiment_train;
 
 #endif

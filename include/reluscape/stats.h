@@ -23,18 +23,28 @@ typedef enum {
     RS_AXIS_DEFICIT,   /* n - rank J_A: max n + 1 bins */
     RS_AXIS_DIMENSION, /* dimension of a set of minima, P - rank J_A: max P + 1 bins */
     RS_AXIS_ONES,      /* ones in a pattern (test experiments): max d1 * n + 1 bins */
+    RS_AXIS_RECORD,    /* the recorded training steps (train.steps, train.record) */
+    RS_AXIS_LOG10,     /* log-scale bins of a positive quantity (train.h: RS_LOG10_BINS) */
+    RS_AXIS_LOG2,      /* bin b: counts in [2^b, 2^(b+1)) (bin 0 also holds 0): 48 bins */
     RS_NAXES
 } rs_axis_id;
 
 const char *rs_axis_name(rs_axis_id a);
 const char *rs_axis_description(rs_axis_id a);
 int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g);
+/* /grid/<name>[b]: the bin's label (the step number of a record, else b). */
+int64_t rs_axis_label(rs_axis_id a, const rs_config *cfg, int64_t b);
+/* The value a bin stands for in quantiles and means: b, or a log bin's centre. */
+double rs_axis_bin_value(rs_axis_id a, int64_t b);
 
 /* How a counter becomes a float array at output time. */
 typedef enum {
     RS_DERIVE_NONE,
     RS_DERIVE_FRACTION, /* derived = count / trials, with <name>_lo, <name>_hi: 95% Wilson */
-    RS_DERIVE_MEAN      /* derived = sum / trials */
+    RS_DERIVE_MEAN,     /* derived = sum / trials */
+    RS_DERIVE_QUANTILES /* a series of histograms [first axis, second axis]: per bin of the
+                           first axis, <derived>_q10, _q50, _q90 and _mean of the second
+                           axis's bin values (rs_axis_bin_value) over the trials counted */
 } rs_derive;
 
 typedef struct rs_stat_def {
@@ -97,6 +107,12 @@ void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *l
  * N = 0 gives [0, 1]. */
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi);
 #define RS_WILSON_Z95 1.959963984540054
+
+/* Quantiles (q in (0, 1)) and mean of the bin values of row `series` (first-axis bin b)
+ * of stat k, cell c: the smallest bin value whose cumulative count reaches q of the
+ * total.  NaN when the row is empty. */
+double rs_stats_quantile(const rs_stats *st, int k, int c, int64_t series, double q);
+double rs_stats_series_mean(const rs_stats *st, int k, int c, int64_t series);
 
 /* Markdown table of a statistics table (docs/hdf5-schema.md). */
 void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs);

@@ -64,6 +64,11 @@ int rs_trial_run(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial,
  * pb (pointing into w).  The same return codes.  rs_trial_run = this + rs_engine_rank. */
 int rs_trial_prepare(const rs_trial_setup *ts, const rs_cell *cell, int64_t trial, rs_trial_work *w,
                      rs_trial_result *res, rs_rank_problem *pb);
+/* The tail of rs_trial_prepare for the pattern already in w->A (with w->v): the
+ * combinatorial checks and the reduced problem.  Training ranks the patterns it visits
+ * with it.  w must have been through rs_trial_prepare for this cell. */
+void rs_trial_reduce(const rs_cell *cell, int64_t trial, rs_trial_work *w, rs_trial_result *res,
+                     rs_rank_problem *pb);
 /* The message for a return code of rs_trial_run / rs_trial_prepare. */
 void rs_trial_error(int rc, char *err, size_t errlen);
 void rs_trial_work_free(rs_trial_work *w);
