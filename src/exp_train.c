@@ -87,7 +87,7 @@ typedef struct train_work {
     rs_lp_work lp;
     double *W, *v;
     size_t W_cap, v_cap;
-    uint8_t *rec_mask; /* the pattern at the previous record */
+    uint64_t *rec_mask; /* the pattern at the previous record (train.h's mask layout) */
     size_t rec_cap;
     uint64_t *seen;    /* open-addressing set of the patterns' hashes (0 = free) */
     size_t seen_cap;
@@ -149,9 +149,8 @@ static int rank_now(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, rs
     const int n = cell->n, d1 = cell->d1;
     rs_pattern_clear(&w->A);
     for (int j = 0; j < d1; j++) {
-        const uint8_t *row = m->tw.mask + (size_t)j * n;
         for (int i = 0; i < n; i++)
-            if (row[i]) rs_pattern_set(&w->A, j, i);
+            if (rs_train_active(m->tw.mask, n, j, i)) rs_pattern_set(&w->A, j, i);
     }
     memcpy(w->v, m->v, (size_t)d1 * sizeof *w->v);
     rs_trial_result res;
@@ -161,6 +160,17 @@ static int rank_now(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, rs
     int rc = rs_engine_rank(&ts->engine, &pb, &w->ew, &rr);
     *rank = rr.matrank;
     return rc;
+}
+
+static size_t mask_words(const rs_cell *cell) { return (size_t)cell->d1 * (size_t)((cell->n + 63) / 64); }
+
+/* Is the training mask the pattern A? */
+static int same_pattern(const rs_pattern *A, const uint64_t *mask)
+{
+    for (int j = 0; j < A->d1; j++)
+        for (int i = 0; i < A->n; i++)
+            if (rs_pattern_get(A, j, i) != rs_train_active(mask, A->n, j, i)) return 0;
+    return 1;
 }
 
 static int setup_work(const rs_trial_setup *ts, const rs_cell *cell, rs_trial_work *w, train_work **out)
@@ -173,7 +183,7 @@ static int setup_work(const rs_trial_setup *ts, const rs_cell *cell, rs_trial_wo
     const size_t d1 = (size_t)cell->d1;
     if (rs_reserve((void **)&m->W, &m->W_cap, d1 * (size_t)cell->p, sizeof *m->W) ||
         rs_reserve((void **)&m->v, &m->v_cap, d1, sizeof *m->v) ||
-        rs_reserve((void **)&m->rec_mask, &m->rec_cap, d1 * (size_t)cell->n, 1))
+        rs_reserve((void **)&m->rec_mask, &m->rec_cap, mask_words(cell), sizeof *m->rec_mask))
         return -1;
     if (!m->steps) {
         const rs_config *cfg = ts->cfg;
@@ -219,6 +229,8 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     int rank = r0.rank.matrank, reached = 0, diverged = 0;
     for (int64_t step = 0;; step++) {
         double loss = rs_train_forward(&m->tw, m->W, m->v, y);
+        if (step == 0 && !same_pattern(&w->A, m->tw.mask))
+            return RS_FMT(err, errlen, "internal: the initial pattern differs from the init sampler's"), -1;
         if ((step == 0 || m->tw.flips) && seen_add(m, m->tw.hash)) return RS_FMT(err, errlen, "out of memory"), -1;
         reached = loss <= cfg->train_loss_tol;
         diverged = !(loss <= 1e100);
@@ -226,11 +238,11 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
         if (stop) stop_record = k;
         /* this record, or every record left when the trial stops here */
         for (; k < m->nrec && (m->steps[k] == step || stop); k++) {
-            int changed = step > 0 && memcmp(m->rec_mask, m->tw.mask, (size_t)d1 * n) != 0;
+            const size_t mask_bytes = mask_words(cell) * sizeof *m->rec_mask;
+            int changed = step > 0 && memcmp(m->rec_mask, m->tw.mask, mask_bytes) != 0;
             if (changed && (rc = rank_now(ts, cell, t, w, m, &rank)))
                 return rs_trial_error(rc, err, errlen), -1;
-            if (changed) memcpy(m->rec_mask, m->tw.mask, (size_t)d1 * n);
-            if (step == 0) memcpy(m->rec_mask, m->tw.mask, (size_t)d1 * n);
+            if (changed || step == 0) memcpy(m->rec_mask, m->tw.mask, mask_bytes);
             rs_stat_cell(st, ST_LOSS, ci)[k * B + rs_log10_bin(loss)]++;
             rs_stat_cell(st, ST_DEFICIT, ci)[k * BD + (n - rank)]++;
             rs_stat_cell(st, ST_CHANGED, ci)[k] += changed;

@@ -122,7 +122,7 @@ static void test_linear_gd(void)
     rs_pattern_alloc(&A, pb.d1, n);
     for (int j = 0; j < pb.d1; j++)
         for (int i = 0; i < n; i++)
-            if (tw.mask[j * n + i]) rs_pattern_set(&A, j, i);
+            if (rs_train_active(tw.mask, n, j, i)) rs_pattern_set(&A, j, i);
     double *J = calloc((size_t)n * P, sizeof *J), *r = malloc(sizeof(double) * n), *g = malloc(sizeof(double) * P);
     rs_jacobian_build(&A, pb.v, pb.xt, pb.p, J);
     /* f = J vec(W) exactly (ReLU is positively homogeneous): the residual of the model */

@@ -18,20 +18,32 @@
 
 typedef enum { RS_TRAIN_GD, RS_TRAIN_ADAM } rs_train_optimizer;
 
+/* Largest n (rs_train_work_init refuses more); inputs up to p = RS_TRAIN_BLOCK_P are
+ * trained a block of neurons at a time with the sums in registers. */
+#define RS_TRAIN_MAX_N (1 << 24)
+#define RS_TRAIN_BLOCK_P 8
+
+/* Bit i of neuron j's row of the mask. */
+static inline int rs_train_active(const uint64_t *mask, int n, int j, int i)
+{
+    return (int)((mask[(size_t)j * (size_t)((n + 63) / 64) + (size_t)i / 64] >> (i % 64)) & 1u);
+}
+
 int rs_train_optimizer_from_name(const char *name); /* "gd" | "adam"; -1 unknown */
 const char *rs_train_optimizer_names(void);          /* "gd|adam" */
 
 /* Buffers for one (d1, p, n), reused across trials (zero-initialise before first use). */
 typedef struct rs_train_work {
-    int d1, p, n;
-    double *x;        /* p x n, row r = coordinate r of every point (x̃ transposed) */
-    double *z, *f, *r, *q; /* n each: one neuron's pre-activations, outputs, residual, a_j ∘ r */
-    uint8_t *mask;    /* d1 x n: a_ji of the last forward pass */
+    int d1, p, n, npad; /* npad = n rounded up to even: a zero point pads the pairs */
+    double *x;        /* p x npad, row r = coordinate r of every point (x̃ transposed) */
+    double *z, *f, *r, *q; /* npad each: scratch, outputs f, residual r = f − y, scratch */
+    uint64_t *mask;   /* a_ji of the last forward pass: neuron j's bits in ⌈n/64⌉ words */
     double *grad;     /* d1 (p + 1): ∇W row by row, then ∂L/∂v */
     double *m1, *m2;  /* Adam's moments, same layout */
     uint64_t hash;    /* Zobrist hash of mask (rs_train_forward keeps it current) */
     int64_t flips;    /* bits of mask the last forward pass changed */
-    size_t cap[3];
+    uint64_t *bits;   /* a block of neurons' new mask rows */
+    size_t cap[4];
 } rs_train_work;
 
 /* Size the buffers for (d1, p, n), copy x̃ (xt: p x n column-major, as rs_data_draw writes
