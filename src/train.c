@@ -5,9 +5,6 @@
 
 #include "reluscape/train.h"
 #include "util.h"
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 /* Neurons per block: the points' coordinates are loaded once for NB neurons. */
 #define NB 4
@@ -28,9 +25,11 @@ const char *rs_train_optimizer_names(void)
 int rs_train_work_init(rs_train_work *tw, int d1, int p, int n, const double *xt)
 {
     const size_t P1 = (size_t)d1 * (size_t)(p + 1), words = (size_t)(n + 63) / 64;
-    const int npad = n + (n & 1);
+    const int npad = (n + 3) / 4 * 4, d1pad = (d1 + 7) / 8 * 8;
     if (n > RS_TRAIN_MAX_N) return -1;
+    if (!tw->kernels) rs_train_set_kernels(tw, -1);
     if (rs_reserve((void **)&tw->x, &tw->cap[0], (size_t)(p + 4) * npad, sizeof(double)) ||
+        rs_reserve((void **)&tw->wt, &tw->cap[4], 2 * (size_t)p * d1pad, sizeof(double)) ||
         rs_reserve((void **)&tw->bits, &tw->cap[3], NB * words, sizeof(uint64_t)) ||
         rs_reserve((void **)&tw->mask, &tw->cap[1], (size_t)d1 * (size_t)((n + 63) / 64), sizeof(uint64_t)) ||
         rs_reserve((void **)&tw->grad, &tw->cap[2], 3 * P1, sizeof(double)))
@@ -39,6 +38,8 @@ int rs_train_work_init(rs_train_work *tw, int d1, int p, int n, const double *xt
     tw->p = p;
     tw->n = n;
     tw->npad = npad;
+    tw->d1pad = d1pad;
+    memset(tw->wt, 0, 2 * (size_t)p * d1pad * sizeof(double)); /* the padding neurons are 0 */
     tw->z = tw->x + (size_t)p * npad;
     tw->f = tw->z + npad;
     tw->r = tw->f + npad;
@@ -61,6 +62,7 @@ void rs_train_work_free(rs_train_work *tw)
     free(tw->mask);
     free(tw->grad);
     free(tw->bits);
+    free(tw->wt);
     memset(tw, 0, sizeof *tw);
 }
 
@@ -73,179 +75,137 @@ static uint64_t bit_key(uint64_t k)
     return k ^ (k >> 31);
 }
 
-/* The hot loops work on pairs of points: SSE2 (the x86-64 baseline) where available,
- * else a two-lane struct doing the same operations in the same order, so the results are
- * bitwise equal.  The points are padded to an even count with a zero point, which is
- * never active (z = 0) and has residual 0, so it adds exact zeros. */
-#if defined(__SSE2__)
-typedef __m128d pair;
-static inline pair p_load(const double *a) { return _mm_loadu_pd(a); }
-static inline void p_store(double *a, pair x) { _mm_storeu_pd(a, x); }
-static inline pair p_set1(double c) { return _mm_set1_pd(c); }
-static inline pair p_add(pair a, pair b) { return _mm_add_pd(a, b); }
-static inline pair p_mul(pair a, pair b) { return _mm_mul_pd(a, b); }
-static inline pair p_zero(void) { return _mm_setzero_pd(); }
-/* t where z > 0, else +0 */
-static inline pair p_active(pair z, pair t) { return _mm_and_pd(_mm_cmpgt_pd(z, _mm_setzero_pd()), t); }
-static inline unsigned p_bits(pair z) { return (unsigned)_mm_movemask_pd(_mm_cmpgt_pd(z, _mm_setzero_pd())); }
-static inline double p_sum(pair x)
-{
-    double t[2];
-    _mm_storeu_pd(t, x);
-    return t[0] + t[1];
-}
-#else
+/* The kernels (train_kernels.h) for each instruction set.  Points are padded to a
+ * multiple of 4 with zero points and neurons to a multiple of 8 with zero weights: a zero
+ * point or neuron is never active (z = 0) and adds exact zeros. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define VEC __m128d
+#define LANES 2
+#define V_LOAD(a) _mm_loadu_pd(a)
+#define V_STORE(a, x) _mm_storeu_pd(a, x)
+#define V_SET1(c) _mm_set1_pd(c)
+#define V_ADD(a, b) _mm_add_pd(a, b)
+#define V_MUL(a, b) _mm_mul_pd(a, b)
+#define V_ZERO() _mm_setzero_pd()
+#define V_ACTIVE(z, t) _mm_and_pd(_mm_cmpgt_pd(z, _mm_setzero_pd()), t)
+#define V_BITS(z) ((unsigned)_mm_movemask_pd(_mm_cmpgt_pd(z, _mm_setzero_pd())))
+#define KFN(name) name##_sse2
+#define KATTR
+#include "train_kernels.h"
+#undef VEC
+#undef LANES
+#undef V_LOAD
+#undef V_STORE
+#undef V_SET1
+#undef V_ADD
+#undef V_MUL
+#undef V_ZERO
+#undef V_ACTIVE
+#undef V_BITS
+#undef KFN
+#undef KATTR
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define VEC __m256d
+#define LANES 4
+#define V_LOAD(a) _mm256_loadu_pd(a)
+#define V_STORE(a, x) _mm256_storeu_pd(a, x)
+#define V_SET1(c) _mm256_set1_pd(c)
+#define V_ADD(a, b) _mm256_add_pd(a, b)
+#define V_MUL(a, b) _mm256_mul_pd(a, b)
+#define V_ZERO() _mm256_setzero_pd()
+#define V_ACTIVE(z, t) _mm256_and_pd(_mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ), t)
+#define V_BITS(z) ((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ)))
+#define KFN(name) name##_avx2
+#define KATTR __attribute__((target("avx2")))
+#include "train_kernels.h"
+#pragma GCC pop_options
+#undef VEC
+#undef LANES
+#undef V_LOAD
+#undef V_STORE
+#undef V_SET1
+#undef V_ADD
+#undef V_MUL
+#undef V_ZERO
+#undef V_ACTIVE
+#undef V_BITS
+#undef KFN
+#undef KATTR
+#define HAVE_SIMD_KERNELS 1
+#endif
+
+/* Plain C: two lanes in a struct, the same operations. */
 typedef struct {
     double a, b;
 } pair;
 static inline pair p_load(const double *a) { return (pair){a[0], a[1]}; }
-static inline void p_store(double *a, pair x) { a[0] = x.a, a[1] = x.b; }
 static inline pair p_set1(double c) { return (pair){c, c}; }
 static inline pair p_add(pair x, pair y) { return (pair){x.a + y.a, x.b + y.b}; }
 static inline pair p_mul(pair x, pair y) { return (pair){x.a * y.a, x.b * y.b}; }
-static inline pair p_zero(void) { return (pair){0.0, 0.0}; }
-static inline pair p_active(pair z, pair t) { return (pair){z.a > 0 ? t.a : 0.0, z.b > 0 ? t.b : 0.0}; }
-static inline unsigned p_bits(pair z) { return (unsigned)(z.a > 0) | (unsigned)(z.b > 0) << 1; }
-static inline double p_sum(pair x) { return x.a + x.b; }
+#define VEC pair
+#define LANES 2
+#define V_LOAD(a) p_load(a)
+#define V_STORE(p, x) ((p)[0] = (x).a, (p)[1] = (x).b)
+#define V_SET1(c) p_set1(c)
+#define V_ADD(a, b) p_add(a, b)
+#define V_MUL(a, b) p_mul(a, b)
+#define V_ZERO() p_set1(0.0)
+#define V_ACTIVE(z, t) ((pair){(z).a > 0 ? (t).a : 0.0, (z).b > 0 ? (t).b : 0.0})
+#define V_BITS(z) ((unsigned)((z).a > 0) | (unsigned)((z).b > 0) << 1)
+#define KFN(name) name##_plain
+#define KATTR
+#include "train_kernels.h"
+
+typedef struct kernels {
+    void (*forward_block)(const rs_train_work *tw, const double *w, const double *v, int nb, double *f, uint64_t *bits);
+    void (*backward_all)(const rs_train_work *tw, const double *Wt, double *S);
+} kernels;
+
+static const kernels kernel_sets[] = {
+    {forward_block_plain, backward_all_plain},
+#ifdef HAVE_SIMD_KERNELS
+    {forward_block_sse2, backward_all_sse2},
+    {forward_block_avx2, backward_all_avx2},
 #endif
+};
 
-
-/* Σ a_i b_i over the padded points (two partial sums, even and odd i). */
-static double dot(const double *a, const double *b, int npad)
+/* AVX2 where the CPU has it (and RELUSCAPE_GENERIC_KERNELS is not set), else SSE2 on
+ * x86-64, else plain C: the same results from each. */
+static const kernels *kernels_for_cpu(void)
 {
-    pair s = p_zero();
-    for (int i = 0; i < npad; i += 2) s = p_add(s, p_mul(p_load(a + i), p_load(b + i)));
-    return p_sum(s);
+#ifdef HAVE_SIMD_KERNELS
+    return rs_cpu_has(RS_CPU_AVX2) ? &kernel_sets[2] : &kernel_sets[1];
+#else
+    return &kernel_sets[0];
+#endif
 }
 
-/* z_k of points i, i+1 for the nb neurons whose weights are w (row k at w + k p),
- * summed over coordinates in increasing order. */
-static inline __attribute__((always_inline)) void block_preact(const double *x, int npad, int p, const double *w,
-                                                              int nb, int i, pair *z)
+int rs_train_set_kernels(rs_train_work *tw, int which)
 {
-    const pair x0 = p_load(x + i);
-    for (int k = 0; k < nb; k++) z[k] = p_mul(p_set1(w[k * p]), x0);
-    for (int r = 1; r < p; r++) {
-        const pair xr = p_load(x + (size_t)r * npad + i);
-        for (int k = 0; k < nb; k++) z[k] = p_add(z[k], p_mul(p_set1(w[k * p + r]), xr));
+    if (which < 0) {
+        tw->kernels = kernels_for_cpu();
+        return 0;
     }
+    if (which >= (int)RS_ARRAY_LEN(kernel_sets)) return -1;
+    tw->kernels = &kernel_sets[which];
+    return 0;
 }
 
-/* The same with the weights already in pairs (wp[k p + r]). */
-static inline __attribute__((always_inline)) void block_preact_w(const double *x, int npad, int p, const pair *wp,
-                                                                int nb, int i, pair *z)
+static double sum_squares(const double *r, int n)
 {
-    const pair x0 = p_load(x + i);
-    for (int k = 0; k < nb; k++) z[k] = p_mul(wp[k * p], x0);
-    for (int r = 1; r < p; r++) {
-        const pair xr = p_load(x + (size_t)r * npad + i);
-        for (int k = 0; k < nb; k++) z[k] = p_add(z[k], p_mul(wp[k * p + r], xr));
-    }
-}
-
-/* f += Σ_k v_k relu(z_k) for nb neurons with p ≤ RS_TRAIN_BLOCK_P inputs, and their
- * activity bits (nb rows of `words`).  Inlined with constant nb and p. */
-static inline __attribute__((always_inline)) void block_forward(const rs_train_work *tw, const double *w,
-                                                               const double *v, const int nb, const int p,
-                                                               double *restrict f, uint64_t *bits)
-{
-    const int npad = tw->npad, words = (tw->n + 63) / 64;
-    pair z[NB], wp[NB * RS_TRAIN_BLOCK_P], vp[NB];
-    for (int k = 0; k < nb * p; k++) wp[k] = p_set1(w[k]);
-    for (int k = 0; k < nb; k++) vp[k] = p_set1(v[k]);
-    for (int lo = 0, wd = 0; lo < npad; lo += 64, wd++) {
-        const int hi = npad < lo + 64 ? npad : lo + 64;
-        uint64_t word[NB] = {0};
-        for (int i = lo; i < hi; i += 2) {
-            block_preact_w(tw->x, npad, p, wp, nb, i, z);
-            pair fi = p_load(f + i);
-            for (int k = 0; k < nb; k++) {
-                fi = p_add(fi, p_active(z[k], p_mul(vp[k], z[k])));
-                word[k] |= (uint64_t)p_bits(z[k]) << (i - lo);
-            }
-            p_store(f + i, fi);
-        }
-        for (int k = 0; k < nb; k++) bits[k * words + wd] = word[k];
-    }
-}
-
-/* s_kr = Σ_i a_ki r_i x̃_ir for nb neurons with p ≤ RS_TRAIN_BLOCK_P inputs (s: nb rows
- * of p), a from z again.  Inlined with constant nb and p. */
-static inline __attribute__((always_inline)) void block_backward(const rs_train_work *tw, const double *w,
-                                                                const int nb, const int p, double *s)
-{
-    const int npad = tw->npad;
-    pair z[NB], wp[NB * RS_TRAIN_BLOCK_P], acc[NB * RS_TRAIN_BLOCK_P];
-    for (int k = 0; k < nb * p; k++) wp[k] = p_set1(w[k]), acc[k] = p_zero();
-    for (int i = 0; i < npad; i += 2) {
-        block_preact_w(tw->x, npad, p, wp, nb, i, z);
-        const pair ri = p_load(tw->r + i);
-        for (int k = 0; k < nb; k++) {
-            const pair q = p_active(z[k], ri);
-            for (int r = 0; r < p; r++)
-                acc[k * p + r] = p_add(acc[k * p + r], p_mul(q, p_load(tw->x + (size_t)r * npad + i)));
-        }
-    }
-    for (int k = 0; k < nb * p; k++) s[k] = p_sum(acc[k]);
-}
-
-/* Full blocks of the common input widths get specialised copies: loops unrolled and the
- * sums in registers. */
-static void forward_block(const rs_train_work *tw, const double *w, const double *v, int nb, int p, double *f,
-                          uint64_t *out)
-{
-    if (nb == NB) {
-        switch (p) {
-        case 1: block_forward(tw, w, v, NB, 1, f, out); return;
-        case 2: block_forward(tw, w, v, NB, 2, f, out); return;
-        case 3: block_forward(tw, w, v, NB, 3, f, out); return;
-        case 4: block_forward(tw, w, v, NB, 4, f, out); return;
-        }
-    }
-    block_forward(tw, w, v, nb, p, f, out);
-}
-
-static void backward_block(const rs_train_work *tw, const double *w, int nb, int p, double *s)
-{
-    if (nb == NB) {
-        switch (p) {
-        case 1: block_backward(tw, w, NB, 1, s); return;
-        case 2: block_backward(tw, w, NB, 2, s); return;
-        case 3: block_backward(tw, w, NB, 3, s); return;
-        case 4: block_backward(tw, w, NB, 4, s); return;
-        }
-    }
-    block_backward(tw, w, nb, p, s);
-}
-
-/* The same one neuron at a time, for wide inputs (p > RS_TRAIN_BLOCK_P). */
-static void neuron_forward(const rs_train_work *tw, const double *w, double vj, double *restrict f, uint64_t *bits)
-{
-    const int npad = tw->npad;
-    const pair vp = p_set1(vj);
-    for (int i = 0; i < npad; i += 2) {
-        pair z;
-        block_preact(tw->x, npad, tw->p, w, 1, i, &z);
-        p_store(f + i, p_add(p_load(f + i), p_active(z, p_mul(vp, z))));
-        bits[i / 64] |= (uint64_t)p_bits(z) << (i % 64);
-    }
-}
-
-static void neuron_backward(const rs_train_work *tw, const double *w, double *s)
-{
-    const int npad = tw->npad, p = tw->p;
-    double *restrict q = tw->q;
-    pair z[1];
-    for (int i = 0; i < npad; i += 2) {
-        block_preact(tw->x, npad, p, w, 1, i, z);
-        p_store(q + i, p_active(z[0], p_load(tw->r + i)));
-    }
-    for (int r = 0; r < p; r++) s[r] = dot(q, tw->x + (size_t)r * npad, npad);
+    double s = 0;
+    for (int i = 0; i < n; i++) s += r[i] * r[i];
+    return s;
 }
 
 double rs_train_forward(rs_train_work *tw, const double *W, const double *v, const double *y)
 {
     const int n = tw->n, p = tw->p, d1 = tw->d1, words = (n + 63) / 64;
+    const kernels *kern = tw->kernels;
     double *restrict f = tw->f, *restrict r = tw->r;
     uint64_t *bits = tw->bits;
     memset(f, 0, (size_t)tw->npad * sizeof *f);
@@ -253,10 +213,7 @@ double rs_train_forward(rs_train_work *tw, const double *W, const double *v, con
     for (int j0 = 0; j0 < d1; j0 += NB) {
         const int nb = d1 - j0 < NB ? d1 - j0 : NB;
         memset(bits, 0, (size_t)nb * words * sizeof *bits);
-        if (p <= RS_TRAIN_BLOCK_P)
-            forward_block(tw, W + (size_t)j0 * p, v + j0, nb, p, f, bits);
-        else
-            for (int k = 0; k < nb; k++) neuron_forward(tw, W + (size_t)(j0 + k) * p, v[j0 + k], f, bits + k * words);
+        kern->forward_block(tw, W + (size_t)j0 * p, v + j0, nb, f, bits);
         for (int k = 0; k < nb; k++) {
             uint64_t *m = tw->mask + (size_t)(j0 + k) * words;
             for (int w = 0; w < words; w++) {
@@ -272,32 +229,24 @@ double rs_train_forward(rs_train_work *tw, const double *W, const double *v, con
     }
     for (int i = 0; i < n; i++) r[i] = f[i] - y[i];
     for (int i = n; i < tw->npad; i++) r[i] = 0;
-    return dot(r, r, tw->npad) / (2.0 * n);
+    return sum_squares(r, n) / (2.0 * n);
 }
 
 void rs_train_gradient(rs_train_work *tw, const double *W, const double *v, int train_v)
 {
-    const int n = tw->n, p = tw->p, d1 = tw->d1;
-    double *gv = tw->grad + (size_t)d1 * p, s[NB * RS_TRAIN_BLOCK_P];
-    for (int j0 = 0; j0 < d1; j0 += NB) {
-        const int nb = d1 - j0 < NB ? d1 - j0 : NB;
-        const double *w = W + (size_t)j0 * p;
-        /* sb row k: Σ_i a_ji r_i x̃_i of neuron j = j0 + k (wide inputs: in its gradient row) */
-        double *sb = p <= RS_TRAIN_BLOCK_P ? s : tw->grad + (size_t)j0 * p;
-        if (p > RS_TRAIN_BLOCK_P)
-            for (int k = 0; k < nb; k++) neuron_backward(tw, w + (size_t)k * p, sb + (size_t)k * p);
-        else
-            backward_block(tw, w, nb, p, sb);
-        for (int k = 0; k < nb; k++) {
-            const int j = j0 + k;
-            double *g = tw->grad + (size_t)j * p, gvj = 0;
-            for (int r = 0; r < p; r++) {
-                const double sr = sb[k * p + r];
-                g[r] = v[j] * sr / n;
-                gvj += W[(size_t)j * p + r] * sr; /* Σ_i relu(z_ji) r_i = Σ_r w_jr s_r */
-            }
-            gv[j] = train_v ? gvj / n : 0.0;
+    const int n = tw->n, p = tw->p, d1 = tw->d1, d1pad = tw->d1pad;
+    double *gv = tw->grad + (size_t)d1 * p, *Wt = tw->wt, *S = tw->wt + (size_t)p * d1pad;
+    for (int j = 0; j < d1; j++)
+        for (int r = 0; r < p; r++) Wt[(size_t)r * d1pad + j] = W[(size_t)j * p + r];
+    tw->kernels->backward_all(tw, Wt, S);
+    for (int j = 0; j < d1; j++) {
+        double *g = tw->grad + (size_t)j * p, gvj = 0;
+        for (int r = 0; r < p; r++) {
+            const double sr = S[(size_t)r * d1pad + j]; /* Σ_i a_ji r_i x̃_ir */
+            g[r] = v[j] * sr / n;
+            gvj += W[(size_t)j * p + r] * sr; /* Σ_i relu(z_ji) r_i = Σ_r w_jr s_r */
         }
+        gv[j] = train_v ? gvj / n : 0.0;
     }
 }
 
@@ -327,28 +276,29 @@ void rs_train_update(rs_train_work *tw, rs_train_optimizer opt, double lr, int64
 double rs_train_curvature(rs_train_work *tw, const double *W, const double *v, int train_v)
 {
     const int n = tw->n, p = tw->p, d1 = tw->d1, npad = tw->npad;
-    double *u = tw->f, *ku = tw->z, lambda = 0;
+    double *u = tw->q, *ku = tw->z, lambda = 0;
     for (int i = 0; i < npad; i++) u[i] = i < n ? 1.0 / sqrt((double)n) : 0.0;
     for (int it = 0; it < 50; it++) {
         /* grad = (1/n) Jᵀ u: the backward pass with the residual u */
         memcpy(tw->r, u, (size_t)npad * sizeof *u);
         rs_train_gradient(tw, W, v, train_v);
-        /* ku = J grad: ku_i = Σ_j a_ji (v_j <g_j, x̃_i> + g_vj z_ji) */
+        /* ku = J grad: ku_i = Σ_j a_ji (v_j <g_j, x̃_i> + g_vj z_ji), once per trial: plain loops */
         memset(ku, 0, (size_t)npad * sizeof *ku);
         for (int j = 0; j < d1; j++) {
+            const double *w = W + (size_t)j * p, *g = tw->grad + (size_t)j * p;
             const double gvj = train_v ? tw->grad[(size_t)d1 * p + j] : 0.0;
-            for (int i = 0; i < npad; i += 2) {
-                pair z, zg;
-                block_preact(tw->x, npad, p, W + (size_t)j * p, 1, i, &z);
-                block_preact(tw->x, npad, p, tw->grad + (size_t)j * p, 1, i, &zg);
-                pair t = p_mul(p_set1(v[j]), zg);
-                if (train_v) t = p_add(t, p_mul(p_set1(gvj), z));
-                p_store(ku + i, p_add(p_load(ku + i), p_active(z, t)));
+            for (int i = 0; i < n; i++) {
+                double z = 0, zg = 0;
+                for (int r = 0; r < p; r++) {
+                    z += w[r] * tw->x[(size_t)r * npad + i];
+                    zg += g[r] * tw->x[(size_t)r * npad + i];
+                }
+                if (z > 0) ku[i] += v[j] * zg + gvj * z;
             }
         }
-        lambda = sqrt(dot(ku, ku, npad));
+        lambda = sqrt(sum_squares(ku, n));
         if (!(lambda > 0)) return 0;
-        for (int i = 0; i < npad; i++) u[i] = ku[i] / lambda;
+        for (int i = 0; i < n; i++) u[i] = ku[i] / lambda;
     }
     return lambda;
 }

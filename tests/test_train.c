@@ -231,6 +231,42 @@ static void test_curvature(int train_v)
     problem_free(&pb);
 }
 
+/* Every kernel set (plain C, SSE2, AVX2 where the CPU has it) gives the same bits: 50 GD
+ * steps from the same start end at bitwise equal weights, losses and pattern hashes. */
+static void test_kernel_sets(int d0, int d1, int n)
+{
+    problem pb;
+    problem_init(&pb, d1, d0, 1, n, 31);
+    double *W0 = malloc(sizeof(double) * d1 * pb.p), *W = malloc(sizeof(double) * d1 * pb.p);
+    double L[3] = {0};
+    uint64_t hash[3] = {0};
+    int sets = 0;
+    for (int k = 0; k < 3; k++) {
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (k == 2 && !__builtin_cpu_supports("avx2")) continue;
+#endif
+        rs_train_work tw = {0};
+        if (rs_train_set_kernels(&tw, k)) continue;
+        rs_train_work_init(&tw, d1, pb.p, n, pb.xt);
+        memcpy(W, pb.W, sizeof(double) * d1 * pb.p);
+        for (int step = 1; step <= 50; step++) {
+            L[k] = rs_train_forward(&tw, W, pb.v, pb.y);
+            rs_train_gradient(&tw, W, pb.v, 1);
+            rs_train_update(&tw, RS_TRAIN_GD, 0.01, step, W, pb.v, 0);
+        }
+        hash[k] = tw.hash;
+        if (sets++ == 0)
+            memcpy(W0, W, sizeof(double) * d1 * pb.p);
+        else
+            CHECK(!memcmp(W0, W, sizeof(double) * d1 * pb.p) && L[k] == L[0] && hash[k] == hash[0],
+                  "d0 %d d1 %d n %d: kernel set %d differs from set 0 (loss %.17g vs %.17g)", d0, d1, n, k, L[k], L[0]);
+        rs_train_work_free(&tw);
+    }
+    CHECK(sets >= 1, "no kernel set ran");
+    free(W0), free(W);
+    problem_free(&pb);
+}
+
 static void test_records_and_bins(void)
 {
     int64_t s[16];
@@ -255,11 +291,16 @@ int main(void)
     test_gradient(1, 1, 3);
     test_gradient(3, 1, 4);
     test_gradient(4, 0, 6);
+    test_gradient(6, 1, 7);   /* p = 7: the unspecialised block */
+    test_gradient(12, 1, 8);  /* p = 13: wide inputs, one neuron at a time */
     test_linear_gd();
     test_monotone(RS_TRAIN_GD, 0.1);
     test_monotone(RS_TRAIN_ADAM, 0);
     test_curvature(0);
     test_curvature(1);
+    test_kernel_sets(1, 13, 9);
+    test_kernel_sets(3, 16, 70);
+    test_kernel_sets(10, 9, 5);
     test_records_and_bins();
     return check_done("test_train");
 }

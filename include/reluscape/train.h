@@ -34,7 +34,8 @@ const char *rs_train_optimizer_names(void);          /* "gd|adam" */
 
 /* Buffers for one (d1, p, n), reused across trials (zero-initialise before first use). */
 typedef struct rs_train_work {
-    int d1, p, n, npad; /* npad = n rounded up to even: a zero point pads the pairs */
+    int d1, p, n;
+    int npad, d1pad;  /* n and d1 rounded up to the kernels' widths (zero points, neurons) */
     double *x;        /* p x npad, row r = coordinate r of every point (x̃ transposed) */
     double *z, *f, *r, *q; /* npad each: scratch, outputs f, residual r = f − y, scratch */
     uint64_t *mask;   /* a_ji of the last forward pass: neuron j's bits in ⌈n/64⌉ words */
@@ -43,13 +44,18 @@ typedef struct rs_train_work {
     uint64_t hash;    /* Zobrist hash of mask (rs_train_forward keeps it current) */
     int64_t flips;    /* bits of mask the last forward pass changed */
     uint64_t *bits;   /* a block of neurons' new mask rows */
-    size_t cap[4];
+    double *wt;       /* Wᵀ and the backward sums, p x d1pad each */
+    const struct kernels *kernels; /* the instruction set's kernels */
+    size_t cap[5];
 } rs_train_work;
 
 /* Size the buffers for (d1, p, n), copy x̃ (xt: p x n column-major, as rs_data_draw writes
  * it) and clear mask, hash and the optimizer's state.  0, or -1 out of memory. */
 int rs_train_work_init(rs_train_work *tw, int d1, int p, int n, const double *xt);
 void rs_train_work_free(rs_train_work *tw);
+/* Choose the kernels: -1 the best for this CPU (the default), 0 plain C, 1 SSE2, 2 AVX2
+ * (tests compare them; they give the same bits).  0, or -1 if this build lacks the set. */
+int rs_train_set_kernels(rs_train_work *tw, int which);
 
 /* Forward pass at W (d1 x p, row j = (w_j, b_j)) and v: f, r = f − y, mask (with hash and
  * flips).  Returns the loss (1/2n) Σ r_i². */
