@@ -123,6 +123,9 @@ static const rs_option options[] = {
     {"train.classify", OPT_BOOL, OFF(train_classify), "true", NULL, 0, 0,
      "classify the final region with the region LP of experiment minima (does it hold a global minimum?); "
      "costs an LP of d1 n rows per trial", NULL},
+    {"train.sigma_min", OPT_BOOL, OFF(train_sigma_min), "false", NULL, 0, 0,
+     "record the n-th singular value of J_A (its distance to rank deficiency) at the recorded steps: a "
+     "float64 SVD of J_A (n x P) whenever the pattern moved", NULL},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force", NULL},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,

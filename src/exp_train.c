@@ -14,7 +14,9 @@
 
 #include "reluscape/experiment.h"
 #include "reluscape/footprint.h"
+#include "reluscape/jacobian.h"
 #include "reluscape/lp.h"
+#include "reluscape/matrank.h"
 #include "reluscape/train.h"
 #include "util.h"
 
@@ -36,7 +38,8 @@ enum {
     ST_FINAL_DEFICIT,
     ST_LOSS,
     ST_DEFICIT,
-    ST_CHANGED
+    ST_CHANGED,
+    ST_SIGMA
 };
 
 #define FRACTION(id, nm, what) [id] = {.name = nm, .description = what, .derive = RS_DERIVE_FRACTION, \
@@ -69,6 +72,10 @@ static const rs_stat_def stats[] = {
                     .description = "trials by recorded step and rank deficit n − rank J_A"},
     [ST_CHANGED] = {.name = "pattern_changed", .axis = {RS_AXIS_RECORD},
                     .description = "trials whose pattern at this record differs from the previous record's"},
+    [ST_SIGMA] = {.name = "sigma_min_hist", .axis = {RS_AXIS_RECORD, RS_AXIS_LOG10}, .derive = RS_DERIVE_QUANTILES,
+                  .derived = "sigma_min",
+                  .description = "trials by recorded step and log-scale bin of σ_n(J_A), the n-th singular value "
+                                 "(0 when P < n; train.sigma_min, else empty)"},
 };
 #undef FRACTION
 
@@ -94,6 +101,9 @@ typedef struct train_work {
     int64_t nseen;
     int64_t *steps;    /* the recorded steps */
     int64_t nrec;
+    double *J;         /* J_A for its singular values (train.sigma_min) */
+    size_t J_cap;
+    rs_workspace svd;
 } train_work;
 
 static void work_free(void *p)
@@ -108,6 +118,8 @@ static void work_free(void *p)
     free(m->rec_mask);
     free(m->seen);
     free(m->steps);
+    free(m->J);
+    rs_workspace_free(&m->svd);
     free(m);
 }
 
@@ -163,6 +175,21 @@ static int rank_now(const rs_trial_setup *ts, const rs_cell *cell, int64_t t, rs
 }
 
 static size_t mask_words(const rs_cell *cell) { return (size_t)cell->d1 * (size_t)((cell->n + 63) / 64); }
+
+/* σ_n(J_A) of the pattern in w->A at the current v (0 when P < n): float64 SVD of J_A. */
+static int sigma_now(const rs_cell *cell, const rs_trial_work *w, train_work *m, double *sigma)
+{
+    const size_t n = (size_t)cell->n, P = (size_t)cell->d1 * (size_t)cell->p;
+    *sigma = 0;
+    if (P < n) return 0;
+    if (rs_reserve((void **)&m->J, &m->J_cap, n * P, sizeof *m->J)) return -1;
+    rs_jacobian_build(&w->A, m->v, w->xt, cell->p, m->J);
+    double *s;
+    int info = rs_matrank_singular_values((int)n, (int)P, m->J, (int)n, &m->svd, &s);
+    if (info) return info;
+    *sigma = s[n - 1];
+    return 0;
+}
 
 /* Is the training mask the pattern A? */
 static int same_pattern(const rs_pattern *A, const uint64_t *mask)
@@ -227,6 +254,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     const int64_t B = st->bins[ST_LOSS][1], BD = st->bins[ST_DEFICIT][1];
     int64_t k = 0, stop_record = -1;
     int rank = r0.rank.matrank, reached = 0, diverged = 0;
+    double sigma = 0;
     for (int64_t step = 0;; step++) {
         double loss = rs_train_forward(&m->tw, m->W, m->v, y);
         if (step == 0 && !same_pattern(&w->A, m->tw.mask))
@@ -243,6 +271,12 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
             if (changed && (rc = rank_now(ts, cell, t, w, m, &rank)))
                 return rs_trial_error(rc, err, errlen), -1;
             if (changed || step == 0) memcpy(m->rec_mask, m->tw.mask, mask_bytes);
+            if (cfg->train_sigma_min && (changed || step == 0 || cfg->train_v)) {
+                if (!changed) rc = rank_now(ts, cell, t, w, m, &rank); /* w->A and w->v for J */
+                if (rc || (rc = sigma_now(cell, w, m, &sigma)))
+                    return RS_FMT(err, errlen, "singular values of J_A: LAPACK info %d or out of memory", rc), -1;
+            }
+            if (cfg->train_sigma_min) rs_stat_cell(st, ST_SIGMA, ci)[k * B + rs_log10_bin(sigma)]++;
             rs_stat_cell(st, ST_LOSS, ci)[k * B + rs_log10_bin(loss)]++;
             rs_stat_cell(st, ST_DEFICIT, ci)[k * BD + (n - rank)]++;
             rs_stat_cell(st, ST_CHANGED, ci)[k] += changed;

@@ -78,14 +78,11 @@ static lapack_int rs_lwork_from_query(double q)
  * with the same dqds iteration (dlasq1), so divide-and-conquer buys nothing; measured
  * with OpenBLAS (1 thread) dgesvd was equal or faster on every Jacobian shape tried
  * (10x30 .. 300x200: within 3%; 200x1000: 9.8 ms vs 12.6 ms), and it needs no iwork. */
-static int rs_rank_svd(int m, int n, double *a, int lda, double rtol, rs_workspace *ws,
-                       int *matrank)
+int rs_matrank_singular_values(int m, int n, double *a, int lda, rs_workspace *ws, double **s)
 {
-    *matrank = 0;
+    *s = NULL;
     if (m <= 0 || n <= 0) return 0;
-    if (rtol <= 0) rtol = rs_matrank_default_rtol(m, n);
     int k = m < n ? m : n;
-
     double q = 0;
     lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', m, n, a, lda, NULL,
                                           NULL, 1, NULL, 1, &q, -1);
@@ -94,10 +91,23 @@ static int rs_rank_svd(int m, int n, double *a, int lda, double rtol, rs_workspa
 
     double *buf = rs_workspace_doubles(ws, (size_t)k + (size_t)lwork);
     if (!buf) return LAPACK_WORK_MEMORY_ERROR;
-    double *s = buf, *work = buf + k;
-    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', m, n, a, lda, s, NULL, 1, NULL, 1,
-                               work, lwork);
+    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', m, n, a, lda, buf, NULL, 1, NULL, 1,
+                               buf + k, lwork);
     if (info != 0) return (int)info;
+    *s = buf;
+    return 0;
+}
+
+static int rs_rank_svd(int m, int n, double *a, int lda, double rtol, rs_workspace *ws,
+                       int *matrank)
+{
+    *matrank = 0;
+    if (m <= 0 || n <= 0) return 0;
+    if (rtol <= 0) rtol = rs_matrank_default_rtol(m, n);
+    int k = m < n ? m : n;
+    double *s;
+    int info = rs_matrank_singular_values(m, n, a, lda, ws, &s);
+    if (info) return info;
 
     /* s is sorted descending; a zero (or NaN) sigma_max leaves rank 0. */
     double thresh = s[0] * rtol;

@@ -9,6 +9,7 @@
 #  * the counts partition: every record's loss and deficit histograms hold every trial,
 #    steps_hist holds the reached trials, the final classes the trials that did not diverge;
 #  * /stats identical on 1-3 ranks, through shards + merge and through a resume;
+#  * n = 1: sigma_min = |x~| sqrt(sum of the active v_j^2) is 0 exactly without an active neuron;
 #  * bad input (a sampler without weights, an unknown optimizer) exits 2 naming the key.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -42,6 +43,16 @@ sys.exit(not (np.abs(z) < 5).all())'
 check "n = 1: only trials that started full rank reach zero loss" h5_stats one.h5 \
     'sys.exit(not (s["reached"][()] == s["init_full_rank_reached"][()]).all())'
 check "n = 1: some trials reach zero loss" h5_stats one.h5 'sys.exit(not s["reached"][()].sum() > 0)'
+# n = 1: J_A is one row of norm |x~| sqrt(sum of v_j^2 over the active neurons), so its
+# singular value is 0 exactly when no neuron is active
+mpirun 1 "$RELUSCAPE" -q run one.ini --set train.sigma_min=true -o sig.h5
+check "sigma_min: run exits 0" [ $? = 0 ]
+check "sigma_min: same counts as without it" "$H5DIFF" -q one.h5 sig.h5 /stats/loss_hist /stats/loss_hist
+check "n = 1: sigma_min is 0 at step 0 exactly for the trials that start rank deficient" h5_stats sig.h5 '
+h = s["sigma_min_hist"][()][..., 0, :]
+sys.exit(not ((h[..., 0] == s["trials"][()] - s["init_full_rank"][()]).all() and
+              (h.sum(-1) == s["trials"][()]).all()))'
+check "without train.sigma_min the sigma series is empty" h5_stats one.h5 'sys.exit(int(s["sigma_min_hist"][()].sum() != 0))'
 
 cat >grid.ini <<'INI'
 [experiment]

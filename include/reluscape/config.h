@@ -73,6 +73,7 @@ typedef struct rs_config {
     int64_t train_record;              /* recorded steps per decade */
     int train_v;                       /* train the output weights too */
     int train_classify;                /* the region LP on the final region */
+    int train_sigma_min;               /* σ_n(J_A) at the records */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

@@ -42,6 +42,10 @@ int rs_matrank_certify_gram(int k, double *g, double form_err, double rtol, doub
  * rounding bound (k + 1) u trace.  For distributed forms of the same test. */
 double rs_matrank_certify_shift(int k, double form_err, double rtol, double trace, double ref_trace);
 
+/* The min(m, n) singular values of a (destroyed), descending, in ws (*s points into it):
+ * dgesvd without vectors.  0, or the LAPACK info. */
+int rs_matrank_singular_values(int m, int n, double *a, int lda, rs_workspace *ws, double **s);
+
 const rs_matrank_method *rs_matrank_lookup(const char *name); /* "svd" | "qrcp"; NULL */
 const char *rs_matrank_names(void);
 double rs_matrank_default_rtol(int m, int n);
