@@ -126,6 +126,9 @@ static const rs_option options[] = {
     {"train.sigma_min", OPT_BOOL, OFF(train_sigma_min), "false", NULL, 0, 0,
      "record the n-th singular value of J_A (its distance to rank deficiency) at the recorded steps: a "
      "float64 SVD of J_A (n x P) whenever the pattern moved", NULL},
+    {"train.keep_trajectories", OPT_INT, OFF(train_keep), "0", NULL, 0, 10000,
+     "keep the whole recorded trajectory (loss, rank deficit) of the first k trials of every cell "
+     "(loss_trajectory, deficit_trajectory in /stats)", NULL},
     {"output.file", OPT_STRING, OFF(output), "reluscape.h5", NULL, 0, 0,
      "result file (HDF5); -o overrides; an existing file needs --force", NULL},
     {"output.progress", OPT_DOUBLE, OFF(progress_seconds), "10", NULL, 0, 1e9,

@@ -39,7 +39,9 @@ enum {
     ST_LOSS,
     ST_DEFICIT,
     ST_CHANGED,
-    ST_SIGMA
+    ST_SIGMA,
+    ST_LOSS_TRAJ,
+    ST_DEFICIT_TRAJ
 };
 
 #define FRACTION(id, nm, what) [id] = {.name = nm, .description = what, .derive = RS_DERIVE_FRACTION, \
@@ -76,6 +78,14 @@ static const rs_stat_def stats[] = {
                   .derived = "sigma_min",
                   .description = "trials by recorded step and log-scale bin of σ_n(J_A), the n-th singular value "
                                  "(0 when P < n; train.sigma_min, else empty)"},
+    [ST_LOSS_TRAJ] = {.name = "loss_trajectory_code", .axis = {RS_AXIS_KEPT, RS_AXIS_RECORD},
+                      .derive = RS_DERIVE_VALUES, .derived = "loss_trajectory",
+                      .description = "the loss at every record of the first train.keep_trajectories trials (as "
+                                     "1 + its float64 bits: read loss_trajectory)"},
+    [ST_DEFICIT_TRAJ] = {.name = "deficit_trajectory_code", .axis = {RS_AXIS_KEPT, RS_AXIS_RECORD},
+                         .derive = RS_DERIVE_VALUES, .derived = "deficit_trajectory",
+                         .description = "the rank deficit at every record of the first train.keep_trajectories "
+                                        "trials (as 1 + its float64 bits: read deficit_trajectory)"},
 };
 #undef FRACTION
 
@@ -277,6 +287,11 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
                     return RS_FMT(err, errlen, "singular values of J_A: LAPACK info %d or out of memory", rc), -1;
             }
             if (cfg->train_sigma_min) rs_stat_cell(st, ST_SIGMA, ci)[k * B + rs_log10_bin(sigma)]++;
+            if (t < cfg->train_keep) {
+                const int64_t slot = t * m->nrec + k;
+                rs_stat_cell(st, ST_LOSS_TRAJ, ci)[slot] = rs_stat_value_code(loss);
+                rs_stat_cell(st, ST_DEFICIT_TRAJ, ci)[slot] = rs_stat_value_code((double)(n - rank));
+            }
             rs_stat_cell(st, ST_LOSS, ci)[k * B + rs_log10_bin(loss)]++;
             rs_stat_cell(st, ST_DEFICIT, ci)[k * BD + (n - rank)]++;
             rs_stat_cell(st, ST_CHANGED, ci)[k] += changed;

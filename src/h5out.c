@@ -48,15 +48,26 @@ static hid_t put_array(writer *w, hid_t loc, const char *name, hid_t mtype, hid_
                        const hsize_t *dims, const void *data)
 {
     (void)w; /* every write goes to w->file's group loc */
-    hid_t fs = -1, d = -1, ok = -1;
+    hid_t fs = -1, d = -1, ok = -1, dcpl = H5P_DEFAULT;
     H5_TRY(fs = H5Screate_simple(nd, dims, NULL));
-    H5_TRY(d = H5Dcreate2(loc, name, ftype, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    /* Per-cell series (training records, trajectories) are large and mostly zero: chunk
+     * them one cell at a time and deflate, when the library has the filter. */
+    hsize_t elements = 1, chunk[8];
+    for (int k = 0; k < nd; k++) elements *= dims[k], chunk[k] = k < 3 ? 1 : dims[k];
+    if (nd >= 4 && nd <= 8 && elements >= ((hsize_t)1 << 16) && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+        H5_TRY(dcpl = H5Pcreate(H5P_DATASET_CREATE));
+        H5_TRY(H5Pset_chunk(dcpl, nd, chunk));
+        H5_TRY(H5Pset_shuffle(dcpl));
+        H5_TRY(H5Pset_deflate(dcpl, 4));
+    }
+    H5_TRY(d = H5Dcreate2(loc, name, ftype, fs, H5P_DEFAULT, dcpl, H5P_DEFAULT));
     H5_TRY(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
     ok = d;
     d = -1;
 done:
     if (d >= 0) H5Dclose(d);
     if (fs >= 0) H5Sclose(fs);
+    if (dcpl != H5P_DEFAULT) H5Pclose(dcpl);
     return ok;
 }
 
@@ -245,6 +256,30 @@ static int write_quantiles(writer *w, hid_t grp, const rs_grid *g, const rs_stat
     return rc ? -1 : 0;
 }
 
+/* Per-trial values (RS_DERIVE_VALUES) as float64, NaN where no trial wrote one. */
+static int write_values(writer *w, hid_t grp, const rs_grid *g, const rs_stats *st, int k, const axes *ax)
+{
+    const rs_stat_def *d = &st->defs[k];
+    hsize_t dims[5] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
+    hid_t scales[5] = {ax->scales[0], ax->scales[1], ax->scales[2]};
+    int nd = 3;
+    for (int a = 0; a < 2 && d->axis[a]; a++, nd++) {
+        dims[nd] = (hsize_t)st->bins[k][a];
+        scales[nd] = bin_scale(ax, d->axis[a]);
+    }
+    const size_t count = (size_t)g->ncells * (size_t)st->width[k];
+    double *val = rs_calloc(count, sizeof *val);
+    if (!val) return -1;
+    const int64_t *raw = rs_stat_cell(st, k, 0);
+    for (size_t e = 0; e < count; e++) val[e] = rs_stat_value_decode(raw[e]);
+    char what[512];
+    RS_FMT(what, sizeof what, "the values stored in %s (NaN: none): %s", d->name, d->description);
+    int rc = put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, nd, val, scales) ||
+             describe(grp, d->derived, d->derived, what, 0);
+    free(val);
+    return rc ? -1 : 0;
+}
+
 /* Every row of the statistics table, its derived arrays, and links to the axes. */
 static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const rs_stats *st, const axes *ax)
 {
@@ -287,6 +322,10 @@ static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const 
         if (d->derive == RS_DERIVE_NONE) continue;
         if (d->derive == RS_DERIVE_QUANTILES) {
             if (write_quantiles(w, grp, g, st, k, ax)) goto done;
+            continue;
+        }
+        if (d->derive == RS_DERIVE_VALUES) {
+            if (write_values(w, grp, g, st, k, ax)) goto done;
             continue;
         }
         for (int c = 0; c < g->ncells; c++) rs_stats_derived(st, k, c, &val[c], &lo[c], &hi[c]);

@@ -18,6 +18,7 @@ static const struct {
     [RS_AXIS_LOG10] = {"log10_bin", "0 … 201: bin 0 below 1e-16, bin b holds [10^(−16+(b−1)/10), "
                                     "10^(−16+b/10)), bin 201 at least 1e4, inf or NaN"},
     [RS_AXIS_LOG2] = {"log2_bin", "0 … 47: bin b holds counts in [2^b, 2^(b+1)) (bin 0 also 0)"},
+    [RS_AXIS_KEPT] = {"kept_trial", "0 … train.keep_trajectories − 1: the trial of the cell whose trajectory is kept"},
 };
 
 const char *rs_axis_name(rs_axis_id a) { return axes[a].name; }
@@ -29,6 +30,7 @@ int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g)
     case RS_AXIS_RECORD: return rs_train_record_steps(cfg->train_steps, cfg->train_record, NULL, 0);
     case RS_AXIS_LOG10: return RS_LOG10_BINS;
     case RS_AXIS_LOG2: return 48;
+    case RS_AXIS_KEPT: return cfg->train_keep > 0 ? cfg->train_keep : 1;
     case RS_AXIS_DEFICIT: return (int64_t)g->max_n + 1;
     case RS_AXIS_DIMENSION: return g->max_P + 1;
     case RS_AXIS_ONES: {
@@ -148,6 +150,23 @@ void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *l
         *lo = *hi = *value;
 }
 
+int64_t rs_stat_value_code(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    bits &= ~((uint64_t)1 << 63); /* -0 and a NaN's sign: stored as their positive twins */
+    return (int64_t)bits + 1;
+}
+
+double rs_stat_value_decode(int64_t code)
+{
+    if (code <= 0) return NAN;
+    uint64_t bits = (uint64_t)(code - 1);
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
 /* Row `series` of a two-axis stat: bins[k][1] counts. */
 static const int64_t *series_row(const rs_stats *st, int k, int c, int64_t series)
 {
@@ -212,6 +231,8 @@ void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
                     "score interval |\n", d->derived, d->name, d->name, d->name);
         else if (d->derive == RS_DERIVE_MEAN)
             fprintf(out, "| `%s` | [N0, N1, Nn] | float64 | %s / trials |\n", d->derived, d->name);
+        else if (d->derive == RS_DERIVE_VALUES)
+            fprintf(out, "| `%s` | %s] | float64 | the values stored in %s (NaN: none) |\n", d->derived, shape, d->name);
         else if (d->derive == RS_DERIVE_QUANTILES)
             fprintf(out, "| `%s_q10`, `%s_q50`, `%s_q90`, `%s_mean` | [N0, N1, Nn, %s] | float64 | per %s: "
                     "quantiles and mean of the %s bins' values over the trials of %s (NaN: none) |\n",

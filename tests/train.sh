@@ -10,6 +10,8 @@
 #    steps_hist holds the reached trials, the final classes the trials that did not diverge;
 #  * /stats identical on 1-3 ranks, through shards + merge and through a resume;
 #  * n = 1: sigma_min = |x~| sqrt(sum of the active v_j^2) is 0 exactly without an active neuron;
+#  * kept trajectories agree with the histograms (each kept loss in a counted bin, the
+#    step-0 deficits of all 12 trials per cell equal the step-0 deficit histogram);
 #  * bad input (a sampler without weights, an unknown optimizer) exits 2 naming the key.
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -96,6 +98,25 @@ check "reached trials end at a loss within train.loss_tol (last record's bins)" 
 import math
 last = s["loss_hist"][()][..., -1, :]; b = int(math.floor((math.log10(1e-10) + 16) * 10)) + 1
 sys.exit(not (last[..., :b + 1].sum(-1) >= s["reached"][()]).all())'
+
+mpirun 2 "$RELUSCAPE" -q run grid.ini --set train.keep_trajectories=20 -o keep.h5
+check "keep_trajectories: run exits 0" [ $? = 0 ]
+check "keep_trajectories: the statistics do not change" "$H5DIFF" -q r1.h5 keep.h5 /stats/loss_hist /stats/loss_hist
+check "keep_trajectories: every kept loss lies in a bin its record counts, deficits match at step 0" h5_stats keep.h5 '
+import math
+L = s["loss_trajectory"][()][..., :12, :]; D = s["deficit_trajectory"][()][..., :12, :]; H = s["loss_hist"][()]
+ok = np.isfinite(L).all() and (L >= 0).all()
+for idx in np.ndindex(L.shape[:3]):
+    for t in range(12):
+        for k in range(L.shape[-1]):
+            x = L[idx + (t, k)]
+            b = 0 if x < 1e-16 else 201 if x >= 1e4 else int(math.floor((math.log10(x) + 16) * 10)) + 1
+            ok &= H[idx + (k, b)] > 0
+    dh = np.bincount(D[idx + (slice(None), 0)].astype(int), minlength=s["deficit_rec_hist"].shape[-1])
+    ok &= (dh == s["deficit_rec_hist"][()][idx + (0,)]).all()
+sys.exit(not ok)'
+check "keep_trajectories: slots past the trials of a cell are NaN" h5_stats keep.h5 \
+    'sys.exit(not np.isnan(s["loss_trajectory"][()][..., 12:, :]).all())'
 
 for np in 2 3; do
     mpirun $np "$RELUSCAPE" -q run grid.ini -o r$np.h5

@@ -74,6 +74,7 @@ typedef struct rs_config {
     int train_v;                       /* train the output weights too */
     int train_classify;                /* the region LP on the final region */
     int train_sigma_min;               /* σ_n(J_A) at the records */
+    int64_t train_keep;                /* trajectories kept per cell */
     /* [output] */
     char output[RS_PATH_MAX];
     double progress_seconds;

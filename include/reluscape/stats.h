@@ -26,6 +26,7 @@ typedef enum {
     RS_AXIS_RECORD,    /* the recorded training steps (train.steps, train.record) */
     RS_AXIS_LOG10,     /* log-scale bins of a positive quantity (train.h: RS_LOG10_BINS) */
     RS_AXIS_LOG2,      /* bin b: counts in [2^b, 2^(b+1)) (bin 0 also holds 0): 48 bins */
+    RS_AXIS_KEPT,      /* the first train.keep_trajectories trials of a cell (at least 1) */
     RS_NAXES
 } rs_axis_id;
 
@@ -42,6 +43,10 @@ typedef enum {
     RS_DERIVE_NONE,
     RS_DERIVE_FRACTION, /* derived = count / trials, with <name>_lo, <name>_hi: 95% Wilson */
     RS_DERIVE_MEAN,     /* derived = sum / trials */
+    RS_DERIVE_VALUES,   /* each int64 holds 1 + the IEEE-754 bits of one trial's float64 (0 =
+                           no value): derived = those values, NaN where 0, same shape.  The
+                           one rank that runs a trial writes its slot, so the sum over ranks
+                           is exact */
     RS_DERIVE_QUANTILES /* a series of histograms [first axis, second axis]: per bin of the
                            first axis, <derived>_q10, _q50, _q90 and _mean of the second
                            axis's bin values (rs_axis_bin_value) over the trials counted */
@@ -107,6 +112,11 @@ void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *l
  * N = 0 gives [0, 1]. */
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi);
 #define RS_WILSON_Z95 1.959963984540054
+
+/* The int64 that stores x for RS_DERIVE_VALUES, and back (NaN for 0).  x must not have
+ * its sign bit set (a negative value would read as a negative count). */
+int64_t rs_stat_value_code(double x);
+double rs_stat_value_decode(int64_t code);
 
 /* Quantiles (q in (0, 1)) and mean of the bin values of row `series` (first-axis bin b)
  * of stat k, cell c: the smallest bin value whose cumulative count reaches q of the
