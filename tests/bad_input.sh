@@ -68,7 +68,7 @@ case_ set_empty_list "--set grid.n=: key 'grid.n': empty list" "$good" --set gri
 case_ mem_typo "mem_typo.ini:8: key 'rank.mem_per_rank': '0.5' is 0 bytes: less than 1 MiB" "$good
 [rank]
 mem_per_rank = 0.5"
-case_ bad_experiment "bad_experiment.ini:2: key 'experiment.kind': 'landscape' is not allowed \(allowed: rank\|minima\)" "[experiment]
+case_ bad_experiment "bad_experiment.ini:2: key 'experiment.kind': 'landscape' is not allowed \(allowed: rank\|minima\|train\)" "[experiment]
 kind = landscape
 $good"
 case_ minima_float_rank "key 'rank.method': 'svd': experiment.kind = minima needs the exact rank" "$good
