@@ -44,7 +44,7 @@ def _dataset(ds):
 
 def _figure(nrow, ncol, w=4.2, h=3.8):
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(w * ncol + 1.2, h * nrow + 0.8), constrained_layout=True)
+    fig = Figure(figsize=(max(w * ncol + 1.2, 9.0), h * nrow + 0.8), constrained_layout=True)
     return fig, fig.subplots(nrow, ncol, squeeze=False)
 
 
@@ -121,8 +121,10 @@ def _staircase(ax, P, d1, n):
 
 
 def _theory_contours(ax, panel, handles):
-    from matplotlib.lines import Line2D
-    styles = ["--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3))]
+    """Contours of the /theory arrays with a contour_level; handles collects what each
+    line style shows, for the title."""
+    styles = [("--", "white dashed"), (":", "white dotted"), ("-.", "white dash-dot"),
+              ((0, (5, 1, 1, 1)), "white dash-dot-dot"), ((0, (8, 3)), "white long-dashed")]
     names = [v for v in panel.data_vars if v.startswith("theory_") and "contour_level" in panel[v].attrs
              and v not in DRAWN_AS_STAIRCASE]
     for i, name in enumerate(sorted(names)):
@@ -131,12 +133,10 @@ def _theory_contours(ax, panel, handles):
         finite = z[np.isfinite(z)]
         if z.shape[0] < 2 or z.shape[1] < 2 or not finite.size or not finite.min() <= level <= finite.max():
             continue
-        ls = styles[i % len(styles)]
+        ls, style = styles[i % len(styles)]
         ax.contour(np.arange(z.shape[1]), np.arange(z.shape[0]), z, levels=[level], colors="white",
                    linestyles=[ls], linewidths=1.4)
-        label = panel[name].attrs.get("long_name", name[len("theory_"):])
-        if label not in handles:
-            handles[label] = Line2D([], [], color="black", ls=ls, label=f"{label} = {level:g}")
+        handles[f"{panel[name].attrs.get('long_name', name[len('theory_'):])} = {level:g}"] = style
 
 
 def heatmap(ds, quantities=None, theory=True):
@@ -184,11 +184,9 @@ def heatmap(ds, quantities=None, theory=True):
             ax.set_ylabel("d1 (hidden width)")
     label = QUANTITIES.get(quantities[0], quantities[0]) if len(quantities) == 1 else "fraction"
     fig.colorbar(im, ax=axes, shrink=0.9, label=label)
-    from matplotlib.lines import Line2D
-    legend = [Line2D([], [], color="red", lw=1.8, label="P = n (P = d1·p, p = d0 + bias)")] + list(handles.values())
-    fig.legend(handles=legend, loc="lower center", ncol=min(3, len(legend)), fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(title_of(ds, label if len(quantities) == 1 else "rows: " + ", ".join(quantities)), fontsize=9)
+    lines = "lines: red P = n (P = d1·p, p = d0 + bias)" + "".join(f"; {style} {what}" for what, style in handles.items())
+    fig.suptitle(title_of(ds, label if len(quantities) == 1 else "rows: " + ", ".join(quantities)) + "\n" + lines,
+                 fontsize=9)
     return fig
 
 
