@@ -58,6 +58,19 @@ check "shared draws: datasets = trials / patterns_per_dataset, full_rank <= full
 s = h5py.File("bias1.h5")["stats"]; k = s["full_rank"][()]; q = s["full_rank_sq"][()]
 sys.exit(not ((s["datasets"][()] == 2).all() and (k <= q).all() and (q <= 3 * k).all()))'
 
+for i in 0 1; do
+    mpirun 1 "$RELUSCAPE" -q run "$CFG/default.ini" $small --set sweep.patterns_per_dataset=3 --shard $i/2 -o part$i.h5
+done
+mpirun 1 "$RELUSCAPE" -q merge -o merged.h5 part0.h5 part1.h5
+check "merged shards: the cluster counters equal the whole run's" py '
+a, b = h5py.File("merged.h5")["stats"], h5py.File("bias1.h5")["stats"]
+sys.exit(not all(np.array_equal(a[k][()], b[k][()]) for k in ("datasets", "full_rank_sq", "full_rank_cluster_lo")))'
+py 'f = h5py.File("part1.h5", "a"); del f["stats/datasets"]; del f["stats/full_rank_sq"]'
+mpirun 1 "$RELUSCAPE" -q merge -o merged_old.h5 part0.h5 part1.h5
+check "merge with a part that predates the cluster counters: NaN cluster bounds, Wilson kept" py '
+s = h5py.File("merged_old.h5")["stats"]
+sys.exit(not (np.isnan(s["full_rank_cluster_lo"][()]).all() and (s["datasets"][()] == 0).all() and np.isfinite(s["full_rank_lo"][()]).all()))'
+
 # ---------------------------------------------------------------- figures
 check "heatmap of a d0 file" py 'rt.heatmap(rt.open("bias1.h5")).savefig("h.png")'
 check "  ... is a PNG" png_ok h.png
