@@ -26,7 +26,9 @@ enum {
     ST_BY_NEURON,
     ST_SHORTCUT,
     ST_EXACT,
-    ST_EXACT_DISAGREE
+    ST_EXACT_DISAGREE,
+    ST_DRAWS,
+    ST_FULL_SQ
 };
 
 static const rs_stat_def stats[] = {
@@ -55,6 +57,8 @@ static const rs_stat_def stats[] = {
                   .description = "trials decided by GLPK's exact rational simplex (`minima.exact`)"},
     [ST_EXACT_DISAGREE] = {.name = "exact_disagree",
                            .description = "... whose exact answer differs from the float simplex's"},
+    [ST_DRAWS] = RS_STAT_DRAWS_ROW,
+    [ST_FULL_SQ] = RS_STAT_FULL_SQ_ROW,
 };
 
 static const rs_report_view views[] = {
@@ -106,6 +110,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
         [RS_LP_EMPTY] = ST_EMPTY, [RS_LP_NONE] = ST_NONE, [RS_LP_GLOBAL] = ST_GLOBAL,
         [RS_LP_BAD_LOCAL] = ST_BAD, [RS_LP_FAILED] = ST_FAILED};
     rs_stat_add(st, ST_FULL, ci, r.rank.matrank == cell->n);
+    rs_stat_draw(st, ST_FULL_SQ, ST_DRAWS, ci, rs_trial_draw(ts, t), r.rank.matrank == cell->n);
     rs_stat_add(st, class_row[res.cls], ci, 1);
     if (res.cls == RS_LP_GLOBAL) rs_stat_bin(st, ST_DIM_GLOBAL, ci, res.dimension);
     if (res.cls == RS_LP_BAD_LOCAL) rs_stat_bin(st, ST_DIM_BAD, ci, res.dimension);

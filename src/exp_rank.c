@@ -8,7 +8,7 @@
 #include "util.h"
 
 /* Rows of the table, in the order of the statistics buffer (and so of checkpoints). */
-enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT };
+enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT, ST_DRAWS, ST_FULL_SQ };
 
 static const rs_stat_def stats[] = {
     [ST_TRIALS] = RS_STAT_TRIALS_ROW,
@@ -27,6 +27,8 @@ static const rs_stat_def stats[] = {
     [ST_DISAGREE] = {.name = "verify_disagree",
                      .description = "verified trials whose exact rank differs from the method's"},
     [ST_DEFICIT] = {.name = "deficit_hist", .axis = {RS_AXIS_DEFICIT}, .description = "trials by deficit n − rank J_A"},
+    [ST_DRAWS] = RS_STAT_DRAWS_ROW,
+    [ST_FULL_SQ] = RS_STAT_FULL_SQ_ROW,
 };
 
 static const rs_report_view views[] = {
@@ -39,7 +41,7 @@ static const rs_report_view views[] = {
     {"crowded_column", RS_VIEW_PER_TRIAL, "crowded_column / trials"},
 };
 
-static void record(rs_stats *st, int c, int n, const rs_trial_result *r)
+static void record(rs_stats *st, int c, int n, int64_t draw, const rs_trial_result *r)
 {
     int deficit = n - r->rank.matrank;
     rs_stat_add(st, ST_FULL, c, deficit == 0);
@@ -50,6 +52,7 @@ static void record(rs_stats *st, int c, int n, const rs_trial_result *r)
     rs_stat_add(st, ST_VERIFIED, c, r->rank.verified != 0);
     rs_stat_add(st, ST_DISAGREE, c, r->rank.disagree != 0);
     rs_stat_bin(st, ST_DEFICIT, c, deficit);
+    rs_stat_draw(st, ST_FULL_SQ, ST_DRAWS, c, draw, deficit == 0);
 }
 
 static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t t, rs_trial_work *w, rs_stats *st,
@@ -58,7 +61,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     rs_trial_result r;
     int rc = rs_trial_run(ts, cell, t, w, &r);
     if (rc) return rs_trial_error(rc, err, errlen), -1;
-    record(st, ci, cell->n, &r);
+    record(st, ci, cell->n, rs_trial_draw(ts, t), &r);
     return 0;
 }
 
@@ -76,7 +79,7 @@ static int group_trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, in
     }
     int exact_fits = rs_exact_bytes(cell) + rs_trial_bytes(ts->cfg, cell, env->grp->size) <= env->mem;
     if (rs_group_rank(env->grp, env->form, &ts->engine, &pb, exact_fits, env->gwork, &r.rank, err, errlen)) return -1;
-    if (st) record(st, ci, cell->n, &r);
+    if (st) record(st, ci, cell->n, rs_trial_draw(ts, t), &r);
     return 0;
 }
 

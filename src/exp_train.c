@@ -41,7 +41,9 @@ enum {
     ST_CHANGED,
     ST_SIGMA,
     ST_LOSS_TRAJ,
-    ST_DEFICIT_TRAJ
+    ST_DEFICIT_TRAJ,
+    ST_DRAWS,
+    ST_REACHED_SQ
 };
 
 #define FRACTION(id, nm, what) [id] = {.name = nm, .description = what, .derive = RS_DERIVE_FRACTION, \
@@ -86,6 +88,9 @@ static const rs_stat_def stats[] = {
                          .derive = RS_DERIVE_VALUES, .derived = "deficit_trajectory",
                          .description = "the rank deficit at every record of the first train.keep_trajectories "
                                         "trials (as 1 + its float64 bits: read deficit_trajectory)"},
+    [ST_DRAWS] = RS_STAT_DRAWS_ROW,
+    [ST_REACHED_SQ] = {.name = "reached_sq", .description = "Σ over dataset draws of (reached trials of the draw)²",
+                       .derive = RS_DERIVE_CLUSTER, .derived = "reached_cluster", .of = "reached"},
 };
 #undef FRACTION
 
@@ -304,6 +309,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     const int init_full = r0.rank.matrank == n;
     rs_stat_add(st, ST_INIT_FULL, ci, init_full);
     rs_stat_add(st, ST_REACHED, ci, reached);
+    rs_stat_draw(st, ST_REACHED_SQ, ST_DRAWS, ci, rs_trial_draw(ts, t), reached);
     rs_stat_add(st, ST_INIT_FULL_REACHED, ci, init_full && reached);
     rs_stat_add(st, ST_DIVERGED, ci, diverged);
     rs_stat_add(st, ST_FINAL_FULL, ci, rank == n);

@@ -136,7 +136,8 @@ static int describe_interval(hid_t loc, const char *name, const rs_config *cfg)
                "sweep.trials = %lld): the interval is for that X, not for the data law", (long long)cfg->trials);
     else
         RS_FMT(cond, sizeof cond, "trials treated as independent, but sweep.patterns_per_dataset = %lld trials share "
-               "each dataset draw: the interval is too narrow when the datasets' fractions differ",
+               "each dataset draw: the interval is too narrow when the datasets' fractions differ (full_rank_cluster_lo "
+               "and _hi allow for it)",
                (long long)cfg->patterns_per_dataset);
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     double level = 0.95, nan = NAN;
@@ -280,6 +281,35 @@ static int write_values(writer *w, hid_t grp, const rs_grid *g, const rs_stats *
     return rc ? -1 : 0;
 }
 
+/* <derived>_lo and _hi of a cluster row (stats.h: rs_cluster_wilson). */
+static int put_cluster_bounds(writer *w, hid_t grp, const rs_stat_def *d, const rs_config *cfg, const hsize_t *dims,
+                              const double *lo, const double *hi, const axes *ax)
+{
+    const char *assumes = !strcmp(cfg->sweep_mode, "exhaustive")
+                              ? "no sampling (exhaustive mode): no dataset draws to cluster over, NaN throughout"
+                              : "dataset draws independent; the trials of one draw may be correlated (design effect "
+                                "estimated from the per-draw counts, at least 1, at most the trials per draw)";
+    for (int b = 0; b < 2; b++) {
+        char name[96], what[512];
+        RS_FMT(name, sizeof name, "%s_%s", d->derived, b ? "hi" : "lo");
+        RS_FMT(what, sizeof what, "%s bound of the 95%% interval of %s_fraction for trials that share dataset "
+               "draws: Wilson at the effective sample size trials / design effect, from %s, %s and datasets",
+               b ? "upper" : "lower", d->of, d->of, d->name);
+        if (put_grid_array(w, grp, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, b ? hi : lo, ax->scales) ||
+            describe(grp, name, name, what, 1))
+            return -1;
+        hid_t ds = H5Dopen2(grp, name, H5P_DEFAULT);
+        double level = 0.95, nan = NAN;
+        int ok = ds >= 0 && rs_h5_put_str(ds, "interval", "Wilson score at the design-effect sample size") == 0 &&
+                 rs_h5_put_num(ds, "confidence_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &level) == 0 &&
+                 rs_h5_put_str(ds, "interval_assumes", assumes) == 0 &&
+                 rs_h5_put_num(ds, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) == 0;
+        if (ds >= 0) H5Dclose(ds);
+        if (!ok) return rs_error("cannot describe /stats/%s", name), -1;
+    }
+    return 0;
+}
+
 /* Every row of the statistics table, its derived arrays, and links to the axes. */
 static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const rs_stats *st, const axes *ax)
 {
@@ -330,6 +360,10 @@ static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const 
         }
         for (int c = 0; c < g->ncells; c++) rs_stats_derived(st, k, c, &val[c], &lo[c], &hi[c]);
         char what[512], name[2][96];
+        if (d->derive == RS_DERIVE_CLUSTER) {
+            if (put_cluster_bounds(w, grp, d, cfg, dims, lo, hi, ax)) goto done;
+            continue;
+        }
         RS_FMT(what, sizeof what, "%s / trials (NaN: no trials): %s", d->name, d->description);
         if (put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, val, ax->scales) ||
             describe(grp, d->derived, d->derived, what, 1))

@@ -136,9 +136,29 @@ int rs_stats_allreduce(rs_stats *st, MPI_Comm comm)
     return MPI_SUCCESS;
 }
 
+void rs_stat_draw(rs_stats *st, int k_sq, int k_draws, int c, int64_t draw, int hit)
+{
+    if (draw < 0) return;
+    if (!st->draw_open || st->draw_cell != c || st->draw_id != draw) {
+        st->draw_open = 1;
+        st->draw_cell = c;
+        st->draw_id = draw;
+        st->draw_hits = 0;
+        rs_stat_add(st, k_draws, c, 1);
+    }
+    if (hit) rs_stat_add(st, k_sq, c, 2 * st->draw_hits++ + 1);
+}
+
 void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *lo, double *hi)
 {
     int64_t N = *rs_stat_cell(st, 0, c), x = *rs_stat_cell(st, k, c);
+    if (st->defs[k].derive == RS_DERIVE_CLUSTER) {
+        int kf = rs_stats_find(st, st->defs[k].of), kg = rs_stats_find(st, "datasets");
+        int64_t K = kf < 0 ? 0 : *rs_stat_cell(st, kf, c), G = kg < 0 ? 0 : *rs_stat_cell(st, kg, c);
+        *value = N > 0 ? (double)K / (double)N : NAN;
+        rs_cluster_wilson(K, N, x, G, RS_WILSON_Z95, lo, hi);
+        return;
+    }
     if (N <= 0) { /* no trials: no value (schema 2; schema 1 wrote 0 in [0, 1]) */
         *value = *lo = *hi = NAN;
         return;
@@ -197,6 +217,17 @@ double rs_stats_series_mean(const rs_stats *st, int k, int c, int64_t series)
     return total > 0 ? sum / (double)total : NAN;
 }
 
+/* Wilson for the fraction phat at a real sample size n. */
+static void wilson(double phat, double n, double z, double *lo, double *hi)
+{
+    double z2 = z * z;
+    double denom = 1 + z2 / n;
+    double centre = (phat + z2 / (2 * n)) / denom;
+    double half = z * sqrt(phat * (1 - phat) / n + z2 / (4 * n * n)) / denom;
+    *lo = centre - half < 0 ? 0 : centre - half;
+    *hi = centre + half > 1 ? 1 : centre + half;
+}
+
 void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi)
 {
     if (N <= 0) {
@@ -204,15 +235,29 @@ void rs_wilson(int64_t k, int64_t N, double z, double *lo, double *hi)
         *hi = 1;
         return;
     }
-    double n = (double)N, phat = (double)k / n, z2 = z * z;
-    double denom = 1 + z2 / n;
-    double centre = (phat + z2 / (2 * n)) / denom;
-    double half = z * sqrt(phat * (1 - phat) / n + z2 / (4 * n * n)) / denom;
-    *lo = centre - half < 0 ? 0 : centre - half;
-    *hi = centre + half > 1 ? 1 : centre + half;
+    wilson((double)k / (double)N, (double)N, z, lo, hi);
     /* exact ends: k = 0 has lower bound 0, k = N upper bound 1 */
     if (k == 0) *lo = 0;
     if (k == N) *hi = 1;
+}
+
+void rs_cluster_wilson(int64_t K, int64_t N, int64_t S, int64_t G, double z, double *lo, double *hi)
+{
+    if (N <= 0 || G <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double n = (double)N, g = (double)G, p = (double)K / n, m = n / g, deff = m;
+    if (G >= 2 && K > 0 && K < N) {
+        /* G·S − K² exactly in double while both stay below 2^53 */
+        double between = g * (double)S - (double)K * (double)K;
+        double var_cluster = between < 0 ? 0 : between / ((g - 1) * n * n);
+        deff = var_cluster / (p * (1 - p) / n);
+        deff = deff < 1 ? 1 : deff > m ? m : deff;
+    }
+    wilson(p, n / deff, z, lo, hi);
+    if (K == 0) *lo = 0;
+    if (K == N) *hi = 1;
 }
 
 void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
@@ -238,5 +283,9 @@ void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
                     "quantiles and mean of the %s bins' values over the trials of %s (NaN: none) |\n",
                     d->derived, d->derived, d->derived, d->derived, rs_axis_name(d->axis[0]),
                     rs_axis_name(d->axis[0]), rs_axis_name(d->axis[1]), d->name);
+        else if (d->derive == RS_DERIVE_CLUSTER)
+            fprintf(out, "| `%s_lo`, `%s_hi` | [N0, N1, Nn] | float64 | 95%% interval of %s_fraction that allows "
+                    "for trials sharing a dataset draw (Wilson at the design-effect sample size) |\n", d->derived,
+                    d->derived, d->of);
     }
 }

@@ -1,13 +1,13 @@
 #!/bin/sh
 # report.sh - `reluscape report` and tools/plot_heatmap.py on synthetic result files
-# written by tools/make_example_h5.py, whose counts follow a known law:
+# of schema 1 written by tests/schema1_h5.py, whose counts follow a known law:
 #   P >= 2n -> fraction 1 ('@'),  n <= P < 2n -> 1/2 ('+'),  P < n -> 0 (blank).
 # Automake test: exit 0 pass, 1 fail, 77 skip.  Env: top_srcdir, top_builddir, PYTHON3,
 # MPIEXEC (optional); RELUSCAPE overrides the program under test.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 RS=${RELUSCAPE:-$top_builddir/reluscape}
-MAKE_H5=$top_srcdir/tools/make_example_h5.py
+MAKE_H5=$top_srcdir/tests/schema1_h5.py
 PLOT=$top_srcdir/tools/plot_heatmap.py
 [ -x "$RS" ] || skip "$RS not built"
 has_py_h5 || skip "$PYTHON3 lacks h5py/numpy, cannot write the synthetic files"
@@ -29,7 +29,7 @@ mk() {  # mk NAME ARGS...: synthetic file $tmp/NAME, its expectation line in $tm
     name=$1
     shift
     if ! "$PYTHON3" "$MAKE_H5" "$@" "$tmp/$name" >"$tmp/$name.expect"; then
-        echo "FAIL: make_example_h5.py $* $name"
+        echo "FAIL: schema1_h5.py $* $name"
         exit 1
     fi
 }
@@ -39,6 +39,8 @@ mk nostats.h5 --no-stats
 mk newer.h5 --schema-version 3
 mk partial.h5 --incomplete
 echo "this is not HDF5" >"$tmp/text.h5"
+"$PYTHON3" -c 'import sys, h5py; sys.stdout.write(h5py.File(sys.argv[1]).attrs["config"])' "$tmp/d0.h5" >"$tmp/d0.ini"
+check "the fixture's config attribute holds keys reluscape run accepts" sh -c "'$RS' run '$tmp/d0.ini' --print-config >/dev/null"
 
 # ---------------------------------------------------------------- d0 axis
 # grid d0 = 1,3; d1 = n = 10..100 step 10; bias 1.  Panel 1 has p = 2, so P >= 2n iff d1 >= n.
@@ -145,6 +147,10 @@ if "$PYTHON3" -c 'import matplotlib' 2>/dev/null; then
     "$PYTHON3" "$PLOT" "$tmp/nostats.h5" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     check "plot file without /stats exits 2 (got $rc)" [ "$rc" -eq 2 ]
+    check "the Python package reads the schema-1 file: fractions by the law" env PYTHONPATH="$top_srcdir/tools" "$PYTHON3" -c '
+import sys, reluscape_tools as rt
+ds = rt.open(sys.argv[1]); f = ds.full_rank_fraction
+sys.exit(not (((f == 1) == (ds.P >= 2 * ds.n)).all() and ((f == 0) == (ds.P < ds.n)).all()))' "$tmp/d0.h5"
 else
     missing "plot_heatmap.py: $PYTHON3 lacks matplotlib"
 fi

@@ -1,17 +1,22 @@
 """stats_digest.py FILE.h5... - one SHA-256 per file over every /stats dataset (name,
 dtype, shape and bytes, in name order): equal digests mean /stats equal bit for bit.
 P and d0_of_cell, the per-cell coordinates that schema 2 links into /stats from /grid,
-are left out, so the digests of schema 1 files still compare."""
+are left out, so the digests of schema 1 files still compare.  So are the counters of the
+cluster interval (CLUSTER, added after the references were made): `--cluster` digests
+only those."""
 import hashlib
 import sys
 
 import h5py
 
 
-def digest(path):
+CLUSTER = {"datasets", "full_rank_sq", "full_rank_cluster_lo", "full_rank_cluster_hi"}
+
+
+def digest(path, cluster):
     h = hashlib.sha256()
     with h5py.File(path, "r") as f:
-        for name in sorted(n for n in f["stats"] if n not in ("P", "d0_of_cell")):
+        for name in sorted(n for n in f["stats"] if n not in ("P", "d0_of_cell") and (n in CLUSTER) == cluster):
             d = f["stats"][name]
             h.update(name.encode())
             h.update(str(d.dtype).encode())
@@ -20,5 +25,7 @@ def digest(path):
     return h.hexdigest()
 
 
+cluster = "--cluster" in sys.argv[1:]
 for p in sys.argv[1:]:
-    print(digest(p))
+    if p != "--cluster":
+        print(digest(p, cluster))

@@ -102,6 +102,52 @@ static void test_wilson(void)
     CHECK(lo > 0 && lo < 1e-6 && hi > 1e-6 && hi < 1e-5, "rare event bracket [%g, %g]", lo, hi);
 }
 
+/* The cluster interval by hand: 20 trials in 4 draws of 5 (K = 10, p = 1/2, binomial
+ * variance 1/80).  Cluster-robust variance (G·S − K²) / ((G − 1) N²). */
+static void test_cluster(void)
+{
+    const double z = RS_WILSON_Z95;
+    double lo, hi, wlo, whi;
+    /* hits per draw 3, 2, 3, 2: S = 26, variance 4/1200 < 1/80, design effect clamped to 1 */
+    rs_cluster_wilson(10, 20, 26, 4, z, &lo, &hi);
+    rs_wilson(10, 20, z, &wlo, &whi);
+    CHECK(lo == wlo && hi == whi, "under-dispersed draws: Wilson of 10/20 [%g, %g]", lo, hi);
+    /* 5, 5, 0, 0: S = 50, variance 100/1200, design effect 80/12 > 5 clamped to 5: N_eff = 4 */
+    rs_cluster_wilson(10, 20, 50, 4, z, &lo, &hi);
+    rs_wilson(2, 4, z, &wlo, &whi);
+    CHECK(near(lo, wlo, 1e-15) && near(hi, whi, 1e-15), "draws all-or-nothing: Wilson of 2/4 [%g, %g]", lo, hi);
+    /* 4, 3, 2, 1: S = 30, variance 20/1200, design effect 80/60 = 4/3: N_eff = 15, p = 1/2 */
+    rs_cluster_wilson(10, 20, 30, 4, z, &lo, &hi);
+    double n = 15, c = (0.5 + z * z / (2 * n)) / (1 + z * z / n), h = z * sqrt(0.25 / n + z * z / (4 * n * n)) / (1 + z * z / n);
+    CHECK(near(lo, c - h, 1e-12) && near(hi, c + h, 1e-12), "design effect 4/3: Wilson at N = 15 [%g, %g]", lo, hi);
+    /* one trial per draw (S = K): the Wilson interval, bit for bit */
+    rs_cluster_wilson(7, 30, 7, 30, z, &lo, &hi);
+    rs_wilson(7, 30, z, &wlo, &whi);
+    CHECK(lo == wlo && hi == whi, "one trial per draw: Wilson");
+    /* no hits in 4 draws of 5: no variance to estimate, the draws count: Wilson of 0/4 */
+    rs_cluster_wilson(0, 20, 0, 4, z, &lo, &hi);
+    CHECK(lo == 0 && near(hi, z * z / (4 + z * z), 1e-12), "0 hits: upper bound of 0/4, got %g", hi);
+    rs_cluster_wilson(3, 10, 9, 0, z, &lo, &hi);
+    CHECK(isnan(lo) && isnan(hi), "no draws recorded (exhaustive mode): NaN");
+}
+
+/* rs_stat_draw: draw counts and Σ k² from trials in order. */
+static void test_draw_tally(void)
+{
+    static const rs_stat_def t[] = {RS_STAT_TRIALS_ROW, {.name = "full_rank"}, RS_STAT_DRAWS_ROW, RS_STAT_FULL_SQ_ROW};
+    rs_grid g2 = {.ncells = 2};
+    rs_stats st;
+    CHECK(rs_stats_alloc(&st, t, 4, &cfg, &g2) == 0, "alloc");
+    /* cell 0: draws of 3 trials with hits 1,1,0 | 1,1,1 ; cell 1: 0,0,1 ; exhaustive trials add nothing */
+    const int hits[] = {1, 1, 0, 1, 1, 1};
+    for (int i = 0; i < 6; i++) rs_stat_draw(&st, 3, 2, 0, i / 3, hits[i]);
+    for (int i = 0; i < 3; i++) rs_stat_draw(&st, 3, 2, 1, 0, i == 2);
+    rs_stat_draw(&st, 3, 2, 1, -1, 1);
+    CHECK(*rs_stat_cell(&st, 2, 0) == 2 && *rs_stat_cell(&st, 3, 0) == 4 + 9, "cell 0: 2 draws, S = 2² + 3²");
+    CHECK(*rs_stat_cell(&st, 2, 1) == 1 && *rs_stat_cell(&st, 3, 1) == 1, "cell 1: 1 draw, S = 1");
+    rs_stats_free(&st);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -111,6 +157,8 @@ int main(int argc, char **argv)
     test_allreduce();
     test_derived();
     test_wilson();
+    test_cluster();
+    test_draw_tally();
     MPI_Finalize();
     return rank == 0 ? check_done("test_stats") : (check_failed ? 1 : 0);
 }

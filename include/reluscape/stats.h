@@ -47,9 +47,12 @@ typedef enum {
                            no value): derived = those values, NaN where 0, same shape.  The
                            one rank that runs a trial writes its slot, so the sum over ranks
                            is exact */
-    RS_DERIVE_QUANTILES /* a series of histograms [first axis, second axis]: per bin of the
+    RS_DERIVE_QUANTILES,/* a series of histograms [first axis, second axis]: per bin of the
                            first axis, <derived>_q10, _q50, _q90 and _mean of the second
                            axis's bin values (rs_axis_bin_value) over the trials counted */
+    RS_DERIVE_CLUSTER   /* a row of Σ over dataset draws of (count of the draw)², next to a row
+                           `datasets`: <of>_cluster_lo, <of>_cluster_hi, the 95% interval of
+                           <of>_fraction that allows for trials sharing a draw (rs_cluster_wilson) */
 } rs_derive;
 
 typedef struct rs_stat_def {
@@ -59,10 +62,18 @@ typedef struct rs_stat_def {
     const char *description; /* what it counts */
     rs_derive derive;
     const char *derived;     /* name of the derived float array, or NULL */
+    const char *of;          /* RS_DERIVE_CLUSTER: the fraction row whose per-draw counts it squares */
 } rs_stat_def;
 
 /* Every table starts with this row: the sweep counts each finished trial in it. */
 #define RS_STAT_TRIALS_ROW {.name = "trials", .description = "trials run"}
+/* The rows of the cluster interval of full_rank_fraction (rs_stat_draw records them). */
+#define RS_STAT_DRAWS_ROW                                                                               \
+    {.name = "datasets", .description = "dataset draws the trials used (trials / `sweep.patterns_per_dataset`; " \
+                                        "0 in exhaustive mode)"}
+#define RS_STAT_FULL_SQ_ROW                                                                             \
+    {.name = "full_rank_sq", .description = "Σ over dataset draws of (full_rank trials of the draw)²",         \
+     .derive = RS_DERIVE_CLUSTER, .derived = "full_rank_cluster", .of = "full_rank"}
 #define RS_STATS_MAX 32
 
 typedef struct rs_stats {
@@ -73,6 +84,9 @@ typedef struct rs_stats {
     int64_t off[RS_STATS_MAX];       /* where stat k starts in buf */
     int64_t width[RS_STATS_MAX];     /* int64s per cell of stat k (product of its bins) */
     int64_t bins[RS_STATS_MAX][2];   /* its axis lengths (1 for no axis) */
+    /* rs_stat_draw's tally of the dataset draw in progress on this rank (not reduced) */
+    int draw_open, draw_cell;
+    int64_t draw_id, draw_hits;
 } rs_stats;
 
 /* Zeroed accumulators for table defs over the grid.  0, or -1 (out of memory, or a table
@@ -95,6 +109,13 @@ static inline void rs_stat_bin(rs_stats *st, int k, int c, int64_t b)
     if (b >= st->width[k]) b = st->width[k] - 1;
     rs_stat_cell(st, k, c)[b]++;
 }
+
+/* Per-draw counts for the cluster interval: trial of dataset draw `draw` of cell c, hit or
+ * not.  Adds 1 to row k_draws at a draw's first trial and (hits so far)·2 + 1 to row k_sq at
+ * each hit, so k_sq sums the squares of the draws' hit counts.  Exact because the trials of
+ * one draw run consecutively on one rank (units hold whole draws).  draw < 0: nothing to
+ * cluster over (exhaustive mode), nothing recorded. */
+void rs_stat_draw(rs_stats *st, int k_sq, int k_draws, int c, int64_t draw, int hit);
 
 /* The invariants of whole statistics: no count negative, no counted fraction above the
  * trials of its cell, and (trials not NULL) every cell's trials equal trials[cell].  0, or
@@ -123,6 +144,13 @@ double rs_stat_value_decode(int64_t code);
  * total.  NaN when the row is empty. */
 double rs_stats_quantile(const rs_stats *st, int k, int c, int64_t series, double q);
 double rs_stats_series_mean(const rs_stats *st, int k, int c, int64_t series);
+/* Cluster-robust interval for K hits among N trials in G dataset draws with S = Σ_g k_g²:
+ * the Wilson interval at the effective sample size N / deff, where the design effect deff
+ * = var_cluster / var_binomial (var_cluster = G/(G−1) · (S − K²/G) / N², the cluster-robust
+ * variance of K/N) is clamped to [1, N/G]; deff = N/G (the draws as the independent units)
+ * when it cannot be estimated (G < 2, K = 0 or K = N).  G = 1 per trial gives Wilson.  N = 0
+ * or G = 0 gives NaN. */
+void rs_cluster_wilson(int64_t K, int64_t N, int64_t S, int64_t G, double z, double *lo, double *hi);
 
 /* Markdown table of a statistics table (docs/hdf5-schema.md). */
 void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs);

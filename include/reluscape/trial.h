@@ -55,6 +55,12 @@ typedef struct rs_trial_result {
 
 /* Resolve names in cfg (kept by pointer) for the rank engine's trial; experiments use
  * rs_experiment_setup (experiment.h), which also sets exp.  0, or -1 with a message. */
+/* The dataset draw of trial t, or -1 in exhaustive mode (one dataset, nothing to cluster over). */
+static inline int64_t rs_trial_draw(const rs_trial_setup *ts, int64_t t)
+{
+    return ts->patterns_per_dataset == INT64_MAX ? -1 : t / ts->patterns_per_dataset;
+}
+
 int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_spec *data,
                         char *err, size_t errlen);
 /* 0, -1 out of memory, sampler not applicable or non-finite data, or >0 LAPACK info. */

@@ -54,6 +54,7 @@ typedef struct rs_merged {
     rs_stats st;
     rs_run_report rep;
     int *order;            /* rank 0: part indices by shard index */
+    int lacks_draws;       /* a part predates the cluster counters: their sums are unknown */
 } rs_merged;
 
 static void merge_usage(FILE *out)
@@ -329,6 +330,12 @@ static int add_checked(int64_t *dst, const int64_t *src, size_t count)
     return 0;
 }
 
+/* The cluster-interval rows (stats.h), absent from parts written before them. */
+static int is_draw_row(const rs_stat_def *d)
+{
+    return d->derive == RS_DERIVE_CLUSTER || !strcmp(d->name, "datasets");
+}
+
 /* Rank 0, second pass: sum one part's /stats into m->st and append its /run arrays. */
 static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
 {
@@ -346,6 +353,10 @@ static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
                            (hsize_t)st->bins[k][1]};
         int nd = 3 + (st->defs[k].axis[0] != RS_AXIS_NONE) + (st->defs[k].axis[1] != RS_AXIS_NONE);
         RS_FMT(path, sizeof path, "/stats/%s", st->defs[k].name);
+        if (is_draw_row(&st->defs[k]) && H5Lexists(f, path, H5P_DEFAULT) <= 0) {
+            m->lacks_draws = 1;
+            continue;
+        }
         if (read_dset(f, path, nd, want, NULL, H5T_NATIVE_INT64, (void **)&counts, sizeof *counts, msg, sizeof msg)) {
             RS_FMT(err, errlen, "'%s': %s", p->path, msg);
             goto done;
@@ -438,6 +449,10 @@ static int gather_parts(const merge_args *a, rs_merged *m)
     }
     for (int k = 0; k < a->nparts; k++)
         if ((rc = read_part(&parts[m->order[k]], m, err, sizeof err))) goto done;
+    /* no draw counts from some part: no cluster interval (NaN) rather than a wrong one */
+    for (int k = 0; m->lacks_draws && k < m->st.ndefs; k++)
+        if (is_draw_row(&m->st.defs[k]))
+            memset(rs_stat_cell(&m->st, k, 0), 0, (size_t)m->grid.ncells * sizeof(int64_t));
     /* every shard scheme covers each trial once: anything else means parts that only
      * look alike (another program version, a damaged file) */
     rc = RS_EXIT_USAGE;

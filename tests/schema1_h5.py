@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Write a synthetic reluscape result file (docs/hdf5-schema.md, schema version 1).
+"""Write a synthetic schema-1 reluscape result file (as reluscape wrote before schema 2).
 
-Test helper only: lets tests/report.sh exercise `reluscape report` and
-tools/plot_heatmap.py without running a sweep.  The counts follow a known law so
-tests can assert on the picture:
+A fixture of tests/report.sh: `reluscape report`, tools/plot_heatmap.py and the Python
+package must keep reading files of schema 1.  It is not an example of the current
+schema: current files come from the program itself (tests/analysis_py.sh runs it).
+The counts follow a known law so tests can assert on the picture:
 
     P >= 2n       -> full_rank = trials        (fraction 1,   shade '@')
     n <= P < 2n   -> full_rank = trials // 2   (fraction 1/2, shade '+')
@@ -11,7 +12,8 @@ tests can assert on the picture:
 
 zero_column = trials where P < n, crowded_column = 1 where P < 2n, else 0.
 Non-full trials have rank min(n - 1, P).  The last stdout line states the expected
-cell counts ("cells=... zero_column_cells=... crowded_column_cells=...").
+cell counts ("cells=... zero_column_cells=... crowded_column_cells=...").  The config
+attribute holds keys `reluscape run` accepts.
 """
 
 import argparse
@@ -47,15 +49,15 @@ def config_text(axis, bias, trials, seed):
         "[sweep]\n"
         f"trials = {trials}\npatterns_per_dataset = 1\nseed = {seed}\n"
         "[data]\n"
-        f"law = uniform\nbias = {bias}\nfile = \ndataset = \n"
+        f"law = uniform01\nbias = {'true' if bias else 'false'}\n"
         "[pattern]\n"
-        "sampler = volume\nbernoulli_p = 0.5\ninit_law = gaussian\n"
+        "sampler = init\ninit = gaussian\n"
         "[network]\n"
-        "vout_law = gaussian\n"
+        "v = gaussian\n"
         "[rank]\n"
         "method = svd\nrtol = 0\n"
         "[output]\n"
-        "output = synthetic.h5\nprogress_seconds = 10\nmax_matrix_mib = 1024\n"
+        "file = synthetic.h5\nprogress = 10\n"
     )
 
 
