@@ -136,4 +136,29 @@ if command -v ncdump >/dev/null 2>&1; then
 else
     missing "ncdump (Debian netcdf-bin)"
 fi
+# ---------------------------------------------------------------- experiment train
+cat >train.ini <<'INI'
+[experiment]
+kind = train
+[grid]
+d0 = 1
+d1 = 4, 20
+n = 6, 10
+[sweep]
+trials = 6
+[train]
+steps = 120
+keep_trajectories = 2
+[output]
+progress = 0
+INI
+mpirun 1 "$RELUSCAPE" -q run train.ini -o train.h5
+check "train run exits 0" [ $? = 0 ]
+check "train file: the step axis carries the recorded steps of /grid/step" py '
+ds = rt.open("train.h5"); g = h5py.File("train.h5")["grid/step"][()]
+sys.exit(not ((ds["step"].values == g).all() and g[-1] == 120 and ds["loss_trajectory"].dims[-2:] == ("kept_trial", "step")))'
+check "train heatmaps: reached next to full rank at initialisation" plot_ok th.png 'rt.heatmap(rt.open("train.h5")).savefig("th.png")'
+check "training curves of a cell" plot_ok tc.png 'rt.training_curves(rt.open("train.h5"), d0=1, d1=20, n=10).savefig("tc.png")'
+py 'rt.training_curves(rt.open("minima.h5"), d0=1, d1=20, n=10)' 2>err.txt
+check "training curves of a minima file: refused, naming the experiment" grep -q "need experiment.kind = train" err.txt
 finish

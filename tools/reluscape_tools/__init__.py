@@ -10,7 +10,7 @@ python3-matplotlib for the plots."""
 
 from .files import ReluscapeError, open, settings, differing_settings, to_frame
 from .plots import (QUANTITIES, compare, deficit_histogram, heatmap, minima_classes, title_of,
-                    transition)
+                    training_curves, transition)
 
 __all__ = ["ReluscapeError", "open", "settings", "differing_settings", "to_frame", "heatmap",
-           "transition", "deficit_histogram", "compare", "minima_classes", "title_of", "QUANTITIES"]
+           "transition", "deficit_histogram", "compare", "minima_classes", "training_curves", "title_of", "QUANTITIES"]

@@ -92,7 +92,9 @@ def _read_one(path):
                 raise ReluscapeError(f"{path}: /stats/{name} has shape {d.shape}, the grid is {shape}")
             dims = _axis_names(d, a0)
             for dim, length in zip(dims[3:], d.shape[3:]):
-                coords.setdefault(dim, np.arange(length))
+                # the bin axis's labels (/grid/step holds the recorded steps), else 0 .. B-1
+                label = f.get("grid/" + dim)
+                coords.setdefault(dim, label[()] if label is not None and label.shape == (length,) else np.arange(length))
             data[name] = (dims, d[()], _attrs(d))
         # the theory and analysis groups (when the file has them): cell-grid theory arrays
         # as theory_<name>, the transition estimate on (a0, n) under its own name

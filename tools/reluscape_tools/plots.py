@@ -29,10 +29,16 @@ QUANTITIES = {
     "empty_fraction": "fraction of empty regions",
     "failed_fraction": "fraction of regions the LP could not classify",
     "theory_exact_full_rank_fraction": "fraction full rank (theory, exact)",
+    "reached_fraction": "fraction of trainings reaching zero loss",
+    "init_full_rank_fraction": "fraction full rank at initialisation",
+    "final_full_rank_fraction": "fraction full rank at the end of training",
+    "final_global_fraction": "fraction of final regions with zero-loss minima",
+    "diverged_fraction": "fraction of diverged trainings",
 }
 PER_TRIAL = {"full_rank", "zero_column", "crowded_column"}
 DEFAULTS = {"rank": ["full_rank_fraction"],
-            "minima": ["full_rank_fraction", "global_fraction", "bad_local_fraction"]}
+            "minima": ["full_rank_fraction", "global_fraction", "bad_local_fraction"],
+            "train": ["reached_fraction", "init_full_rank_fraction"]}
 MINIMA_CLASSES = ["empty_fraction", "none_fraction", "global_fraction", "bad_local_fraction"]
 # the P = n line is drawn exactly from /grid/P; its theory twin would draw it again
 DRAWN_AS_STAIRCASE = {"theory_P_minus_n"}
@@ -199,6 +205,53 @@ def minima_classes(ds):
                              f"{ds.attrs.get('experiment')}, minima classes need experiment.kind = minima")
     qs = MINIMA_CLASSES + (["failed_fraction"] if float(ds["failed"].sum()) > 0 else [])
     return heatmap(ds, qs)
+
+
+def training_curves(ds, **cell):
+    """Training in one cell (experiment.kind = train), e.g. training_curves(ds, d0=1, d1=40,
+    n=20): the loss (median and the 10-90% band over trials) and the rank deficit (median
+    and mean) at the recorded steps, and the kept trajectories if the run kept any."""
+    ds = _dataset(ds)
+    if ds.attrs.get("experiment") != "train":
+        raise ReluscapeError(f"{ds.attrs.get('source_file', 'dataset')}: experiment "
+                             f"{ds.attrs.get('experiment')}, training curves need experiment.kind = train")
+    a0 = a0_name(ds)
+    if set(cell) != {a0, "d1", "n"}:
+        raise ReluscapeError(f"name the cell by {a0}, d1 and n (got {', '.join(sorted(cell)) or 'nothing'})")
+    try:
+        c = ds.sel(cell)
+    except KeyError as e:
+        raise ReluscapeError(f"no cell {cell} in the grid ({e})") from None
+    fig, axes = _figure(1, 2, w=5.2, h=4.2)
+    lo, dax = axes[0][0], axes[0][1]
+    x = np.maximum(c["step"].values, 0.5)  # step 0 drawn at 0.5 on the log axis
+    for i, (label, r) in enumerate(_runs(c)):
+        col = f"C{i}"
+        if "loss_trajectory" in r:
+            for t in r["loss_trajectory"].values.reshape(-1, x.size):
+                if np.isfinite(t).any():
+                    lo.plot(x, np.maximum(t, 1e-17), color=col, lw=0.5, alpha=0.35)
+        lo.fill_between(x, np.maximum(r["loss_q10"].values, 1e-17), np.maximum(r["loss_q90"].values, 1e-17),
+                        color=col, alpha=0.2, lw=0)
+        lo.plot(x, np.maximum(r["loss_q50"].values, 1e-17), "o-", color=col, ms=2, label=label or "median")
+        dax.plot(x, r["deficit_q50"].values, "o-", color=col, ms=2, label=(label + ": " if label else "") + "median")
+        dax.plot(x, r["deficit_mean"].values, "--", color=col, lw=1, label=(label + ": " if label else "") + "mean")
+    tol = ds.attrs.get("train.loss_tol")
+    if tol:
+        lo.axhline(float(tol), color="grey", ls=":", lw=1, label="train.loss_tol")
+    for ax in (lo, dax):
+        ax.set_xscale("log")
+        ax.set_xlabel("step (0 drawn at 0.5)")
+    lo.set_yscale("log")
+    lo.set_ylabel("loss (1/2n) Σ (f − y)²")
+    dax.set_ylabel("rank deficit n − rank J_A")
+    lo.legend(fontsize=8)
+    dax.legend(fontsize=8)
+    where = ", ".join(f"{k} = {_fmt(v)}" for k, v in cell.items())
+    reached = float(c["reached"].sum()) / max(float(c["trials"].sum()), 1)
+    fig.suptitle(title_of(ds, f"training at {where}: loss (band 10-90%) and rank deficit; "
+                             f"reached zero loss {reached:.0%}"), fontsize=9)
+    return fig
 
 
 def transition(ds):
