@@ -12,6 +12,14 @@ t_pass=0
 t_fail=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/reluscape-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# RS_TEST_WRAPPER="valgrind -q --error-exitcode=86 --log-file=DIR/vg.%p": every run of the
+# program goes through the wrapper (docs/testing.md, "Sanitizers and valgrind")
+if [ -n "${RS_TEST_WRAPPER:-}" ]; then
+    printf '#!/bin/sh\nexec "%s/libtool" --mode=execute %s "%s/reluscape" "$@"\n' \
+        "$top_builddir" "$RS_TEST_WRAPPER" "$top_builddir" >"$WORK/reluscape-wrapped"
+    chmod +x "$WORK/reluscape-wrapped"
+    RELUSCAPE="$WORK/reluscape-wrapped"
+fi
 
 ok()   { t_pass=$((t_pass + 1)); echo "ok - $*"; }
 bad()  { t_fail=$((t_fail + 1)); echo "FAIL - $*"; }
