@@ -265,6 +265,13 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     for (int r = 0; r < rep.nranks; r++) total += rep.trials_done[r];
     rs_info("wrote %s: %lld trials in %.2f s (%.1f trials/s), load imbalance %.2f",
             cfg.output, (long long)total, rep.wall, rep.wall > 0 ? (double)total / rep.wall : 0.0, rep.imbalance);
+    if (rep.nstarts > 1) { /* a resumed run: the cost of every start */
+        double busy = 0, wall = 0;
+        for (int64_t k = 0; k < rep.nstarts; k++)
+            busy += rep.starts[k].busy_cpu, wall += rep.starts[k].end - rep.starts[k].begin;
+        rs_info("all %lld starts (%lld restarts): %.2f s wall, %.4f core-hours busy in trials",
+                (long long)rep.nstarts, (long long)rep.nstarts - 1, wall, busy / 3600);
+    }
     rc = RS_EXIT_OK;
 done:
     free(a.set);
