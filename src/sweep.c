@@ -226,6 +226,7 @@ static void unit_done(sched *s, int64_t id)
     s->done[id] = 1;
     s->trials_done += u->t1 - u->t0;
     if ((s->cell_left[u->cell] -= u->t1 - u->t0) == 0) s->cells_done++;
+    s->progress.cost_done += u->cost;
     rs_progress_update(&s->progress, s->cells_done, s->trials_done, 0);
 }
 
@@ -434,6 +435,7 @@ static int prepare_queue(sched *s, const rs_config *cfg, int ranks, char *err, s
             rs_info("resume: %lld of %lld trials already done (checkpoint %s, start %lld)", (long long)s->trials_done,
                     (long long)s->progress.total_trials, s->opts->checkpoint, (long long)nprev + 1);
         s->progress.base_trials = s->trials_done;
+        s->progress.base_cost = s->progress.cost_done;
     }
     if (open_start(s, prev, nprev, ranks)) return RS_FMT(err, errlen, "out of memory"), -1;
     for (int64_t k = 0; k < s->nunits; k++)
@@ -489,6 +491,11 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
         free(touched);
     }
     rs_progress_start(&s.progress, cells, total, cfg->progress_seconds);
+    for (int64_t k = 0; k < s.nunits; k++) s.progress.total_cost += units[k].cost;
+    if (rank == 0 && !local_fail && opts->shard_count > 1)
+        rs_info("shard %lld/%lld: %lld work units, %lld trials in %lld of the grid's %d cells",
+                (long long)opts->shard_index, (long long)opts->shard_count, (long long)s.nunits, (long long)total,
+                (long long)cells, g->ncells);
     int bad_checkpoint = 0;
     if (rank == 0 && !local_fail && prepare_queue(&s, cfg, size, err, sizeof err)) {
         rs_error("%s", err);

@@ -217,8 +217,10 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         rs_error("out of memory for the statistics of %d cells", grid.ncells);
         goto done;
     }
-    rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (experiment %s, sampler %s, data %s, rank %s) -> %s",
-            PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.experiment,
+    char part[64] = ""; /* a shard runs part of the grid: sweep.c says how much */
+    if (a.shard_count > 1) RS_FMT(part, sizeof part, "shard %lld/%lld of ", a.shard_index, a.shard_count);
+    rs_info("reluscape %s: %s%d cells x %lld trials on %d rank%s (experiment %s, sampler %s, data %s, rank %s) -> %s",
+            PACKAGE_VERSION, part, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.experiment,
             cfg.sampler, cfg.data_law, cfg.rank_method, cfg.output);
     const rs_sampler *sampler = rs_sampler_lookup(cfg.sampler);
     rs_sampler_params prm = {.p = cfg.bernoulli_p, .init = (rs_init_law)rs_init_law_from_name(cfg.init_law),
