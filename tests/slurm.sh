@@ -205,7 +205,7 @@ check "failed, resubmitted part + merge == one run (/stats)" same_stats "$WORK/s
 
 # 7. plan warns when --time leaves little work per start after the signal lead, and
 # refuses when not one work unit fits
-"$RELUSCAPE" plan "$WORK/small.ini" --calibrate 0.3 --ranks 1 --set sweep.trials=200000 --time=3 \
+"$RELUSCAPE" plan "$WORK/small.ini" --calibrate 0.3 --ranks 1 --set sweep.trials=5000000 --time=3 \
     --signal=B:USR1@120 >"$WORK/plan-short.out" 2>"$WORK/plan-short.err"
 check "plan --time=3 --signal=B:USR1@120: exit 0" test $? = 0
 check "... with a warning on stderr" grep -q "warning: --time=3 with --signal=B:USR1@120 leaves about" "$WORK/plan-short.err"
