@@ -93,6 +93,7 @@ absolute() {
 if [ -n "$resubmit" ]; then
     [ $# -eq 0 ] || die 2 "--resubmit-failed OUT.h5 takes no other arguments (it reuses those of the first submission)"
     rec=${resubmit%.h5}.submit
+    case $rec in */*) ;; *) rec=./$rec ;; esac   # `.` would search PATH for a bare name
     [ -r "$rec" ] || die 2 "no record '$rec' (written by the submission of '$resubmit'): resubmit by hand, see docs/slurm.md"
     . "$rec"
     if [ -n "$(squeue -h -j "$array_job" -o %i 2>/dev/null)" ]; then
