@@ -257,8 +257,10 @@ static int checkpoint(sched *s, MPI_Comm comm, int rank)
             rs_error("%s", err);
             bad = 1;
         } else {
-            rs_info("checkpoint: %lld of %lld trials done, written to %s", (long long)s->trials_done,
-                    (long long)s->progress.total_trials, s->opts->checkpoint);
+            const rs_start *now = &s->starts[s->nstarts - 1];
+            rs_info("checkpoint: %lld of %lld trials done, written to %s (start %lld: %lld trials, %.2f s busy CPU)",
+                    (long long)s->trials_done, (long long)s->progress.total_trials, s->opts->checkpoint,
+                    (long long)s->nstarts, (long long)now->trials, now->busy_cpu);
         }
     }
     free(sum);
@@ -415,14 +417,14 @@ static int prepare_queue(sched *s, const rs_config *cfg, int ranks, char *err, s
         }
         /* the statistics must be exactly those of the done units */
         int64_t *want = rs_calloc((size_t)s->g->ncells, sizeof *want);
-        if (!want) return RS_FMT(err, errlen, "out of memory"), -1;
+        if (!want) return free(prev), RS_FMT(err, errlen, "out of memory"), -1;
         for (int64_t k = 0; k < s->nunits; k++)
             if (s->done[k]) want[s->units[k].cell] += s->units[k].t1 - s->units[k].t0;
         char why[256];
         int bad = rs_stats_check(s->st, want, why, sizeof why);
         free(want);
         if (bad)
-            return RS_FMT(err, errlen, "checkpoint '%s' is inconsistent (%s): remove it and start afresh without "
+            return free(prev), RS_FMT(err, errlen, "checkpoint '%s' is inconsistent (%s): remove it and start afresh without "
                           "--resume", s->opts->checkpoint, why), -1;
         if (rc == 1)
             rs_info("resume: no checkpoint %s, starting from the beginning", s->opts->checkpoint);
