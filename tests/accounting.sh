@@ -74,6 +74,7 @@ check "file: total wall = sum of (end - begin)" \
     res "abs(r.attrs['total_wall_seconds'] - (r['start_end'][()] - r['start_begin'][()]).sum()) < 1e-9"
 check "file: starts in time order, each end >= begin" \
     res "np.all(r['start_end'][()] >= r['start_begin'][()]) and np.all(np.diff(r['start_begin'][()]) > 0)"
+check "file: created = when the first start began" res "__import__('datetime').datetime.fromtimestamp(int(r['start_begin'][0]), __import__('datetime').timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ') == (lambda c: c.decode() if isinstance(c, bytes) else c)(f.attrs['created'])"
 check "file: start_begin has CF time units" res "r['start_begin'].attrs['units'].startswith('seconds since 1970-01-01')"
 check "file: start_ended has flag_meanings" res "r['start_ended'].attrs['flag_meanings'] == 'complete signal checkpoint'"
 "$RELUSCAPE" report "$out" >"$WORK/report.txt" 2>&1
