@@ -87,7 +87,9 @@ check_config() {
 
 # absolute path of $1 as the jobs see it (relative to their --chdir, else here)
 absolute() {
-    case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "${chdir:-$(pwd)}" "$1" ;; esac
+    local_dir=${chdir:-$(pwd)}
+    case $local_dir in /*) ;; *) local_dir=$(pwd)/$local_dir ;; esac
+    case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$local_dir" "$1" ;; esac
 }
 
 if [ -n "$resubmit" ]; then
