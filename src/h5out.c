@@ -388,6 +388,85 @@ done:
     return rc;
 }
 
+/* One /run/start_* variable on dimension "start", with its CF long_name and units. */
+static int put_start_var(writer *w, hid_t grp, const char *name, hid_t mtype, hid_t ftype, hsize_t n,
+                         const void *data, hid_t scale, const char *long_name, const char *units)
+{
+    if (put_grid_array(w, grp, name, mtype, ftype, &n, 1, data, &scale)) return -1;
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    int ok = d >= 0 && rs_h5_put_str(d, "long_name", long_name) == 0 && (!units || rs_h5_put_str(d, "units", units) == 0);
+    if (d >= 0) H5Dclose(d);
+    return ok ? 0 : -1;
+}
+
+/* Every start of the run (a requeued job starts several times; a merge lists its parts'
+ * starts) as /run/start_* variables and the totals as /run attributes
+ * (docs/hdf5-schema.md). */
+static int write_starts(writer *w, hid_t grp, const rs_run_report *rep)
+{
+    int rc = -1;
+    size_t m = (size_t)rep->nstarts;
+    hsize_t n = (hsize_t)m;
+    hid_t scale = -1, str = -1;
+    int64_t *iv = rs_calloc(m, 5 * sizeof *iv);
+    double *dv = rs_calloc(m, 3 * sizeof *dv), busy = 0, wall = 0;
+    const char **host = rs_calloc(m, sizeof *host);
+    if (!iv || !dv || !host) goto done;
+    int64_t shards = 0; /* parts among the starts: restarts = starts - parts */
+    for (size_t k = 0; k < m; k++) {
+        const rs_start *p = &rep->starts[k];
+        iv[k] = (int64_t)k, iv[m + k] = p->ranks, iv[2 * m + k] = p->trials, iv[3 * m + k] = p->ended, iv[4 * m + k] = p->shard;
+        dv[k] = p->begin, dv[m + k] = p->end, dv[2 * m + k] = p->busy_cpu;
+        host[k] = p->host;
+        busy += p->busy_cpu;
+        wall += p->end - p->begin;
+        shards += k == 0 || p->shard != rep->starts[k - 1].shard;
+    }
+    int64_t restarts = (int64_t)m - shards;
+    const char *epoch = "seconds since 1970-01-01 00:00:00 UTC";
+    H5_TRY(str = H5Tcopy(H5T_C_S1));
+    H5_TRY(H5Tset_size(str, H5T_VARIABLE));
+    H5_TRY(scale = put_axis(w, grp, "start", H5T_NATIVE_INT64, H5T_STD_I64LE, n, iv));
+    if (put_start_var(w, grp, "start_begin", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, n, dv, scale, "start of the sweep", epoch) ||
+        put_start_var(w, grp, "start_end", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, n, dv + m, scale,
+                      "end of the start (its last checkpoint unless complete)", epoch) ||
+        put_start_var(w, grp, "start_busy_cpu_seconds", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, n, dv + 2 * m, scale,
+                      "CPU seconds in trials, all ranks", "s") ||
+        put_start_var(w, grp, "start_ranks", H5T_NATIVE_INT64, H5T_STD_I64LE, n, iv + m, scale, "MPI ranks", "1") ||
+        put_start_var(w, grp, "start_trials", H5T_NATIVE_INT64, H5T_STD_I64LE, n, iv + 2 * m, scale,
+                      "trials finished in the start", "1") ||
+        put_start_var(w, grp, "start_ended", H5T_NATIVE_INT64, H5T_STD_I64LE, n, iv + 3 * m, scale,
+                      "how the start ended", NULL) ||
+        put_start_var(w, grp, "start_shard", H5T_NATIVE_INT64, H5T_STD_I64LE, n, iv + 4 * m, scale,
+                      "--shard index of the run (part of a job array)", "1") ||
+        put_start_var(w, grp, "start_host", str, str, n, host, scale, "host of rank 0", NULL))
+        goto done;
+    hid_t d = H5Dopen2(grp, "start_ended", H5P_DEFAULT);
+    int64_t flags[3] = {RS_START_COMPLETE, RS_START_SIGNAL, RS_START_CHECKPOINT};
+    hsize_t three = 3;
+    hid_t sp = H5Screate_simple(1, &three, NULL), a = -1;
+    int ok = d >= 0 && sp >= 0 &&
+             (a = H5Acreate2(d, "flag_values", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             H5Awrite(a, H5T_NATIVE_INT64, flags) >= 0 &&
+             rs_h5_put_str(d, "flag_meanings", "complete signal checkpoint") == 0;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    if (!ok) goto done;
+    H5_TRY(put_attr_num(grp, "restarts", H5T_NATIVE_INT64, &restarts));
+    H5_TRY(put_attr_num(grp, "total_busy_cpu_seconds", H5T_NATIVE_DOUBLE, &busy));
+    H5_TRY(put_attr_num(grp, "total_wall_seconds", H5T_NATIVE_DOUBLE, &wall));
+    rc = 0;
+done:
+    if (rc) rs_error("cannot write the accounting of the starts (/run/start_*)");
+    free(iv);
+    free(dv);
+    free(host);
+    if (str >= 0) H5Tclose(str);
+    if (scale >= 0) H5Dclose(scale);
+    return rc;
+}
+
 static int write_run(writer *w, const rs_run_report *rep)
 {
     int rc = -1;
@@ -404,6 +483,7 @@ static int write_run(writer *w, const rs_run_report *rep)
     H5_TRY(put_attr_num(grp, "imbalance", H5T_NATIVE_DOUBLE, &rep->imbalance));
     H5_TRY(put_attr_num(grp, "wall_seconds", H5T_NATIVE_DOUBLE, &rep->wall));
     H5_TRY(put_attr_num(grp, "work_units", H5T_NATIVE_INT64, &rep->units));
+    if (rep->nstarts > 0 && write_starts(w, grp, rep)) goto done;
     rc = 0;
 done:
     free(ranks);

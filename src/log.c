@@ -77,6 +77,7 @@ void rs_progress_start(rs_progress *p, int64_t total_cells, int64_t total_trials
     p->total_cells = total_cells;
     p->total_trials = total_trials;
     p->base_trials = 0;
+    p->total_cost = p->cost_done = p->base_cost = 0;
 }
 
 static void format_duration(double s, char *buf, size_t len)
@@ -98,7 +99,11 @@ void rs_progress_update(rs_progress *p, int64_t cells_done, int64_t trials_done,
     double elapsed = now - p->start;
     double rate = elapsed > 0 ? (double)(trials_done - p->base_trials) / elapsed : 0;
     char eta[32] = "?", el[32];
-    if (rate > 0) format_duration((double)(p->total_trials - trials_done) / rate, eta, sizeof eta);
+    double run_cost = p->cost_done - p->base_cost;
+    if (p->total_cost > 0 && run_cost > 0)
+        format_duration(elapsed * (p->total_cost - p->cost_done) / run_cost, eta, sizeof eta);
+    else if (rate > 0)
+        format_duration((double)(p->total_trials - trials_done) / rate, eta, sizeof eta);
     format_duration(elapsed, el, sizeof el);
     rs_info("progress: cells %lld/%lld  trials %lld/%lld (%.1f%%)  %.1f trials/s  elapsed %s  ETA %s",
             (long long)cells_done, (long long)p->total_cells, (long long)trials_done,

@@ -20,6 +20,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "reluscape/checkpoint.h"
 #include "reluscape/group.h"
@@ -131,7 +133,17 @@ typedef struct sched {
     uint8_t *taken;               /* rank 0: [nqueue] handed out */
     uint8_t *cell_fits;           /* rank 0: [ncells] fits the smaller, last group */
     int small_group;              /* size of that group, 0 if none */
+    /* accounting: rank 0 holds every start so far, this one (being filled) last */
+    rs_start *starts;
+    int64_t nstarts;
 } sched;
+
+static double unix_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* One trial run by the whole group; every member calls it with the same (cell, t). */
 static int group_trial(sched *s, int ci, int64_t t)
@@ -214,6 +226,7 @@ static void unit_done(sched *s, int64_t id)
     s->done[id] = 1;
     s->trials_done += u->t1 - u->t0;
     if ((s->cell_left[u->cell] -= u->t1 - u->t0) == 0) s->cells_done++;
+    s->progress.cost_done += u->cost;
     rs_progress_update(&s->progress, s->cells_done, s->trials_done, 0);
 }
 
@@ -225,17 +238,29 @@ static int checkpoint(sched *s, MPI_Comm comm, int rank)
     int bad = 0;
     if (rank == 0 && !(sum = rs_calloc((size_t)s->st->count, sizeof *sum))) bad = 1;
     RS_MPI_CHECK(MPI_Reduce(s->st->buf, sum, (int)s->st->count, MPI_INT64_T, MPI_SUM, 0, comm));
+    /* a group's members rank the leader's trials in lockstep: count the leader's time
+     * for each of them (only leaders take part in checkpoints) */
+    double busy = s->busy * (s->grouped ? s->grp.size : 1), busy_sum = 0;
+    RS_MPI_CHECK(MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm));
     if (rank == 0 && !bad) {
+        rs_start *now = &s->starts[s->nstarts - 1];
+        now->end = unix_now();
+        now->busy_cpu = busy_sum;
+        now->trials = s->trials_done - s->progress.base_trials;
+        now->ended = stop_requested ? RS_START_SIGNAL : RS_START_CHECKPOINT;
         char err[RS_ERR_MAX];
         rs_checkpoint ck = {.config = s->opts->config_text, .nunits = s->nunits,
                             .shard_index = s->opts->shard_index, .shard_count = s->opts->shard_count,
-                            .done = s->done, .stats = sum, .nstats = s->st->count};
+                            .done = s->done, .stats = sum, .nstats = s->st->count,
+                            .starts = s->starts, .nstarts = s->nstarts};
         if (rs_checkpoint_write(s->opts->checkpoint, &ck, err, sizeof err)) {
             rs_error("%s", err);
             bad = 1;
         } else {
-            rs_info("checkpoint: %lld of %lld trials done, written to %s", (long long)s->trials_done,
-                    (long long)s->progress.total_trials, s->opts->checkpoint);
+            const rs_start *now = &s->starts[s->nstarts - 1];
+            rs_info("checkpoint: %lld of %lld trials done, written to %s (start %lld: %lld trials, %.2f s busy CPU)",
+                    (long long)s->trials_done, (long long)s->progress.total_trials, s->opts->checkpoint,
+                    (long long)s->nstarts, (long long)now->trials, now->busy_cpu);
         }
     }
     free(sum);
@@ -344,9 +369,28 @@ static void worker(sched *s, MPI_Comm comm, int rank)
     }
 }
 
-/* Rank 0: the queue of units still to run, after a checkpoint if resuming. */
-static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errlen)
+/* Rank 0: this start's record after the earlier ones (prev of them, taken over). */
+static int open_start(sched *s, rs_start *prev, int64_t nprev, int ranks)
 {
+    rs_start *all = realloc(prev, (size_t)(nprev + 1) * sizeof *all);
+    if (!all) return free(prev), -1;
+    rs_start *now = &all[nprev];
+    memset(now, 0, sizeof *now);
+    now->begin = now->end = unix_now();
+    now->ranks = ranks;
+    now->shard = s->opts->shard_index;
+    if (gethostname(now->host, sizeof now->host)) RS_FMT(now->host, sizeof now->host, "unknown");
+    now->host[sizeof now->host - 1] = '\0';
+    s->starts = all;
+    s->nstarts = nprev + 1;
+    return 0;
+}
+
+/* Rank 0: the queue of units still to run, after a checkpoint if resuming. */
+static int prepare_queue(sched *s, const rs_config *cfg, int ranks, char *err, size_t errlen)
+{
+    rs_start *prev = NULL;
+    int64_t nprev = 0;
     s->done = rs_calloc((size_t)s->nunits, 1);
     s->queue = rs_calloc((size_t)s->nunits, sizeof *s->queue);
     s->cell_left = rs_calloc((size_t)s->g->ncells, sizeof *s->cell_left);
@@ -364,18 +408,23 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
         rs_checkpoint expect = {.config = s->opts->config_text, .nunits = s->nunits,
                                 .shard_index = s->opts->shard_index, .shard_count = s->opts->shard_count,
                                 .nstats = s->st->count};
-        int rc = rs_checkpoint_read(s->opts->checkpoint, &expect, s->done, s->st->buf, err, errlen);
+        int rc = rs_checkpoint_read(s->opts->checkpoint, &expect, s->done, s->st->buf, &prev, &nprev, err, errlen);
         if (rc < 0) return -1;
+        if (nprev < 0) {
+            rs_info("resume: checkpoint %s (format 2) keeps no accounting of its starts: restarts, CPU time "
+                    "and wall time count from this start on", s->opts->checkpoint);
+            nprev = 0;
+        }
         /* the statistics must be exactly those of the done units */
         int64_t *want = rs_calloc((size_t)s->g->ncells, sizeof *want);
-        if (!want) return RS_FMT(err, errlen, "out of memory"), -1;
+        if (!want) return free(prev), RS_FMT(err, errlen, "out of memory"), -1;
         for (int64_t k = 0; k < s->nunits; k++)
             if (s->done[k]) want[s->units[k].cell] += s->units[k].t1 - s->units[k].t0;
         char why[256];
         int bad = rs_stats_check(s->st, want, why, sizeof why);
         free(want);
         if (bad)
-            return RS_FMT(err, errlen, "checkpoint '%s' is inconsistent (%s): remove it and start afresh without "
+            return free(prev), RS_FMT(err, errlen, "checkpoint '%s' is inconsistent (%s): remove it and start afresh without "
                           "--resume", s->opts->checkpoint, why), -1;
         if (rc == 1)
             rs_info("resume: no checkpoint %s, starting from the beginning", s->opts->checkpoint);
@@ -385,10 +434,12 @@ static int prepare_queue(sched *s, const rs_config *cfg, char *err, size_t errle
                 unit_done(s, k);
             }
         if (rc == 0)
-            rs_info("resume: %lld of %lld trials already done (checkpoint %s)", (long long)s->trials_done,
-                    (long long)s->progress.total_trials, s->opts->checkpoint);
+            rs_info("resume: %lld of %lld trials already done (checkpoint %s, start %lld)", (long long)s->trials_done,
+                    (long long)s->progress.total_trials, s->opts->checkpoint, (long long)nprev + 1);
         s->progress.base_trials = s->trials_done;
+        s->progress.base_cost = s->progress.cost_done;
     }
+    if (open_start(s, prev, nprev, ranks)) return RS_FMT(err, errlen, "out of memory"), -1;
     for (int64_t k = 0; k < s->nunits; k++)
         if (!s->done[k]) s->queue[s->nqueue++] = k;
     return 0;
@@ -442,8 +493,13 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
         free(touched);
     }
     rs_progress_start(&s.progress, cells, total, cfg->progress_seconds);
+    for (int64_t k = 0; k < s.nunits; k++) s.progress.total_cost += units[k].cost;
+    if (rank == 0 && !local_fail && opts->shard_count > 1)
+        rs_info("shard %lld/%lld: %lld work units, %lld trials in %lld of the grid's %d cells",
+                (long long)opts->shard_index, (long long)opts->shard_count, (long long)s.nunits, (long long)total,
+                (long long)cells, g->ncells);
     int bad_checkpoint = 0;
-    if (rank == 0 && !local_fail && prepare_queue(&s, cfg, err, sizeof err)) {
+    if (rank == 0 && !local_fail && prepare_queue(&s, cfg, size, err, sizeof err)) {
         rs_error("%s", err);
         local_fail = 1;
         bad_checkpoint = 1;
@@ -512,6 +568,23 @@ int rs_sweep_run(const rs_config *cfg, const rs_grid *g, const rs_data_spec *dat
         if (rep->busy_cpu[r] > max) max = rep->busy_cpu[r];
     }
     rep->imbalance = sum > 0 ? max / (sum / size) : 1.0;
+    if (rank == 0) {
+        rs_start *now = &s.starts[s.nstarts - 1];
+        now->end = unix_now();
+        now->busy_cpu = sum;
+        now->trials = 0;
+        for (int r = 0; r < size; r++) now->trials += rep->trials_done[r];
+        now->ended = RS_START_COMPLETE;
+        rep->nstarts = s.nstarts;
+    }
+    RS_MPI_CHECK(MPI_Bcast(&rep->nstarts, 1, MPI_INT64_T, 0, comm));
+    if (rank == 0) {
+        rep->starts = s.starts;
+        s.starts = NULL;
+    } else if (!(rep->starts = rs_calloc((size_t)rep->nstarts, sizeof *rep->starts))) {
+        rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    }
+    RS_MPI_CHECK(MPI_Bcast(rep->starts, (int)(rep->nstarts * (int64_t)sizeof *rep->starts), MPI_BYTE, 0, comm));
     rc = RS_SWEEP_DONE;
 done:
     if (lcomm != comm && lcomm != MPI_COMM_NULL) MPI_Comm_free(&lcomm);
@@ -524,6 +597,7 @@ done:
     free(s.cell_left);
     free(s.queue);
     free(s.done);
+    free(s.starts);
     rs_trial_work_free(&s.work);
     return rc;
 }
@@ -532,5 +606,6 @@ void rs_run_report_free(rs_run_report *r)
 {
     free(r->busy_cpu);
     free(r->trials_done);
+    free(r->starts);
     memset(r, 0, sizeof *r);
 }

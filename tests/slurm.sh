@@ -1,151 +1,61 @@
 #!/bin/bash
-# slurm.sh - the jobs/ scripts on a private single-node SLURM cluster (bash: /dev/tcp port
-# probes, arithmetic, traps).  Starts munged (private socket), slurmctld and slurmd in a
-# temp dir (the recipe is the script itself), then checks with h5diff of /stats:
+# slurm.sh - the jobs/ scripts on a private single-node SLURM cluster, started with
+# jobs/private-slurm.sh (munged on a private socket, slurmctld and slurmd in a temp dir).
+# Checks, with h5diff of /stats against direct runs:
 #   sweep.sbatch == direct mpiexec run; `reluscape plan --sbatch`'s script == the same;
-#   submit-sweep.sh (array of 3 shards + merge) == one run; bad input gives exit 2 and no
-#   requeue; a job stopped by `scancel -b -s USR1` (the path the time limit takes)
-#   checkpoints, requeues and resumes to identical /stats; and so does a job that meets a
-#   real time limit (--time=1 --signal=B:USR1@25).
-# The daemons are stopped by the PIDs in their pid files on every exit.  Skips (77) unless
-# root with munged, slurmctld, slurmd and sbatch installed; with CI=true missing packages
-# are a failure.  About 2 minutes on 2 cores, bounded by a 280 s deadline.
+#   bad input gives exit 2 and no requeue; a missing binary gives exit 4 (cannot start);
+#   submit-sweep.sh --throttle 2 (array of 3 shards + a single merge job) == one run;
+#   a failing part leaves the merge waiting, --resubmit-failed reruns it and the new merge
+#   == one run; plan warns on a --time too short for the signal lead (refuses when no
+#   unit fits); a job stopped twice by `scancel -b -s USR1` (the path the time limit
+#   takes) checkpoints, requeues and resumes to identical /stats and reports 2 restarts and
+#   a total CPU time within 5 % of the sum of its starts; and a job that meets a real time
+#   limit (--time=1 --signal=B:USR1@25) ends identical too.
+# The daemons are stopped (private-slurm.sh stop) on every exit.  Skips (77) unless root
+# with munged, slurmctld, slurmd and sbatch installed; with CI=true missing packages are a
+# failure.  About 3-4 minutes on 2 cores, bounded by a 420 s deadline.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-.}/tests/lib.sh"
 top_srcdir=$(cd "$top_srcdir" && pwd)
 RELUSCAPE=$(cd "$top_builddir" && pwd)/reluscape
 export RELUSCAPE
 T0=$SECONDS
-END=$((SECONDS + 280))
+END=$((SECONDS + 420))
 say() { echo "# [$((SECONDS - T0)) s] $*"; }
 
-# ------------------------------------------------------------------ prerequisites
-[ "$(id -u)" = 0 ] || skip "needs root (the cluster's daemons run as root and munge)"
-missing=""
-for p in /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd sbatch scontrol squeue sinfo scancel srun; do
-    command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
-done
-id munge >/dev/null 2>&1 || missing="$missing user:munge"
-if [ -n "$missing" ]; then
-    if [ "${CI:-}" = true ]; then
-        bad "CI=true but missing:$missing (apt-get install --no-install-recommends slurm-wlm munge)"
+# ------------------------------------------------------------------ the private cluster
+# jobs/private-slurm.sh is the recipe (users start the same cluster to try the scripts)
+JOBS=$top_srcdir/jobs
+D=$WORK/slurm
+chmod 755 "$WORK"                       # munged (user munge) must reach its socket dir
+"$JOBS/private-slurm.sh" start "$D" >"$WORK/private-slurm.out" 2>&1
+rc=$?
+if [ $rc = 4 ]; then                    # not root or packages missing
+    why=$(tail -1 "$WORK/private-slurm.out")
+    if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ]; then
+        bad "CI=true but $why"
         finish
     fi
-    skip "missing:$missing (Debian: apt-get install --no-install-recommends slurm-wlm munge)"
+    skip "$why"
 fi
-H5DUMP=$(dirname "$(command -v "$H5DIFF")")/h5dump
-
-# ------------------------------------------------------------------ the private cluster
-D=$WORK/slurm
-CONF=$D/slurm.conf
-mkdir -p "$D/state" "$D/spool" "$D/log" "$D/munge" "$D/tmp"
-chmod 755 "$WORK" "$D"                  # munged (user munge) must reach its socket dir
-chown munge:munge "$D/munge"
-
-# a live process (a zombie waiting for init to reap it is gone)
-alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
-# kill a daemon by the PID in its pid file, only if that process is ours (its command
-# line names our directory or config); SIGKILL after 10 s
-stop_pid() {
-    local f=$1 p i
-    [ -s "$f" ] || return 0
-    p=$(cat "$f")
-    case $p in '' | *[!0-9]*) return 0 ;; esac
-    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$D" || return 0
-    kill "$p" 2>/dev/null
-    for i in $(seq 50); do alive "$p" || return 0; sleep 0.2; done
-    kill -9 "$p" 2>/dev/null
-}
+if [ $rc != 0 ]; then
+    showlog() { sed 's/^/#   | /' "$1" 2>/dev/null; }
+    showlog "$WORK/private-slurm.out"
+    bad "private cluster did not start (jobs/private-slurm.sh exit $rc)"
+    finish
+fi
+export SLURM_CONF=$D/slurm.conf         # clients, and the jobs (they inherit the environment)
 cleanup() {
-    if [ -s "$D/slurmctld.pid" ]; then  # cancel what is left, give the steps a moment
-        ids=$(squeue -h -o %A 2>/dev/null | sort -u)
-        [ -n "$ids" ] && scancel $ids 2>/dev/null
-        for i in $(seq 25); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
-    fi
-    stop_pid "$D/slurmd.pid"
-    stop_pid "$D/slurmctld.pid"
-    stop_pid "$D/munge/munged.pid"
+    "$JOBS/private-slurm.sh" stop "$D" >/dev/null 2>&1
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-# munge: a private daemon (own socket, pid, log and seed files), so a munged already
-# running (or another test's) is never touched; the system key, or a private one if none
-key=/etc/munge/munge.key
-if [ ! -s "$key" ]; then
-    key=$D/munge/munge.key
-    dd if=/dev/urandom of="$key" bs=1024 count=1 2>/dev/null
-    chown munge:munge "$key"
-    chmod 400 "$key"
-fi
-runuser -u munge -- /usr/sbin/munged --socket="$D/munge/munge.socket" --pid-file="$D/munge/munged.pid" \
-    --log-file="$D/munge/munged.log" --seed-file="$D/munge/munged.seed" --key-file="$key" ||
-    { cat "$D/munge/munged.log" 2>/dev/null; bad "munged did not start"; finish; }
-
-# two free TCP ports (nothing answers on them)
-port_free() { ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$((20000 + ($$ * 7) % 20000))
-for i in $(seq 0 2 200); do
-    p1=$((base + i)) p2=$((base + i + 1))
-    port_free $p1 && port_free $p2 && break
-done
-ncpu=$(nproc)
-[ "$ncpu" -ge 2 ] || ncpu=2             # two-task jobs need two CPUs (config_overrides below)
-mem=$(slurmd -C 2>/dev/null | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')
-cat >"$CONF" <<EOF
-ClusterName=rstest$$
-SlurmctldHost=localhost
-SlurmctldPort=$p1
-SlurmdPort=$p2
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CredType=cred/munge
-# private munged; cred_expire also delays a requeued job's restart (default 120 s)
-AuthInfo=socket=$D/munge/munge.socket,cred_expire=10
-MpiDefault=pmix
-MailProg=/bin/true
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/affinity
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1,bf_interval=1
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SlurmdParameters=config_overrides
-ReturnToService=2
-# job ids and PMIx temp dirs of their own: concurrent test clusters (job 8.0 in both) collide
-FirstJobId=$(( ($$ % 9000 + 1000) * 1000 ))
-TmpFS=$D/tmp
-StateSaveLocation=$D/state
-SlurmdSpoolDir=$D/spool
-SlurmctldPidFile=$D/slurmctld.pid
-SlurmdPidFile=$D/slurmd.pid
-SlurmctldLogFile=$D/log/slurmctld.log
-SlurmdLogFile=$D/log/slurmd.log
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$ncpu RealMemory=${mem:-1000} State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-EOF
-export SLURM_CONF=$CONF                 # clients, and the jobs (they inherit the environment)
-slurmctld -f "$CONF" && slurmd -f "$CONF" -N localhost ||
-    { tail -20 "$D"/log/*.log; bad "slurmctld/slurmd did not start"; finish; }
-up=""
-for i in $(seq 100); do                 # up to 20 s
-    up=$(sinfo -h -o %T 2>/dev/null)
-    [ "$up" = idle ] && break
-    sleep 0.2
-done
-if [ "$up" != idle ]; then
-    tail -20 "$D"/log/*.log
-    bad "private cluster not up (sinfo: '$up')"
-    finish
-fi
-ok "private cluster up (ports $p1/$p2, $ncpu CPUs) in $((SECONDS - T0)) s"
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+H5DUMP=$(dirname "$(command -v "$H5DIFF")")/h5dump
+ok "private cluster up with jobs/private-slurm.sh in $((SECONDS - T0)) s ($(head -1 "$WORK/private-slurm.out" | sed 's/^# //'))"
 
 # ------------------------------------------------------------------ helpers
-JOBS=$top_srcdir/jobs
 # job_field ID FIELD: a field of `scontrol show job` (first line for arrays)
 job_field() { scontrol -o show job "$1" 2>/dev/null | head -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # wait_job ID SECONDS: until the job (every task of an array) ended; 0 iff all COMPLETED
@@ -228,21 +138,81 @@ check "bad config: the job exits 2" test "$rc" = 2
 check "bad config: not requeued" test "$(job_field "$jid" Restarts)" = 0
 check "bad config: the log names the key" grep -q "key 'grid.n'" "$WORK/bad-$jid.log"
 
-# 4. job array of 3 shards + merge (submit-sweep.sh)
-say "submit-sweep.sh: array of 3 + merge"
-sh "$JOBS/submit-sweep.sh" "$WORK/small.ini" 3 "$WORK/small-array.h5" --ntasks=1 -D "$WORK" \
-    -o "$WORK/array-%A_%a.log" >"$WORK/submit.out" 2>&1
+# 4. a missing binary: exit 4 (cannot start), not 2 (bad input), and no requeue
+say "sweep.sbatch with RELUSCAPE pointing nowhere"
+jid=$(RELUSCAPE=$WORK/no-such-reluscape timeout 60 sbatch --wait --parsable -D "$WORK" -o "$WORK/nobin-%j.log" \
+    "$JOBS/sweep.sbatch" "$WORK/small.ini" "$WORK/nobin.h5")
+rc=$?
+jid=${jid%%;*}
+check "missing binary: the job exits 4" test "$rc" = 4
+check "missing binary: scontrol shows ExitCode=4:0" test "$(job_field "$jid" ExitCode)" = 4:0
+check "missing binary: not requeued" test "$(job_field "$jid" Restarts)" = 0
+check "missing binary: the log says it cannot start" grep -q "cannot start '$WORK/no-such-reluscape'" "$WORK/nobin-$jid.log"
+
+# 5. job array of 3 shards, throttled, + merge (submit-sweep.sh)
+say "submit-sweep.sh --throttle 2: array of 3 + merge"
+sh "$JOBS/submit-sweep.sh" "$WORK/small.ini" 3 "$WORK/small-array.h5" --array=0-3 -D "$WORK" >"$WORK/submit-bad.out" 2>&1
+check "submit-sweep.sh: an --array that does not fit N is refused (exit 2)" test $? = 2
+check "submit-sweep.sh: ... saying why" grep -q "does not fit 3 parts" "$WORK/submit-bad.out"
+sh "$JOBS/submit-sweep.sh" --throttle 2 --merge-opt=--time=00:05:00 "$WORK/small.ini" 3 "$WORK/small-array.h5" \
+    --ntasks=1 -D "$WORK" -o "$WORK/array-%A_%a.log" >"$WORK/submit.out" 2>&1
 check "submit-sweep.sh exits 0" test $? = 0
 aid=$(sed -n 's/^array //p' "$WORK/submit.out")
 mid=$(sed -n 's/^merge //p' "$WORK/submit.out")
 check "submit-sweep.sh prints both job ids ($aid, $mid)" test -n "$aid" -a -n "$mid"
+check "the array is throttled to 2 tasks at once" test "$(job_field "$aid" ArrayTaskThrottle)" = 2
+check "the merge is one job, not an array" test -z "$(job_field "$mid" ArrayJobId)"
+check "the merge got --merge-opt's time limit" test "$(job_field "$mid" TimeLimit)" = 00:05:00
+check "the merge did not get the parts' -o" test "$(job_field "$mid" StdOut)" != "$WORK/array-%A_%a.log"
 wait_job "$mid" 90
 check "array and merge jobs complete" test $? = 0
 check "array task logs name their shards" grep -q "shard 2/3" "$WORK/array-${aid}_2.log"
-check "array + merge == one run (/stats)" same_stats "$WORK/small-direct.h5" "$WORK/small-array.h5"
+check "a part's log gives the cells it runs, not the grid's" grep -q "^shard 2/3: .* trials in [0-9]* of the grid's 24 cells" \
+    "$WORK/array-${aid}_2.log"
+check "throttled array + merge == one run (/stats)" same_stats "$WORK/small-direct.h5" "$WORK/small-array.h5"
 [ -x "$H5DUMP" ] && check "part 1 records shard_index 1" \
     test "$(attr "$WORK/small-array.part-1-of-3.h5" shard_index)" = 1
-[ -f "$WORK/small-array.h5" ] || { showlog "$WORK/submit.out"; for f in "$WORK"/array-*.log "$WORK"/small-array.h5.log; do showlog "$f"; done; }
+"$RELUSCAPE" report "$WORK/small-array.h5" >"$WORK/array-report.txt" 2>&1
+check "the merged file's report names its parts, not 'ranks 1'" grep -q "^  ranks        merged from 3 parts" "$WORK/array-report.txt"
+[ -f "$WORK/small-array.h5" ] || { showlog "$WORK/submit.out"; for f in "$WORK"/array-*.log "$WORK"/reluscape-merge-*.log; do showlog "$f"; done; }
+
+# 6. a part fails (a wrapper fails shard 1 until "fixed" exists): the merge waits forever
+# (DependencyNeverSatisfied); --resubmit-failed reruns that part and a new merge completes
+say "a failing part, --resubmit-failed"
+printf '#!/bin/sh\ncase "$*" in *"--shard 1/3"*) [ -e "%s" ] || { echo "flaky: shard 1 fails" >&2; exit 1; } ;; esac\nexec "%s" "$@"\n' \
+    "$WORK/fixed" "$RELUSCAPE" >"$WORK/flaky"
+chmod +x "$WORK/flaky"
+RELUSCAPE=$WORK/flaky sh "$JOBS/submit-sweep.sh" "$WORK/small.ini" 3 "$WORK/fail.h5" -D "$WORK" \
+    -o "$WORK/fail-%A_%a.log" >"$WORK/fail-submit.out" 2>&1
+check "submit of the failing array exits 0" test $? = 0
+aid=$(sed -n 's/^array //p' "$WORK/fail-submit.out")
+mid=$(sed -n 's/^merge //p' "$WORK/fail-submit.out")
+wait_job "$mid" 60
+check "the merge does not run after a failed part" test "$(job_field "$mid" Reason)" = DependencyNeverSatisfied
+check "part 1 failed with exit 1" \
+    test "$(scontrol -o show job "${aid}_1" 2>/dev/null | tr ' ' '\n' | sed -n 's/^ExitCode=//p')" = 1:0
+check "its log says how to recover" grep -q "resubmit the failed parts with jobs/submit-sweep.sh --resubmit-failed" \
+    "$WORK/fail-${aid}_1.log"
+touch "$WORK/fixed"
+RELUSCAPE=$WORK/flaky sh "$JOBS/submit-sweep.sh" --resubmit-failed "$WORK/fail.h5" >"$WORK/resubmit.out" 2>&1
+check "--resubmit-failed exits 0" test $? = 0
+check "--resubmit-failed reruns part 1 only" grep -q "resubmitting parts 1 of 3" "$WORK/resubmit.out"
+mid2=$(sed -n 's/^merge //p' "$WORK/resubmit.out")
+wait_job "$mid2" 90
+check "the new merge completes" test $? = 0
+check "failed, resubmitted part + merge == one run (/stats)" same_stats "$WORK/small-direct.h5" "$WORK/fail.h5"
+[ -f "$WORK/fail.h5" ] || { showlog "$WORK/resubmit.out"; for f in "$WORK"/fail-*.log; do showlog "$f"; done; }
+
+# 7. plan warns when --time leaves little work per start after the signal lead, and
+# refuses when not one work unit fits
+"$RELUSCAPE" plan "$WORK/small.ini" --calibrate 0.3 --ranks 1 --set sweep.trials=5000000 --time=3 \
+    --signal=B:USR1@120 >"$WORK/plan-short.out" 2>"$WORK/plan-short.err"
+check "plan --time=3 --signal=B:USR1@120: exit 0" test $? = 0
+check "... with a warning on stderr" grep -q "warning: --time=3 with --signal=B:USR1@120 leaves about" "$WORK/plan-short.err"
+check "... naming a longer --time" grep -q "use --time=[0-9:]* or more" "$WORK/plan-short.err"
+"$RELUSCAPE" plan "$WORK/small.ini" --calibrate 0.3 --time=2 --signal=B:USR1@120 >/dev/null 2>"$WORK/plan-none.err"
+check "plan --time=2 --signal=B:USR1@120: refused (exit 2)" test $? = 2
+check "... because no start could finish a unit" grep -q "no start could finish" "$WORK/plan-none.err"
 
 # ------------------------------------------------------------------ stop and resume
 # a config of about 40 core-seconds (sized with `reluscape plan`): long enough that a
@@ -276,23 +246,38 @@ tl=${tl%%;*}
 say "jobs: scancel test $sc, time-limit test $tl"
 ( mpirun 2 "$RELUSCAPE" -q run "$WORK/mid.ini" -o "$WORK/mid-direct.h5" ) &
 ref=$!
-# USR1 to the batch shell only (-b), as --signal=B:USR1 does, once the sweep is under way
-sent=""
-while [ $SECONDS -lt $END ]; do
-    if grep -q '^progress:' "$WORK/sc-$sc.log" 2>/dev/null; then
-        scancel -b -s USR1 "$sc" && sent=1
-        break
+# USR1 to the batch shell only (-b), as --signal=B:USR1 does, once the sweep of the
+# current start is under way (a progress line after its "start N on" line): twice
+sent=0
+while [ $SECONDS -lt $END ] && [ $sent -lt 2 ]; do
+    if sed -n "/^sweep.sbatch: job $sc start $((sent + 1)) on/,\$p" "$WORK/sc-$sc.log" 2>/dev/null | grep -q '^progress:'; then
+        scancel -b -s USR1 "$sc" && sent=$((sent + 1))
     fi
     sleep 0.3
 done
-check "scancel -b -s USR1 $sc sent while the sweep runs" test -n "$sent"
+check "scancel -b -s USR1 $sc sent twice while the sweep runs" test "$sent" = 2
 wait_job "$sc" 180
 check "scancel job: completes after the requeue" test $? = 0
 check "scancel job: the script forwarded USR1" grep -q "USR1 at" "$WORK/sc-$sc.log"
 check "scancel job: reluscape wrote a checkpoint and exited 3" grep -q "^checkpoint: .* written to" "$WORK/sc-$sc.log"
 check "scancel job: requeued itself" grep -q "requeued job $sc" "$WORK/sc-$sc.log"
 check "scancel job: the second start resumed from the checkpoint" grep -q "^resume: .* already done" "$WORK/sc-$sc.log"
-check "scancel job: Restarts >= 1" test "$(job_field "$sc" Restarts)" -ge 1
+check "scancel job: Restarts = 2" test "$(job_field "$sc" Restarts)" = 2
+if [ -x "$H5DUMP" ]; then
+    check "requeued twice: the file reports 2 restarts" test "$(attr "$WORK/mid-sc.h5" /run/restarts)" = 2
+    check "requeued twice: start_ended = signal, signal, complete" \
+        "$H5DUMP" -d /run/start_ended "$WORK/mid-sc.h5" | grep -q "(0): 1, 1, 0$"
+    # the busy CPU of each start as its log says it (the stop's checkpoint line, the wrote line)
+    starts_cpu=$(sed -n 's/^checkpoint: .*(start [0-9]*: [0-9]* trials, \([0-9.]*\) s busy CPU)$/\1/p;
+                           s/^wrote .*, \([0-9.]*\) s busy CPU$/\1/p' "$WORK/sc-$sc.log" | awk '{ s += $1 } END { print s }')
+    total_cpu=$(attr "$WORK/mid-sc.h5" /run/total_busy_cpu_seconds)
+    say "requeued twice: total busy CPU $total_cpu s in the file, $starts_cpu s summed over the starts' logs"
+    check "requeued twice: total CPU time within 5 % of the sum of the starts" \
+        awk -v a="$total_cpu" -v b="$starts_cpu" 'BEGIN { exit !(b > 0 && a > 0.95 * b && a < 1.05 * b) }'
+    "$RELUSCAPE" report "$WORK/mid-sc.h5" >"$WORK/sc-report.txt" 2>&1
+    check "requeued twice: report shows 2 restarts and core-hours" grep -q "accounting   2 restarts; .* core-hours" \
+        "$WORK/sc-report.txt"
+fi
 wait_job "$tl" 200
 check "time-limit job: completes" test $? = 0
 check "time-limit job: USR1 from --signal before the limit" grep -q "USR1 at" "$WORK/tl-$tl.log"

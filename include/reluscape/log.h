@@ -18,6 +18,9 @@ typedef struct rs_progress {
     double start, last, interval;
     int64_t total_trials, total_cells;
     int64_t base_trials;   /* done before this run started (resumed): not in the rate */
+    /* optional cost model (0 = none): the ETA is elapsed x cost left / cost done in this
+     * run, since costly units run first and trials/s rises towards the end */
+    double total_cost, cost_done, base_cost;
 } rs_progress;
 void rs_progress_start(rs_progress *p, int64_t total_cells, int64_t total_trials, double interval);
 void rs_progress_update(rs_progress *p, int64_t cells_done, int64_t trials_done, int force);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <mpi.h>
+#include "reluscape/checkpoint.h"
 #include "reluscape/config.h"
 #include "reluscape/data.h"
 #include "reluscape/experiment.h"
@@ -11,7 +12,8 @@
 #include "reluscape/stats.h"
 
 
-/* Per-rank accounting, gathered on every rank after the sweep. */
+/* Per-rank accounting of this start, gathered on every rank after the sweep, and the
+ * accounting of every start (checkpoint.h). */
 typedef struct rs_run_report {
     int nranks;
     double *busy_cpu;      /* [nranks] CPU seconds spent in trials */
@@ -19,6 +21,8 @@ typedef struct rs_run_report {
     int64_t units;         /* work units in the run */
     double wall;           /* wall seconds of the sweep */
     double imbalance;      /* max / mean busy_cpu */
+    rs_start *starts;      /* [nstarts] every start of the run (after requeues), this one last */
+    int64_t nstarts;
 } rs_run_report;
 void rs_run_report_free(rs_run_report *r);
 

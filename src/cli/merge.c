@@ -336,6 +336,73 @@ static int is_draw_row(const rs_stat_def *d)
     return d->derive == RS_DERIVE_CLUSTER || !strcmp(d->name, "datasets");
 }
 
+/* Rank 0: append a part's starts (/run/start_*) to rep->starts; a part written before
+ * they existed counts as one start with its ranks' busy seconds and trials. */
+static int read_starts(hid_t f, const rs_part *p, rs_run_report *rep, const double *busy, const int64_t *done_,
+                       hsize_t nranks, double wall, char *err, size_t errlen)
+{
+    static const char *const fname[3] = {"/run/start_begin", "/run/start_end", "/run/start_busy_cpu_seconds"};
+    static const char *const iname[4] = {"/run/start_ranks", "/run/start_trials", "/run/start_ended",
+                                         "/run/start_shard"};
+    double *dv[3] = {0};
+    int64_t *iv[4] = {0};
+    char **host = NULL, msg[512];
+    hsize_t n[1] = {1};
+    hid_t d = -1, t = -1;
+    int rc = RS_EXIT_USAGE, have = rs_h5_exists(f, "/run/start_begin") > 0, k;
+    if (have) {
+        hsize_t any[1] = {0};
+        for (k = 0; k < 3; k++)
+            if (read_dset(f, fname[k], 1, k ? n : any, k ? NULL : n, H5T_NATIVE_DOUBLE, (void **)&dv[k],
+                          sizeof *dv[k], msg, sizeof msg))
+                goto bad;
+        for (k = 0; k < 4; k++)
+            if (read_dset(f, iname[k], 1, n, NULL, H5T_NATIVE_INT64, (void **)&iv[k], sizeof *iv[k], msg, sizeof msg))
+                goto bad;
+        host = rs_calloc((size_t)n[0], sizeof *host);
+        if (!host || (t = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_size(t, H5T_VARIABLE) < 0 ||
+            (d = H5Dopen2(f, "/run/start_host", H5P_DEFAULT)) < 0 ||
+            H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, host) < 0) {
+            RS_FMT(msg, sizeof msg, "/run/start_host is missing or not %llu strings", (unsigned long long)n[0]);
+            goto bad;
+        }
+    }
+    rs_start *all = realloc(rep->starts, (size_t)(rep->nstarts + (int64_t)n[0]) * sizeof *all);
+    if (!all) {
+        RS_FMT(err, errlen, "out of memory");
+        rc = RS_EXIT_FAILURE;
+        goto done;
+    }
+    rep->starts = all;
+    for (hsize_t j = 0; j < n[0]; j++) {
+        rs_start *o = &all[rep->nstarts++];
+        memset(o, 0, sizeof *o);
+        if (have) {
+            o->begin = dv[0][j], o->end = dv[1][j], o->busy_cpu = dv[2][j];
+            o->ranks = iv[0][j], o->trials = iv[1][j], o->ended = iv[2][j], o->shard = iv[3][j];
+            RS_FMT(o->host, sizeof o->host, "%s", host[j] ? host[j] : "");
+        } else { /* the begin is unknown; the end is when the part finished its sweep */
+            o->begin = 0, o->end = wall, o->ranks = (int64_t)nranks, o->shard = p->shard_index;
+            for (hsize_t r = 0; r < nranks; r++) o->busy_cpu += busy[r], o->trials += done_[r];
+        }
+    }
+    rc = RS_EXIT_OK;
+    goto done;
+bad:
+    RS_FMT(err, errlen, "'%s': %s", p->path, msg);
+done:
+    if (host && d >= 0 && t >= 0) {
+        hid_t sp = H5Dget_space(d);
+        if (sp >= 0) H5Dvlen_reclaim(t, sp, H5P_DEFAULT, host), H5Sclose(sp);
+    }
+    free(host);
+    if (d >= 0) H5Dclose(d);
+    if (t >= 0) H5Tclose(t);
+    for (k = 0; k < 3; k++) free(dv[k]);
+    for (k = 0; k < 4; k++) free(iv[k]);
+    return rc;
+}
+
 /* Rank 0, second pass: sum one part's /stats into m->st and append its /run arrays. */
 static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
 {
@@ -412,7 +479,7 @@ static int read_part(const rs_part *p, rs_merged *m, char *err, size_t errlen)
     rep->nranks = (int)(old + add);
     if (wall > rep->wall) rep->wall = wall;
     rep->units += units;
-    rc = RS_EXIT_OK;
+    rc = read_starts(f, p, rep, busy, done_, nr[0], wall, err, errlen);
 done:
     free(counts);
     free(busy);
@@ -529,6 +596,10 @@ static int share_merged(rs_merged *m, MPI_Comm comm, int rank)
     double d[2] = {rep->wall, rep->imbalance};
     RS_MPI_CHECK(MPI_Bcast(d, 2, MPI_DOUBLE, 0, comm));
     RS_MPI_CHECK(MPI_Bcast(&rep->units, 1, MPI_INT64_T, 0, comm));
+    RS_MPI_CHECK(MPI_Bcast(&rep->nstarts, 1, MPI_INT64_T, 0, comm));
+    if (rank != 0 && !(rep->starts = rs_calloc((size_t)rep->nstarts, sizeof *rep->starts)))
+        rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
+    RS_MPI_CHECK(MPI_Bcast(rep->starts, (int)(rep->nstarts * (int64_t)sizeof *rep->starts), MPI_BYTE, 0, comm));
     rep->wall = d[0];
     rep->imbalance = d[1];
     return 0;

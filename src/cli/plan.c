@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cli/common.h"
 #include "reluscape/cli.h"
@@ -38,11 +39,17 @@
 #define NOMINAL_OVERHEAD 20e-6 /* ... s per trial when nothing is measured (--calibrate 0) */
 #define MAX_STRATA 256         /* cells timed by the calibration (plus the largest) */
 #define PER_CELL_LIMIT 40      /* larger grids are summarised per axis-0 value */
+#define STARTUP_SECONDS 10     /* a start's launch, config and checkpoint reading, before trials run */
+#define REQUEUE_WAIT 120       /* a requeued job's least wait: SLURM's credential lifetime (default) */
+#define UNITS_PER_START 4      /* a start should finish at least this many of the longest units */
 
 typedef struct plan_args {
     const char *config_path, *output;
     long ranks;
     double hours, calibrate;
+    double time_limit;  /* --time in seconds, 0 = suggest one */
+    const char *time_text;
+    long signal_lead;   /* --signal lead in seconds, -1 = suggest one */
     int per_cell, sbatch, nset;
     char **set;
 } plan_args;
@@ -51,15 +58,67 @@ static void plan_usage(FILE *out)
 {
     fprintf(out,
             "usage: reluscape plan CONFIG.ini [--set section.key=value]... [-o FILE.h5] [--ranks N] [--hours H]\n"
-            "                      [--calibrate SECONDS] [--per-cell] [--sbatch]\n"
+            "                      [--calibrate SECONDS] [--time T] [--signal B:USR1@S] [--per-cell] [--sbatch]\n"
             "  --set k=v        override a config key (repeatable), as for run\n"
             "  -o FILE.h5       output file for the batch script (default: output.file)\n"
             "  --ranks N        plan for N MPI ranks (default: suggested for the target)\n"
             "  --hours H        target wall time in hours for the suggestion (default 1)\n"
-            "  --calibrate S    seconds spent timing trials (default 5; 0 = nominal rate, not measured)\n"
+            "  --calibrate S    at most S seconds timing trials, in rounds until the total's 95%% interval is\n"
+            "                   within +-5%% (default 60; 0 = nominal rate, not measured)\n"
+            "  --time T         check a SLURM time limit (M, M:S, H:M:S, D-H[:M[:S]]) against the signal lead and\n"
+            "                   the restart cost, and use it in the script (default: suggested)\n"
+            "  --signal B:USR1@S  the signal lead S seconds to check and use (default: suggested)\n"
             "  --per-cell       one line per cell even for a large grid\n"
             "  --sbatch         print a batch script for this config (the report as its comments)\n"
             "See docs/slurm.md.\n");
+}
+
+/* SLURM's --time forms (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S) in seconds; 0, or -1. */
+static int parse_slurm_time(const char *v, double *seconds)
+{
+    long f[4] = {0};
+    int nf = 0, days = 0;
+    const char *p = v;
+    if (!v || !*v) return -1;
+    for (;;) {
+        char *end;
+        if (!isdigit((unsigned char)*p)) return -1;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (errno || x > 10000000 || nf == 4) return -1;
+        f[nf++] = x;
+        p = end;
+        if (*p == '-' && nf == 1 && !days) days = 1, p++;
+        else if (*p == ':') p++;
+        else if (!*p) break;
+        else return -1;
+    }
+    double t;
+    if (days) { /* D-H, D-H:M, D-H:M:S */
+        if (nf < 2) return -1;
+        t = f[0] * 86400.0 + f[1] * 3600.0 + (nf > 2 ? f[2] * 60.0 : 0) + (nf > 3 ? (double)f[3] : 0);
+    } else if (nf == 1) t = f[0] * 60.0;
+    else if (nf == 2) t = f[0] * 60.0 + (double)f[1];
+    else if (nf == 3) t = f[0] * 3600.0 + f[1] * 60.0 + (double)f[2];
+    else return -1;
+    if (t <= 0) return -1;
+    *seconds = t;
+    return 0;
+}
+
+/* --signal [B:]USR1@S (or [B:]SIGUSR1@S): the lead S in seconds; 0, or -1. */
+static int parse_signal_lead(const char *v, long *lead)
+{
+    if (!v) return -1;
+    if (!strncmp(v, "B:", 2)) v += 2;
+    if (!strncmp(v, "SIG", 3)) v += 3;
+    if (strncmp(v, "USR1@", 5)) return -1;
+    char *end;
+    errno = 0;
+    long x = strtol(v + 5, &end, 10);
+    if (errno || *end || end == v + 5 || x < 0 || x > 65535) return -1;
+    *lead = x;
+    return 0;
 }
 
 /* Local (same result on every rank). 0 ok, 1 help printed, -1 usage error. */
@@ -67,7 +126,8 @@ static int parse_args(int argc, char **argv, plan_args *a, char *err, size_t err
 {
     memset(a, 0, sizeof *a);
     a->hours = 1.0;
-    a->calibrate = 5.0;
+    a->signal_lead = -1;
+    a->calibrate = 60.0; /* at most: calibrate_stable stops once the estimate is stable */
     a->set = rs_calloc((size_t)argc, sizeof *a->set);
     if (!a->set) return RS_FMT(err, errlen, "out of memory"), -1;
     for (int i = 1; i < argc; i++) {
@@ -79,7 +139,18 @@ static int parse_args(int argc, char **argv, plan_args *a, char *err, size_t err
             a->sbatch = 1;
         else if (!strncmp(s, "--set=", 6))
             a->set[a->nset++] = (char *)s + 6;
-        else if (!strcmp(s, "--set") || !strcmp(s, "-o") || !strcmp(s, "--ranks") || !strcmp(s, "--hours") ||
+        else if (!strncmp(s, "--time", 6) || !strncmp(s, "--signal", 8)) {
+            int is_time = s[2] == 't';
+            size_t len = is_time ? 6 : 8;
+            const char *v = s[len] == '=' ? s + len + 1 : s[len] ? NULL : i + 1 < argc ? argv[++i] : NULL;
+            if (!v && s[len] && s[len] != '=') return RS_FMT(err, errlen, "unknown option '%s'", s), -1;
+            if (is_time) a->time_text = v;
+            if (is_time ? parse_slurm_time(v, &a->time_limit) : parse_signal_lead(v, &a->signal_lead))
+                return RS_FMT(err, errlen, is_time ? "--time takes a SLURM time limit: M, M:S, H:M:S, D-H, D-H:M or "
+                                                     "D-H:M:S (got '%s')"
+                                                   : "--signal takes [B:]USR1@SECONDS as sbatch does (got '%s')",
+                              v ? v : ""), -1;
+        } else if (!strcmp(s, "--set") || !strcmp(s, "-o") || !strcmp(s, "--ranks") || !strcmp(s, "--hours") ||
                  !strcmp(s, "--calibrate")) {
             if (i + 1 >= argc) return RS_FMT(err, errlen, "%s needs a value", s), -1;
             const char *v = argv[++i];
@@ -157,6 +228,10 @@ typedef struct calib {
     double vratio;  /* cost of a verified trial / an unverified one (0 = not timed) */
     int vcells;     /* cells it was timed on */
     model m;
+    /* rounds (calibrate_stable): their count, the mean total core-seconds and the
+     * half-width of its 95 % confidence interval (0 if fewer than two rounds) */
+    int rounds;
+    double round_seconds, total_mean, total_halfwidth;
 } calib;
 
 /* Two regimes of very different cost per flop: P < n can never be full rank, so the
@@ -224,6 +299,7 @@ static void calib_free(calib *k)
  * ranked trials (rank.verify), -1 if the experiment has none. */
 static rs_stats scratch;
 static int verified_row = -1;
+static int64_t trial_offset; /* each calibration round times other trials of its cells */
 
 /* One trial of cell ci through the experiment, as a run does it; *verified: it was also
  * ranked exactly. */
@@ -249,12 +325,13 @@ static int time_cell(const rs_trial_setup *ts, const rs_cell *c, double share, d
                      rs_trial_work *w, cal_cell *cc, char *err, size_t errlen)
 {
     int verified;
-    if (one < share / 4 && trial(ts, c, cc->cell, c->trials - 1, w, &verified, err, errlen)) return -1;
+    if (one < share / 4 && trial(ts, c, cc->cell, (trial_offset + c->trials - 1) % c->trials, w, &verified, err, errlen))
+        return -1;
     double t0 = rs_wtime(), tv = 0, tnv = 0; /* CPU time: other load on the machine is not ours */
     int64_t nv = 0;
     while (cc->trials < c->trials && (cc->trials == 0 || rs_wtime() - t0 < share)) {
         double c0 = rs_cputime();
-        if (trial(ts, c, cc->cell, cc->trials, w, &verified, err, errlen)) return -1;
+        if (trial(ts, c, cc->cell, (trial_offset + cc->trials) % c->trials, w, &verified, err, errlen)) return -1;
         double dt = rs_cputime() - c0;
         if (sep_verify && verified)
             tv += dt, nv++;
@@ -436,6 +513,74 @@ out:
     return rc;
 }
 
+/* Total core-seconds of the sweep predicted by a calibration. */
+static double predicted_total(const rs_grid *g, const double *tpc)
+{
+    double t = 0;
+    for (int c = 0; c < g->ncells; c++) t += tpc[c] * (double)g->cells[c].trials;
+    return t;
+}
+
+/* Two-sided 95 % Student t quantile for df degrees of freedom (df >= 1). */
+static double t95(int df)
+{
+    static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
+    return df <= 10 ? t[df - 1] : 1.96 + 2.4 / df;
+}
+
+/* Calibrate in rounds of a few seconds, each on other trials of the timed cells, until the
+ * 95 % confidence interval of the predicted total (Student t over the rounds' totals) is
+ * within +-CI_TARGET of their mean, or the budget (--calibrate) is spent; at least
+ * MIN_ROUNDS rounds when the budget allows.  The prediction per cell is the mean over the
+ * rounds; the table printed is the last round's.  A timed total varies between rounds
+ * through the trials drawn and the load on the machine: the interval covers both. */
+#define ROUND_SECONDS 2.0
+#define MIN_ROUNDS 3
+#define MAX_ROUNDS 64
+#define CI_TARGET 0.05
+static int calibrate_stable(const rs_config *cfg, const rs_grid *g, const rs_data_spec *data, double budget,
+                            calib *k, char *err, size_t errlen)
+{
+    if (budget <= 0) return calibrate(cfg, g, data, 0, k, err, errlen);
+    double rb = budget / MIN_ROUNDS < ROUND_SECONDS ? budget / MIN_ROUNDS : ROUND_SECONDS, t0 = rs_wtime();
+    double *sum = rs_calloc((size_t)g->ncells, sizeof *sum), totals[MAX_ROUNDS];
+    if (!sum) return RS_FMT(err, errlen, "out of memory"), -1;
+    int n = 0, rc = 0;
+    double mean = 0, hw = 0;
+    memset(k, 0, sizeof *k);
+    for (; n < MAX_ROUNDS; n++) {
+        if (n > 0) {
+            if (!k->m.measured) break; /* nothing fits the round: more rounds time nothing */
+            if (n >= MIN_ROUNDS && hw <= CI_TARGET * mean) break;
+            if (rs_wtime() - t0 + rb > budget * 1.0001) break;
+            calib_free(k);
+        }
+        trial_offset = (int64_t)n * 7919; /* a prime: other trials in every round */
+        if ((rc = calibrate(cfg, g, data, rb, k, err, errlen))) break;
+        for (int c = 0; c < g->ncells; c++) sum[c] += k->tpc[c];
+        totals[n] = predicted_total(g, k->tpc);
+        mean = 0;
+        for (int i = 0; i <= n; i++) mean += totals[i];
+        mean /= n + 1;
+        double var = 0;
+        for (int i = 0; i <= n; i++) var += (totals[i] - mean) * (totals[i] - mean);
+        hw = n > 0 ? t95(n) * sqrt(var / n / (n + 1)) : INFINITY;
+    }
+    trial_offset = 0;
+    if (!rc) {
+        int rounds = n < MAX_ROUNDS ? n : MAX_ROUNDS;
+        if (rounds < 1) rounds = 1;
+        for (int c = 0; c < g->ncells; c++) k->tpc[c] = sum[c] / rounds;
+        k->rounds = rounds;
+        k->round_seconds = rb;
+        k->total_mean = predicted_total(g, k->tpc);
+        k->total_halfwidth = rounds > 1 && isfinite(hw) ? hw : 0;
+        k->used = rs_wtime() - t0;
+    }
+    free(sum);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ printing */
 
 static int sb_mode; /* --sbatch: every report line becomes a comment */
@@ -521,6 +666,14 @@ static const char sweep_body[] =
     "    echo \"sweep.sbatch: USR1 at $(date -u +%FT%TZ): asking reluscape to checkpoint and stop\"\n"
     "    [ -n \"$pid\" ] && kill -USR1 \"$pid\" 2>/dev/null   # srun forwards it to every task\n"
     "}\n"
+    "# 4 = cannot start (reluscape or srun not found, or reluscape's libraries missing here):\n"
+    "# without this check srun would report 2, the code of bad input\n"
+    "for c in srun \"$RELUSCAPE\"; do\n"
+    "    if ! command -v \"$c\" >/dev/null 2>&1 || { [ \"$c\" != srun ] && ! \"$c\" --version >/dev/null 2>&1; }; then\n"
+    "        echo \"sweep.sbatch: cannot start '$c' on $(hostname) (not found, or its libraries missing): exit 4; set RELUSCAPE=/path/to/reluscape or load its modules\"\n"
+    "        exit 4\n"
+    "    fi\n"
+    "done\n"
     "trap forward USR1\n"
     "srun --mpi=pmix \"$RELUSCAPE\" run \"$config\" -o \"$out\" --resume \"$@\" &\n"
     "pid=$!\n"
@@ -534,13 +687,13 @@ static const char sweep_body[] =
     "trap - USR1\n"
     "if [ \"$rc\" -eq 0 ] && [ ! -f \"$out\" ]; then  # srun can return 0 when the step never launched\n"
     "    echo \"sweep.sbatch: srun returned 0 but $out does not exist (step launch failed?)\"\n"
-    "    rc=1\n"
+    "    rc=4\n"
     "fi\n"
     "\n"
     "# 3 = checkpoint written.  After a forwarded signal anything but success or bad input is\n"
     "# retried too: a signal that came before reluscape was ready kills it without a checkpoint,\n"
     "# and --resume then continues from the last one (or from the start).\n"
-    "if [ \"$rc\" -eq 3 ] || { [ \"$signalled\" = 1 ] && [ \"$rc\" -ne 0 ] && [ \"$rc\" -ne 2 ]; }; then\n"
+    "if [ \"$rc\" -eq 3 ] || { [ \"$signalled\" = 1 ] && [ \"$rc\" -ne 0 ] && [ \"$rc\" -ne 2 ] && [ \"$rc\" -ne 4 ]; }; then\n"
     "    if [ \"$restarts\" -lt \"${RELUSCAPE_MAX_REQUEUES:-20}\" ] && scontrol requeue \"$SLURM_JOB_ID\"; then\n"
     "        echo \"sweep.sbatch: exit $rc, requeued job $SLURM_JOB_ID: it continues from $out.ckpt\"\n"
     "    else\n"
@@ -562,8 +715,67 @@ typedef struct suggestion {
     int capped;
 } suggestion;
 
-static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, const calib *k, double base_rss,
-                   double peak_rss, double data_bytes, suggestion *sg)
+/* path made absolute against the working directory (it need not exist); malloc'ed. */
+static char *absolute_path(const char *path)
+{
+    char cwd[RS_PATH_MAX], *r;
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd)) return strdup(path);
+    size_t len = strlen(cwd) + strlen(path) + 2;
+    if ((r = malloc(len))) snprintf(r, len, "%s/%s", cwd, path);
+    return r;
+}
+
+/* The installed job script NAME (pkgdatadir/jobs), else the source tree's this binary was
+ * built from; NULL if neither exists. */
+static char *jobs_path(const char *name)
+{
+    const char *dirs[] = {RS_PKGDATADIR "/jobs", RS_SRCDIR "/jobs"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(dirs); i++) {
+        char p[RS_PATH_MAX];
+        RS_FMT(p, sizeof p, "%s/%s", dirs[i], name);
+        if (access(p, R_OK) == 0) return realpath(p, NULL);
+    }
+    return NULL;
+}
+
+/* Each start sweeps from its start-up to the signal (--time - lead); then the job
+ * checkpoints, requeues and waits at least REQUEUE_WAIT.  Warn when a start does too
+ * little (fewer than UNITS_PER_START of the longest units, or under half its limit) and
+ * the sweep needs several starts; refuse (-1) when not one unit fits a start. */
+static int check_limit(const plan_args *a, const suggestion *sg, double eff, double suggested_limit)
+{
+    char t1[64], t2[64], t3[64], t4[64];
+    double work = sg->limit - (double)sg->signal_lead - STARTUP_SECONDS;
+    double need = sg->core_seconds / (eff * (double)sg->ranks);
+    const char *given = a->time_limit > 0 ? a->time_text : slurm_time(sg->limit, t4, sizeof t4);
+    if (work < sg->unit_max || work <= 0) {
+        rs_error("plan: --time=%s with --signal=B:USR1@%ld leaves %s of work per start after the signal lead and "
+                 "%d s start-up, less than the longest work unit (%s): no start could finish; use --time=%s",
+                 given, sg->signal_lead, human_time(work > 0 ? work : 0, t1, sizeof t1), STARTUP_SECONDS,
+                 human_time(sg->unit_max, t2, sizeof t2), slurm_time(suggested_limit, t3, sizeof t3));
+        return -1;
+    }
+    long starts = (long)ceil(need / work);
+    out("  per start: about %s of work (--time - signal lead - %d s start-up): %ld start%s for %s of compute",
+        human_time(work, t1, sizeof t1), STARTUP_SECONDS, starts, starts == 1 ? "" : "s",
+        human_time(need, t2, sizeof t2));
+    if (starts > 1 && (work < UNITS_PER_START * sg->unit_max || work < 0.5 * sg->limit)) {
+        double wall = (double)starts * (sg->limit - (double)sg->signal_lead) + (double)(starts - 1) * REQUEUE_WAIT;
+        char msg[1024];
+        RS_FMT(msg, sizeof msg, "--time=%s with --signal=B:USR1@%ld leaves about %s of work per start (%.0f%% of the "
+               "limit): about %ld starts, each requeue waiting at least %d s (SLURM's credential lifetime) plus the "
+               "queue, so about %s of wall for %s of compute; use --time=%s or more", given, sg->signal_lead,
+               human_time(work, t1, sizeof t1), 100 * work / sg->limit, starts, REQUEUE_WAIT,
+               human_time(wall, t2, sizeof t2), human_time(need, t3, sizeof t3),
+               slurm_time(suggested_limit, t4, sizeof t4));
+        out("  warning: %s", msg);
+        fprintf(stderr, "reluscape plan: warning: %s\n", msg);
+    }
+    return 0;
+}
+
+static int report(const plan_args *a, const rs_config *cfg, const rs_grid *g, const calib *k, double base_rss,
+                  double peak_rss, double data_bytes, suggestion *sg)
 {
     const model *m = &k->m;
     char t1[64], t2[64];
@@ -664,8 +876,10 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
         int64_t ttrials = 0;
         for (int i = 0; i < k->ncal; i++) timed += !k->cc[i].skipped, ttrials += k->cc[i].trials;
         out("Calibration: CPU time of rs_trial_run (the production trial kernel: data, pattern, reduction,");
-        out("  rank.method %s) on one core: %lld trials of %d cells in %.2f s (the middle cell of each of %d cost strata%s):",
-            cfg->rank_method, (long long)ttrials, timed, k->used, k->nstrata, k->ncal > k->nstrata ? ", and the largest cell" : "");
+        out("  rank.method %s) on one core, %d round%s of %.2g s in %.1f s, each on other trials; the last round",
+            cfg->rank_method, k->rounds, k->rounds == 1 ? "" : "s", k->round_seconds, k->used);
+        out("  timed %lld trials of %d cells (the middle cell of each of %d cost strata%s):",
+            (long long)ttrials, timed, k->nstrata, k->ncal > k->nstrata ? ", and the largest cell" : "");
         out("  %8s %6s %6s %11s %8s %12s %12s", axis0, "d1", "n", "dense_flop", "trials", "s/trial", "fit s/trial");
         int step = a->per_cell || k->ncal <= 12 ? 1 : (k->ncal + 9) / 10;
         for (int i = 0; i < k->ncal; i++) {
@@ -686,6 +900,14 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
             out("  note: OPENBLAS_NUM_THREADS is not set: idle BLAS threads may add CPU time; jobs set it to 1");
         out("  fit: s/trial = %.3g us + dense flops / %.3g GFLOP/s effective (timed cells at x%.2f..%.2f of the fit)",
             m->a * 1e6, m->b > 0 ? 1e-9 / m->b : INFINITY, m->ratio_lo, m->ratio_hi);
+        if (k->rounds > 1)
+            out("  total over the rounds: %.3g core-seconds +- %.1f%% (95%% confidence interval, Student t over %d "
+                "rounds)%s", k->total_mean, 100 * k->total_halfwidth / k->total_mean, k->rounds,
+                k->total_halfwidth <= CI_TARGET * k->total_mean ? ": stable"
+                                                                : ": not yet within +-5% - a longer --calibrate narrows it");
+        else
+            out("  one round only (--calibrate %g): no confidence interval; --calibrate %g allows %d rounds", a->calibrate,
+                3 * ROUND_SECONDS, MIN_ROUNDS);
         if (k->vratio > 0)
             out("  rank.verify %g: verified trials are timed apart; one costs x%.1f an unverified trial (%d cells),"
                 " adding %.1f%%", cfg->verify, k->vratio, k->vcells, 100 * cfg->verify * (k->vratio - 1));
@@ -740,9 +962,13 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
         sg->capped = r > (double)cap;
     }
     double eff = sg->ranks > 1 ? EFFICIENCY : 1.0;
-    sg->wall = sg->core_seconds / (eff * (double)sg->ranks) + sg->unit_max + 30;
+    sg->wall = sg->core_seconds / (eff * (double)sg->ranks) + sg->unit_max + STARTUP_SECONDS;
     sg->signal_lead = 120 + (2 * sg->unit_max < 1 ? 0 : 10 * (long)ceil(2 * sg->unit_max / 10));
     sg->limit = 1.25 * sg->wall + (double)sg->signal_lead + 300;
+    double suggested_limit = sg->limit;
+    long suggested_lead = sg->signal_lead;
+    if (a->signal_lead >= 0) sg->signal_lead = a->signal_lead;
+    if (a->time_limit > 0) sg->limit = a->time_limit;
     out("%s", "");
     if (a->ranks > 0)
         out("Plan for --ranks %ld:", sg->ranks);
@@ -752,19 +978,35 @@ static void report(const plan_args *a, const rs_config *cfg, const rs_grid *g, c
     if (sg->capped) out("  (capped: more ranks would idle; the wall time exceeds the target - use a job array)");
     if (a->ranks > 0 && sg->ranks > cap)
         out("  (more than work units / 8 = %ld ranks: expect idle ranks at the end)", cap);
-    out("  ranks %ld: expected wall %s = core-seconds / (%.1f x ranks) + largest unit + 30 s start-up", sg->ranks,
-        human_time(sg->wall, t1, sizeof t1), eff);
-    out("  --time=%s (1.25 x wall + signal lead + 5 min; if it is too short the job checkpoints,",
-        slurm_time(sg->limit, t1, sizeof t1));
-    out("    requeues itself and continues: only a requeue is lost)");
-    out("  --signal=B:USR1@%ld (120 s + 2 x largest unit: every rank finishes its unit, then the checkpoint)",
-        sg->signal_lead);
+    out("  ranks %ld: expected wall %s = core-seconds / (%.1f x ranks) + largest unit + %d s start-up", sg->ranks,
+        human_time(sg->wall, t1, sizeof t1), eff, STARTUP_SECONDS);
+    if (a->time_limit > 0)
+        out("  --time=%s (given; suggested %s = 1.25 x wall + signal lead + 5 min)", a->time_text,
+            slurm_time(suggested_limit, t1, sizeof t1));
+    else
+    {
+        out("  --time=%s (1.25 x wall + signal lead + 5 min; if it is too short the job checkpoints,",
+            slurm_time(sg->limit, t1, sizeof t1));
+        out("    requeues itself and continues: only a requeue is lost)");
+    }
+    if (a->signal_lead >= 0)
+        out("  --signal=B:USR1@%ld (given; suggested %ld = 120 s + 2 x largest unit)", sg->signal_lead, suggested_lead);
+    else
+        out("  --signal=B:USR1@%ld (120 s + 2 x largest unit: every rank finishes its unit, then the checkpoint)",
+            sg->signal_lead);
+    if (check_limit(a, sg, eff, suggested_limit)) return -1;
     out("  --mem-per-cpu=%lldM (1.25 x the estimate, in 64 MiB steps, at least 256M)", sg->mem_mib);
-    if (!a->sbatch)
-        out("  submit: sbatch --ntasks=%ld --time=%s --mem-per-cpu=%lldM --signal=B:USR1@%ld jobs/sweep.sbatch %s %s",
-            sg->ranks, slurm_time(sg->limit, t1, sizeof t1), sg->mem_mib, sg->signal_lead, a->config_path,
-            cfg->output);
-    if (!a->sbatch) out("  or write this as a batch script: reluscape plan ... --sbatch > job.sbatch");
+    if (!a->sbatch) {
+        char *conf = absolute_path(a->config_path), *outp = absolute_path(cfg->output), *script = jobs_path("sweep.sbatch");
+        out("  submit: sbatch --ntasks=%ld --time=%s --mem-per-cpu=%lldM --signal=B:USR1@%ld %s %s %s", sg->ranks,
+            a->time_limit > 0 ? a->time_text : slurm_time(sg->limit, t1, sizeof t1), sg->mem_mib, sg->signal_lead,
+            script ? script : "jobs/sweep.sbatch", conf ? conf : a->config_path, outp ? outp : cfg->output);
+        out("  or write this as a batch script: reluscape plan ... --sbatch > job.sbatch");
+        free(conf);
+        free(outp);
+        free(script);
+    }
+    return 0;
 }
 
 static void print_sbatch(const plan_args *a, const rs_config *cfg, const suggestion *sg)
@@ -781,7 +1023,7 @@ static void print_sbatch(const plan_args *a, const rs_config *cfg, const suggest
     printf("#SBATCH --job-name=rs-%s\n", name);
     printf("#SBATCH --ntasks=%ld\n", sg->ranks);
     printf("#SBATCH --cpus-per-task=1\n");
-    printf("#SBATCH --time=%s\n", slurm_time(sg->limit, t, sizeof t));
+    printf("#SBATCH --time=%s\n", a->time_limit > 0 ? a->time_text : slurm_time(sg->limit, t, sizeof t));
     printf("#SBATCH --mem-per-cpu=%lldM\n", sg->mem_mib);
     printf("#SBATCH --signal=B:USR1@%ld\n", sg->signal_lead);
     printf("#SBATCH --requeue\n");
@@ -856,7 +1098,7 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
             rc = RS_EXIT_FAILURE;
             calib k;
             double base_rss = max_rss_bytes();
-            if (calibrate(&cfg, &grid, &data, a.calibrate, &k, err, sizeof err) == 0) {
+            if (calibrate_stable(&cfg, &grid, &data, a.calibrate, &k, err, sizeof err) == 0) {
                 double peak = k.m.measured ? max_rss_bytes() : 0;
                 suggestion sg;
                 sb_mode = a.sbatch;
@@ -869,10 +1111,14 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
                     out("Exit codes and restarts: jobs/sweep.sbatch, docs/slurm.md.");
                     out("%s", "");
                 }
-                report(&a, &cfg, &grid, &k, base_rss, peak, df.rows ? 8.0 * (double)df.n_total * df.d0 : 0.0, &sg);
-                if (a.sbatch) print_sbatch(&a, &cfg, &sg);
+                if (report(&a, &cfg, &grid, &k, base_rss, peak, df.rows ? 8.0 * (double)df.n_total * df.d0 : 0.0,
+                           &sg)) {
+                    rc = RS_EXIT_USAGE;
+                } else {
+                    if (a.sbatch) print_sbatch(&a, &cfg, &sg);
+                    rc = RS_EXIT_OK;
+                }
                 fflush(stdout);
-                rc = RS_EXIT_OK;
             } else {
                 rs_error("%s", err);
             }

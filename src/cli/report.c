@@ -364,6 +364,46 @@ static void rs_print_totals(hid_t f, const char *kind, const hsize_t *dims)
     putchar('\n');
 }
 
+/* A merged file: its parts and the ranks each ran on (the last start of each part, from
+ * /run/start_*; the root attribute ranks is the merge's own).  1 if printed. */
+static int print_merged_ranks(hid_t f)
+{
+    hid_t a = H5Aexists(f, "merged_parts") > 0 ? H5Aopen(f, "merged_parts", H5P_DEFAULT) : -1;
+    if (a < 0) return 0;
+    hid_t sp = H5Aget_space(a);
+    hssize_t nparts = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : 0;
+    if (sp >= 0) H5Sclose(sp);
+    H5Aclose(a);
+    char err[256];
+    hsize_t d1[1] = {0}, d2[1] = {0};
+    int64_t *shard = NULL, *ranks = NULL;
+    printf("  %-12s merged from %lld parts", "ranks", (long long)nparts);
+    if (rs_h5_read_dset(f, "/run/start_shard", 1, d1, H5T_NATIVE_INT64, (void **)&shard, err, sizeof err) == 0 &&
+        (d2[0] = d1[0], rs_h5_read_dset(f, "/run/start_ranks", 1, d2, H5T_NATIVE_INT64, (void **)&ranks, err,
+                                        sizeof err) == 0)) {
+        printf("; ranks of each part:");
+        for (hsize_t k = 0; k < d1[0]; k++) /* the last start of each part */
+            if (k + 1 == d1[0] || shard[k + 1] != shard[k]) printf(" %lld", (long long)ranks[k]);
+    }
+    putchar('\n');
+    free(shard);
+    free(ranks);
+    return 1;
+}
+
+/* Restarts and the cost over every start (/run attributes; older files have none). */
+static void print_accounting(hid_t run)
+{
+    int64_t restarts = 0;
+    double busy = 0, wall = 0;
+    if (rs_h5_attr_num(run, "restarts", H5T_NATIVE_INT64, &restarts) <= 0 ||
+        rs_h5_attr_num(run, "total_busy_cpu_seconds", H5T_NATIVE_DOUBLE, &busy) <= 0 ||
+        rs_h5_attr_num(run, "total_wall_seconds", H5T_NATIVE_DOUBLE, &wall) <= 0)
+        return;
+    printf("  %-12s %lld restart%s; all starts: %.1f s wall, %.4f core-hours busy in trials\n", "accounting",
+           (long long)restarts, restarts == 1 ? "" : "s", wall, busy / 3600);
+}
+
 static int rs_report_file(const char *path, const char *qname)
 {
     const rs_quantity *q = NULL;
@@ -503,7 +543,8 @@ static int rs_report_file(const char *path, const char *qname)
     rs_print_str_attr(f, "finished", "finished");
     int64_t ranks = 0;
     uint64_t seed = 0;
-    if (rs_h5_attr_num(f, "ranks", H5T_NATIVE_INT64, &ranks) > 0)
+    if (print_merged_ranks(f)) {
+    } else if (rs_h5_attr_num(f, "ranks", H5T_NATIVE_INT64, &ranks) > 0)
         printf("  %-12s %lld\n", "ranks", (long long)ranks);
     else
         printf("  %-12s (missing)\n", "ranks");
@@ -534,6 +575,7 @@ static int rs_report_file(const char *path, const char *qname)
     if (ei > 0) printf("%.3f", imb); else printf("?");
     printf(", work units ");
     if (eu > 0) printf("%lld\n", (long long)units); else printf("?\n");
+    if (run >= 0) print_accounting(run);
     if (R.zc && R.cc)
         printf("  %-12s cells with zero_column trials: %zu of %zu; with crowded_column trials: "
                "%zu of %zu\n", "diagnostics", nzc, N, ncc, N);

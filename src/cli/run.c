@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/common.h"
@@ -217,8 +218,10 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         rs_error("out of memory for the statistics of %d cells", grid.ncells);
         goto done;
     }
-    rs_info("reluscape %s: %d cells x %lld trials on %d rank%s (experiment %s, sampler %s, data %s, rank %s) -> %s",
-            PACKAGE_VERSION, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.experiment,
+    char part[64] = ""; /* a shard runs part of the grid: sweep.c says how much */
+    if (a.shard_count > 1) RS_FMT(part, sizeof part, "shard %lld/%lld of ", a.shard_index, a.shard_count);
+    rs_info("reluscape %s: %s%d cells x %lld trials on %d rank%s (experiment %s, sampler %s, data %s, rank %s) -> %s",
+            PACKAGE_VERSION, part, grid.ncells, (long long)cfg.trials, size, size == 1 ? "" : "s", cfg.experiment,
             cfg.sampler, cfg.data_law, cfg.rank_method, cfg.output);
     const rs_sampler *sampler = rs_sampler_lookup(cfg.sampler);
     rs_sampler_params prm = {.p = cfg.bernoulli_p, .init = (rs_init_law)rs_init_law_from_name(cfg.init_law),
@@ -256,6 +259,12 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
 
     cmdline = rs_cli_command_line(argc, argv);
     RS_MPI_CHECK(MPI_Bcast(created, sizeof created, MPI_CHAR, 0, comm));
+    if (rep.nstarts > 1 && rep.starts[0].begin > 0) { /* a resumed run was created by its first start */
+        time_t first = (time_t)rep.starts[0].begin;
+        struct tm tm;
+        gmtime_r(&first, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
     rs_provenance prov = {.command_line = cmdline ? cmdline : "", .config_text = effective,
                           .created = created, .nranks = size, .shard_index = a.shard_index,
                           .shard_count = a.shard_count};
@@ -263,8 +272,16 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     if (rank == 0) remove(ckpt); /* the complete file supersedes it */
     int64_t total = 0; /* trials run by this invocation (a resumed run did some before) */
     for (int r = 0; r < rep.nranks; r++) total += rep.trials_done[r];
-    rs_info("wrote %s: %lld trials in %.2f s (%.1f trials/s), load imbalance %.2f",
-            cfg.output, (long long)total, rep.wall, rep.wall > 0 ? (double)total / rep.wall : 0.0, rep.imbalance);
+    rs_info("wrote %s: %lld trials in %.2f s (%.1f trials/s), load imbalance %.2f, %.2f s busy CPU", cfg.output,
+            (long long)total, rep.wall, rep.wall > 0 ? (double)total / rep.wall : 0.0, rep.imbalance,
+            rep.nstarts > 0 ? rep.starts[rep.nstarts - 1].busy_cpu : 0.0);
+    if (rep.nstarts > 1) { /* a resumed run: the cost of every start */
+        double busy = 0, wall = 0;
+        for (int64_t k = 0; k < rep.nstarts; k++)
+            busy += rep.starts[k].busy_cpu, wall += rep.starts[k].end - rep.starts[k].begin;
+        rs_info("all %lld starts (%lld restarts): %.2f s wall, %.4f core-hours busy in trials",
+                (long long)rep.nstarts, (long long)rep.nstarts - 1, wall, busy / 3600);
+    }
     rc = RS_EXIT_OK;
 done:
     free(a.set);

@@ -36,7 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t stats[64];
     rs_checkpoint expect = {.config = "[grid]\nd0 = 1\n", .nunits = 64, .shard_index = 0, .shard_count = 1,
                             .nstats = 64};
-    rs_checkpoint_read(path, &expect, done, stats, err, sizeof err);
+    rs_start *starts = NULL;
+    int64_t nstarts = 0;
+    rs_checkpoint_read(path, &expect, done, stats, &starts, &nstarts, err, sizeof err);
+    free(starts);
 
     rs_data_file df;
     if (rs_data_file_load(path, "X", &df, err, sizeof err) == 0) {
