@@ -226,6 +226,19 @@ done:
     return rc;
 }
 
+/* The dimensions of stat k (a0, d1, n, then its bin axes) and their scales; returns how many. */
+static int stat_shape(const rs_grid *g, const rs_stats *st, int k, const axes *ax, hsize_t *dims, hid_t *scales)
+{
+    dims[0] = (hsize_t)g->n0, dims[1] = (hsize_t)g->n1, dims[2] = (hsize_t)g->nn;
+    scales[0] = ax->scales[0], scales[1] = ax->scales[1], scales[2] = ax->scales[2];
+    int nd = 3;
+    for (int a = 0; a < 2 && st->defs[k].axis[a]; a++, nd++) {
+        dims[nd] = (hsize_t)st->bins[k][a];
+        scales[nd] = bin_scale(ax, st->defs[k].axis[a]);
+    }
+    return nd;
+}
+
 /* A series of histograms (RS_DERIVE_QUANTILES): its quantiles and mean per series bin. */
 static int write_quantiles(writer *w, hid_t grp, const rs_grid *g, const rs_stats *st, int k, const axes *ax)
 {
@@ -261,13 +274,9 @@ static int write_quantiles(writer *w, hid_t grp, const rs_grid *g, const rs_stat
 static int write_values(writer *w, hid_t grp, const rs_grid *g, const rs_stats *st, int k, const axes *ax)
 {
     const rs_stat_def *d = &st->defs[k];
-    hsize_t dims[5] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
-    hid_t scales[5] = {ax->scales[0], ax->scales[1], ax->scales[2]};
-    int nd = 3;
-    for (int a = 0; a < 2 && d->axis[a]; a++, nd++) {
-        dims[nd] = (hsize_t)st->bins[k][a];
-        scales[nd] = bin_scale(ax, d->axis[a]);
-    }
+    hsize_t dims[5];
+    hid_t scales[5];
+    const int nd = stat_shape(g, st, k, ax, dims, scales);
     const size_t count = (size_t)g->ncells * (size_t)st->width[k];
     double *val = rs_calloc(count, sizeof *val);
     if (!val) return -1;
@@ -319,13 +328,9 @@ static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const 
     H5_TRY(grp = H5Gcreate2(w->file, "stats", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     for (int k = 0; k < st->ndefs; k++) {
         const rs_stat_def *d = &st->defs[k];
-        hsize_t dims[5] = {(hsize_t)g->n0, (hsize_t)g->n1, (hsize_t)g->nn};
-        hid_t scales[5] = {ax->scales[0], ax->scales[1], ax->scales[2]};
-        int nd = 3;
-        for (int a = 0; a < 2 && d->axis[a]; a++, nd++) {
-            dims[nd] = (hsize_t)st->bins[k][a];
-            scales[nd] = bin_scale(ax, d->axis[a]);
-        }
+        hsize_t dims[5];
+        hid_t scales[5];
+        const int nd = stat_shape(g, st, k, ax, dims, scales);
         if (put_grid_array(w, grp, d->name, H5T_NATIVE_INT64, H5T_STD_I64LE, dims, nd, rs_stat_cell(st, k, 0), scales) ||
             describe(grp, d->name, d->name, d->description, nd == 3))
             goto done;

@@ -94,18 +94,6 @@ static uint64_t bit_key(uint64_t k)
 #define KFN(name) name##_sse2
 #define KATTR
 #include "train_kernels.h"
-#undef VEC
-#undef LANES
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_MUL
-#undef V_ZERO
-#undef V_ACTIVE
-#undef V_BITS
-#undef KFN
-#undef KATTR
 
 #pragma GCC push_options
 #pragma GCC target("avx2")
@@ -123,18 +111,6 @@ static uint64_t bit_key(uint64_t k)
 #define KATTR __attribute__((target("avx2")))
 #include "train_kernels.h"
 #pragma GCC pop_options
-#undef VEC
-#undef LANES
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_MUL
-#undef V_ZERO
-#undef V_ACTIVE
-#undef V_BITS
-#undef KFN
-#undef KATTR
 #define HAVE_SIMD_KERNELS 1
 #endif
 

@@ -5,6 +5,7 @@
  *   V_ACTIVE(z, t)      t where z > 0, else +0
  *   V_BITS(z)           the lanes with z > 0 as bits (lane 0 = bit 0)
  *   KFN(name)           the function's name for this set;  KATTR its attributes
+ * and undefined again at the end, ready for the next set.
  * Every set does the same operations in the same order on each element, and no sum runs
  * across lanes: the forward pass is vectorised over points (f_i sums over neurons), the
  * backward pass over neurons (s_jr sums over points), so all sets give the same bits. */
@@ -143,3 +144,16 @@ KATTR static void KFN(backward_all)(const rs_train_work *tw, const double *Wt, d
         }
     }
 }
+
+#undef VEC
+#undef LANES
+#undef V_LOAD
+#undef V_STORE
+#undef V_SET1
+#undef V_ADD
+#undef V_MUL
+#undef V_ZERO
+#undef V_ACTIVE
+#undef V_BITS
+#undef KFN
+#undef KATTR

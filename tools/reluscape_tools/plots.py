@@ -145,6 +145,17 @@ def _theory_contours(ax, panel, handles):
         handles[f"{panel[name].attrs.get('long_name', name[len('theory_'):])} = {level:g}"] = style
 
 
+def _grid_axes(ax, d1, n):
+    """Tick labels of a heatmap panel drawn on index coordinates: n across, d1 up."""
+    sx, sy = max(1, len(n) // 10), max(1, len(d1) // 12)
+    ax.set_xticks(range(0, len(n), sx))
+    ax.set_xticklabels([str(v) for v in n[::sx]], rotation=45 if len(n) > 8 else 0)
+    ax.set_yticks(range(0, len(d1), sy))
+    ax.set_yticklabels([str(v) for v in d1[::sy]])
+    ax.set_xlabel("n (samples)")
+    ax.set_ylabel("d1 (hidden width)")
+
+
 def heatmap(ds, quantities=None, theory=True):
     """Heatmaps of quantities (default: by experiment, e.g. the full-rank fraction): one
     panel per a0 value (and run), x = n, y = d1, with the P = n line and, when the file has
@@ -181,13 +192,7 @@ def heatmap(ds, quantities=None, theory=True):
             if len(quantities) > 1:
                 title = f"{q}: {title}"
             ax.set_title(title, fontsize=9)
-            sx, sy = max(1, len(n) // 10), max(1, len(d1) // 12)
-            ax.set_xticks(range(0, len(n), sx))
-            ax.set_xticklabels([str(v) for v in n[::sx]], rotation=45 if len(n) > 8 else 0)
-            ax.set_yticks(range(0, len(d1), sy))
-            ax.set_yticklabels([str(v) for v in d1[::sy]])
-            ax.set_xlabel("n (samples)")
-            ax.set_ylabel("d1 (hidden width)")
+            _grid_axes(ax, d1, n)
     label = QUANTITIES.get(quantities[0], quantities[0]) if len(quantities) == 1 else "fraction"
     fig.colorbar(im, ax=axes, shrink=0.9, label=label)
     lines = "lines: red P = n (P = d1·p, p = d0 + bias)" + "".join(f"; {style} {what}" for what, style in handles.items())
@@ -377,13 +382,7 @@ def compare(a, b, quantity="full_rank_fraction", z=3.0):
         panel = a.isel({a0: k}).transpose("d1", "n", ...)
         _staircase(ax, panel["P"].values, d1, n)
         ax.set_title(_a0_label(a, k, panel), fontsize=9)
-        sx, sy = max(1, len(n) // 10), max(1, len(d1) // 12)
-        ax.set_xticks(range(0, len(n), sx))
-        ax.set_xticklabels([str(v) for v in n[::sx]], rotation=45 if len(n) > 8 else 0)
-        ax.set_yticks(range(0, len(d1), sy))
-        ax.set_yticklabels([str(v) for v in d1[::sy]])
-        ax.set_xlabel("n (samples)")
-        ax.set_ylabel("d1 (hidden width)")
+        _grid_axes(ax, d1, n)
     fig.colorbar(im, ax=axes, shrink=0.9, label=f"difference of {QUANTITIES.get(quantity, quantity)} (A − B)")
     diff_keys = differing_settings([a, b])
     what = "; ".join(f"{k}: A={_fmt(settings(a).get(k))}, B={_fmt(settings(b).get(k))}" for k in diff_keys)
