@@ -1,14 +1,17 @@
 /* exp_rank.c - experiment `rank`: the rank of J_A per trial (the rank engine), with the
  * combinatorial checks that force a deficit and the engine's evidence counters. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/experiment.h"
 #include "reluscape/footprint.h"
+#include "reluscape/regions.h"
 #include "util.h"
 
 /* Rows of the table, in the order of the statistics buffer (and so of checkpoints). */
-enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT };
+enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT, ST_REALIZABLE,
+       ST_REALIZABLE_ROWS };
 
 static const rs_stat_def stats[] = {
     [ST_TRIALS] = RS_STAT_TRIALS_ROW,
@@ -27,6 +30,15 @@ static const rs_stat_def stats[] = {
     [ST_DISAGREE] = {.name = "verify_disagree",
                      .description = "verified trials whose exact rank differs from the method's"},
     [ST_DEFICIT] = {.name = "deficit_hist", .axis = {RS_AXIS_DEFICIT}, .description = "trials by deficit n − rank J_A"},
+    [ST_REALIZABLE] = {.name = "realizable",
+                       .description = "trials whose pattern A is a non-empty region (every row a realizable "
+                                      "dichotomy of the points x̃_i): every trial of the init and region samplers by "
+                                      "construction, tested per trial for bernoulli",
+                       .derive = RS_DERIVE_FRACTION, .derived = "realizable_fraction"},
+    [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
+                            .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
+                                           "exactly by trial 0; 0 where too large to count (Cover's C(n, p) "
+                                           "rows and more than 2e6 point tests) or where a zero point admits none"},
 };
 
 static const rs_report_view views[] = {
@@ -38,6 +50,37 @@ static const rs_report_view views[] = {
     {"zero_column", RS_VIEW_PER_TRIAL, "zero_column / trials"},
     {"crowded_column", RS_VIEW_PER_TRIAL, "crowded_column / trials"},
 };
+
+/* Point tests an enumeration of a dataset's realizable rows may take (a few ms): the count
+ * once per cell, and the rows bernoulli patterns are looked up in once per dataset. */
+#define REGION_COUNT_WORK 2e6
+
+static void work_free(void *p)
+{
+    rs_realizable_work_free(p);
+    free(p);
+}
+
+/* The region counters of trial t: is A a non-empty region (bernoulli: tested; init and
+ * region: by construction), and on trial 0 the realizable rows of dataset 0.  0, or -1. */
+static int record_regions(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t t, rs_trial_work *w,
+                          rs_stats *st)
+{
+    int realizable = 1;
+    if (!ts->sampler->regions_only) {
+        if (!w->exp_work) {
+            if (!(w->exp_work = rs_calloc(1, sizeof(rs_realizable_work)))) return -1;
+            w->exp_work_free = work_free;
+        }
+        if ((realizable = rs_pattern_realizable(&w->A, w->xt, cell->d0, ts->prm.bias, REGION_COUNT_WORK, w->exp_work)) < 0) return -1;
+    }
+    rs_stat_add(st, ST_REALIZABLE, ci, realizable);
+    if (t == 0) {
+        int64_t rows = rs_regions_count_rows(w->xt, cell->d0, ts->prm.bias, cell->n, REGION_COUNT_WORK);
+        rs_stat_add(st, ST_REALIZABLE_ROWS, ci, rows > 0 ? rows : 0);
+    }
+    return 0;
+}
 
 static void record(rs_stats *st, int c, int n, const rs_trial_result *r)
 {
@@ -59,6 +102,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     int rc = rs_trial_run(ts, cell, t, w, &r);
     if (rc) return rs_trial_error(rc, err, errlen), -1;
     record(st, ci, cell->n, &r);
+    if (record_regions(ts, cell, ci, t, w, st)) return RS_FMT(err, errlen, "realizability test failed"), -1;
     return 0;
 }
 
@@ -77,6 +121,7 @@ static int group_trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, in
     int exact_fits = rs_exact_bytes(cell) + rs_trial_bytes(ts->cfg, cell, env->grp->size) <= env->mem;
     if (rs_group_rank(env->grp, env->form, &ts->engine, &pb, exact_fits, env->gwork, &r.rank, err, errlen)) return -1;
     if (st) record(st, ci, cell->n, &r);
+    if (st && record_regions(ts, cell, ci, t, w, st)) return RS_FMT(err, errlen, "realizability test failed"), -1;
     return 0;
 }
 

@@ -339,11 +339,13 @@ static const rs_sampler rs_samplers[] = {
     {.name = "init",
      .help = "volume: pattern of randomly initialised weights (gaussian|he|torch)",
      .sample = sample_init,
-     .reach = init_reach},
+     .reach = init_reach,
+     .regions_only = 1},
     {.name = "region",
      .help = "non-empty regions: rows iid uniform over the realizable dichotomies of the data (1-D with "
              "bias: the 2n step vectors)",
-     .sample = sample_region},
+     .sample = sample_region,
+     .regions_only = 1},
 };
 
 const rs_sampler *rs_sampler_lookup(const char *name)

@@ -99,9 +99,20 @@ static int insert(set *s, const uint64_t *x)
     return 0;
 }
 
+int rs_regions_contains(const rs_regions *r, const uint64_t *row)
+{
+    if (!r->slot) return 1; /* every pattern */
+    set s = {.rows = r->rows, .count = r->count, .slot = r->slot, .nslot = r->nslot, .words = r->words};
+    int64_t at = (int64_t)(hash_row(row, s.words) & (uint64_t)(s.nslot - 1));
+    for (; s.slot[at]; at = (at + 1) & (s.nslot - 1))
+        if (!memcmp(row, s.rows + (s.slot[at] - 1) * s.words, (size_t)s.words * sizeof *row)) return 1;
+    return 0;
+}
+
 void rs_regions_free(rs_regions *r)
 {
     free(r->rows);
+    free(r->slot);
     memset(r, 0, sizeof *r);
 }
 
@@ -172,8 +183,9 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
         S[q]++;
         for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
     }
-    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows;
+    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows, r->slot = s.slot, r->nslot = s.nslot;
     s.rows = NULL;
+    s.slot = NULL;
     rc = (double)r->count == cover ? 0 : -2;
 done:
     free(s.rows);
@@ -184,4 +196,177 @@ done:
     free(base);
     free(row);
     return rc;
+}
+
+/* ---------------------------------------------------------------- realizability */
+
+typedef struct keyed {
+    double x;
+    int i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *u = a, *v = b;
+    if (u->x != v->x) return u->x < v->x ? -1 : 1;
+    return (u->i > v->i) - (u->i < v->i);
+}
+
+/* The 1-D points (x_i, 1) sorted into w->keyed; -1 out of memory or non-finite. */
+static keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
+{
+    if (rs_reserve(&w->keyed, &w->keyed_cap, (size_t)n, sizeof(keyed))) return NULL;
+    keyed *k = w->keyed;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(xt[(size_t)i * 2])) return NULL;
+        k[i].x = xt[(size_t)i * 2];
+        k[i].i = i;
+    }
+    qsort(k, (size_t)n, sizeof *k, cmp_keyed);
+    return k;
+}
+
+static uint64_t data_key(const double *xt, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const unsigned char *b = (const unsigned char *)xt;
+    for (size_t i = 0; i < len * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The enumerated rows of xt in w, built once per dataset when small: 1, or 0 (use the LP). */
+static int have_rows(const double *xt, int p, int n, double max_work, rs_realizable_work *w)
+{
+    uint64_t key = data_key(xt, (size_t)p * n) ^ (uint64_t)p << 48 ^ (uint64_t)n;
+    if (w->have && w->key == key && w->rows.n == n && w->rows.p == p) return w->have > 0;
+    rs_regions_free(&w->rows);
+    w->key = key;
+    w->have = -1;
+    if (n > p - 1 && rs_regions_candidates(n, p) * n > max_work) return 0;
+    if (rs_regions_build(&w->rows, xt, p, n) == 0) w->have = 1;
+    w->rows.n = n, w->rows.p = p; /* the key's shape, also when refused */
+    return w->have > 0;
+}
+
+int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work,
+                          rs_realizable_work *w)
+{
+    const int n = A->n;
+    if (n < 1) return 1;
+    if (d0 == 1 && bias) { /* w x + b > 0 on a suffix (w > 0), a prefix (w < 0), or all / none */
+        const keyed *k = sorted_1d(xt, n, w);
+        if (!k) return -1;
+        for (int j = 0; j < A->d1; j++) {
+            int changes = 0;
+            for (int r = 1; r < n; r++)
+                if (rs_pattern_get(A, j, k[r - 1].i) != rs_pattern_get(A, j, k[r].i)) {
+                    if (k[r].x == k[r - 1].x || ++changes > 1) return 0; /* a tie split, or two steps */
+                }
+        }
+        return 1;
+    }
+    if (d0 + bias == 1) { /* w x > 0 on {x > 0} (w > 0) or on {x < 0} (w < 0); a zero point is never signed */
+        for (int j = 0; j < A->d1; j++) {
+            int pos = 1, neg = 1;
+            for (int i = 0; i < n && (pos || neg); i++) {
+                int a = rs_pattern_get(A, j, i);
+                if (xt[i] == 0 || !isfinite(xt[i])) return isfinite(xt[i]) ? 0 : -1;
+                pos &= a == (xt[i] > 0), neg &= a == (xt[i] < 0);
+            }
+            if (!pos && !neg) return 0;
+        }
+        return 1;
+    }
+    if (have_rows(xt, d0 + bias, n, max_work, w)) {
+        const int words = (n + 63) / 64;
+        if (rs_reserve((void **)&w->row, &w->row_cap, (size_t)words, sizeof *w->row)) return -1;
+        for (int j = 0; j < A->d1; j++) {
+            memset(w->row, 0, (size_t)words * sizeof *w->row);
+            for (int i = 0; i < n; i++)
+                if (rs_pattern_get(A, j, i)) w->row[i / 64] |= (uint64_t)1 << (i % 64);
+            if (!rs_regions_contains(&w->rows, w->row)) return 0;
+        }
+        return 1;
+    }
+    for (int j = 0; j < A->d1; j++) {
+        int rc = rs_lp_row_realizable(A, j, xt, d0 + bias, &w->lp);
+        if (rc != 1) return rc;
+    }
+    return 1;
+}
+
+void rs_realizable_work_free(rs_realizable_work *w)
+{
+    rs_lp_work_free(&w->lp);
+    rs_regions_free(&w->rows);
+    free(w->row);
+    free(w->keyed);
+    memset(w, 0, sizeof *w);
+}
+
+/* Every pattern of the m points u by the LP: the count of feasible ones, or -1. */
+static int64_t count_by_lp(const double *u, int p, int m)
+{
+    rs_pattern A;
+    rs_realizable_work w = {0};
+    int64_t count = 0;
+    if (rs_pattern_alloc(&A, 1, m)) return -1;
+    for (uint64_t bits = 0; bits < (uint64_t)1 << m && count >= 0; bits++) {
+        rs_pattern_clear(&A);
+        for (int i = 0; i < m; i++)
+            if (bits >> i & 1) rs_pattern_set(&A, 0, i);
+        int rc = rs_lp_row_realizable(&A, 0, u, p, &w.lp);
+        count = rc < 0 ? -1 : count + rc;
+    }
+    rs_realizable_work_free(&w);
+    rs_pattern_free(&A);
+    return count;
+}
+
+int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double max_work)
+{
+    const int p = d0 + bias;
+    if (n < 1 || p < 1) return -1;
+    if (d0 == 1 && bias) {
+        rs_realizable_work w = {0};
+        const keyed *k = sorted_1d(xt, n, &w);
+        int64_t distinct = k ? 1 : -1;
+        for (int r = 1; k && r < n; r++) distinct += k[r].x != k[r - 1].x;
+        rs_realizable_work_free(&w);
+        return distinct < 0 ? -1 : 2 * distinct;
+    }
+    /* one representative u per line through the origin */
+    double *u = rs_calloc((size_t)n * p, sizeof *u), *un = rs_calloc((size_t)n, sizeof *un);
+    int64_t count = -1;
+    int m = 0;
+    if (!u || !un) goto done;
+    for (int i = 0; i < n; i++) {
+        const double *x = xt + (size_t)i * p;
+        double nx = 0;
+        for (int c = 0; c < p; c++) nx += x[c] * x[c];
+        if (!isfinite(nx)) goto done;
+        if (nx == 0) { /* <w, 0> = 0 is never strictly signed */
+            count = 0;
+            goto done;
+        }
+        int on_line = 0;
+        for (int q = 0; q < m && !on_line; q++) {
+            double dot = 0;
+            for (int c = 0; c < p; c++) dot += x[c] * u[(size_t)q * p + c];
+            on_line = fabs(dot) >= (1 - 1e-12) * sqrt(nx * un[q]);
+        }
+        if (on_line) continue;
+        memcpy(u + (size_t)m * p, x, (size_t)p * sizeof *u);
+        un[m++] = nx;
+    }
+    if (m > p - 1 && rs_regions_candidates(m, p) * m > max_work) goto done;
+    rs_regions r;
+    int rc = rs_regions_build(&r, u, p, m);
+    if (rc == 0) count = r.count;
+    else if (rc == -2 && m <= RS_REGIONS_LP_POINTS) count = count_by_lp(u, p, m);
+    rs_regions_free(&r);
+done:
+    free(u);
+    free(un);
+    return count;
 }
