@@ -37,8 +37,10 @@ static const rs_stat_def stats[] = {
                        .derive = RS_DERIVE_FRACTION, .derived = "realizable_fraction"},
     [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
                             .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
-                                           "exactly by trial 0; 0 where too large to count (Cover's C(n, p) "
-                                           "rows and more than 2e6 point tests) or where a zero point admits none"},
+                                           "exactly by its trial 0 (repeated points merged, so below Cover's "
+                                           "C(n, p) for such data); 0 where the count would take more than 2e6 "
+                                           "point tests (then /theory/cover_rows has Cover's count) or a zero "
+                                           "point admits no row"},
 };
 
 static const rs_report_view views[] = {
