@@ -36,6 +36,18 @@ check "d0 >= n: every pattern realizable (realizable = trials)" h5_stats wide.h5
 check "d0 >= n: realizable rows 2^n = C(n, 6) for n <= 6" h5_stats wide.h5 \
     'r = s["realizable_rows"][()][0]; sys.exit(not all((r[:, k] == 2 ** (k + 3)).all() for k in range(3)))'
 
+mpirun 3 "$RELUSCAPE" -q run wide.ini --set grid.d0=3 --set data.bias=true --set sweep.patterns_per_dataset=10 -o r3.h5
+mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=3 --set data.bias=true --set sweep.patterns_per_dataset=10 -o r1.h5
+check "realizable counters: /stats identical on 1 and 3 ranks" "$H5DIFF" -q r1.h5 r3.h5 /stats /stats
+for i in 0 1; do
+    mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=3 --set data.bias=true --set sweep.patterns_per_dataset=10 \
+        --shard $i/2 -o rpart$i.h5 || bad "shard $i"
+done
+mpirun 1 "$RELUSCAPE" -q merge -o rmerged.h5 rpart0.h5 rpart1.h5
+check "2 shards merged: /stats identical" "$H5DIFF" -q r1.h5 rmerged.h5 /stats /stats
+check "2 shards merged: /theory and /analysis identical" sh -c \
+    '"$1" -q r1.h5 rmerged.h5 /theory /theory && "$1" -q r1.h5 rmerged.h5 /analysis /analysis' sh "$H5DIFF"
+
 # 1-D with bias: P(row realizable) = 2n / 2^n; n = 4, d1 = 1: 1/2; n = 5, d1 = 2: (10/32)^2
 mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=1 --set data.bias=true --set grid.d1=1:2 --set grid.n=4:5 \
     --set sweep.trials=3000 -o oned.h5
