@@ -1,4 +1,5 @@
 /* regions.c - enumeration of the realizable rows of a dataset (regions.h). */
+#include <gmp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,78 @@ static int have_rows(const double *xt, int p, int n, double max_work, rs_realiza
     return w->have > 0;
 }
 
+/* The sign of det(m), m a k x k matrix of integers (destroyed): Bareiss' fraction-free
+ * elimination, every division exact. */
+static int det_sign(mpz_t *m, int k, mpz_t t)
+{
+    int sign = 1;
+    for (int c = 0; c < k - 1; c++) {
+        if (!mpz_sgn(m[c * k + c])) {
+            int r = c + 1;
+            while (r < k && !mpz_sgn(m[r * k + c])) r++;
+            if (r == k) return 0;
+            for (int j = 0; j < k; j++) mpz_swap(m[c * k + j], m[r * k + j]);
+            sign = -sign;
+        }
+        for (int i = c + 1; i < k; i++)
+            for (int j = c + 1; j < k; j++) {
+                mpz_mul(t, m[i * k + j], m[c * k + c]);
+                mpz_submul(t, m[i * k + c], m[c * k + j]);
+                if (c > 0) mpz_divexact(m[i * k + j], t, m[(c - 1) * k + c - 1]);
+                else mpz_set(m[i * k + j], t);
+            }
+    }
+    return sign * mpz_sgn(m[(k - 1) * k + k - 1]);
+}
+
+/* Is 0 a non-negative, non-zero combination of the p + 1 vectors y_q = s_q x~_{S[q]}
+ * (row j of A gives the signs)?  Exact: each double is M 2^E with an integer M, so column
+ * q scaled by 2^-(its least E) is integer and keeps every determinant's sign.  The
+ * Cramer coefficients lambda_q = (-1)^q det(Y without column q) satisfy sum lambda_q y_q =
+ * 0; one sign among the non-zero ones (not all zero) proves the row not realizable.
+ * 1 proven, 0 not proven. */
+static int gordan_exact(const rs_pattern *A, int j, const double *xt, int p, const int *S)
+{
+    const int k = p + 1;
+    mpz_t *y = malloc((size_t)p * k * sizeof *y), *m = malloc((size_t)p * p * sizeof *m), t;
+    if (!y || !m) {
+        free(y), free(m);
+        return 0;
+    }
+    mpz_init(t);
+    for (int i = 0; i < p * k; i++) mpz_init(y[i]);
+    for (int i = 0; i < p * p; i++) mpz_init(m[i]);
+    for (int q = 0; q < k; q++) {
+        const double *x = xt + (size_t)S[q] * p;
+        int emin = INT32_MAX, e;
+        for (int r = 0; r < p; r++)
+            if (x[r] != 0) {
+                frexp(x[r], &e);
+                if (e - 53 < emin) emin = e - 53;
+            }
+        for (int r = 0; r < p; r++) {
+            if (x[r] == 0) continue;
+            double f = frexp(x[r], &e);
+            mpz_set_d(y[r * k + q], ldexp(f, 53)); /* an integer, exactly */
+            mpz_mul_2exp(y[r * k + q], y[r * k + q], (mp_bitcnt_t)(e - 53 - emin));
+            if (!rs_pattern_get(A, j, S[q])) mpz_neg(y[r * k + q], y[r * k + q]);
+        }
+    }
+    int pos = 0, neg = 0;
+    for (int q = 0; q < k && !(pos && neg); q++) {
+        for (int r = 0; r < p; r++)
+            for (int c = 0, cc = 0; c < k; c++)
+                if (c != q) mpz_set(m[r * p + cc++], y[r * k + c]);
+        int s = det_sign(m, p, t) * (q % 2 ? -1 : 1);
+        pos |= s > 0, neg |= s < 0;
+    }
+    for (int i = 0; i < p * k; i++) mpz_clear(y[i]);
+    for (int i = 0; i < p * p; i++) mpz_clear(m[i]);
+    mpz_clear(t);
+    free(y), free(m);
+    return pos != neg;
+}
+
 int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work,
                           rs_realizable_work *w)
 {
@@ -288,9 +361,13 @@ int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bia
         }
         return 1;
     }
+    const int p = d0 + bias;
+    if (rs_reserve((void **)&w->support, &w->support_cap, (size_t)n, sizeof *w->support)) return -1;
     for (int j = 0; j < A->d1; j++) {
-        int rc = rs_lp_row_realizable(A, j, xt, d0 + bias, &w->lp);
-        if (rc != 1) return rc;
+        int k, rc = rs_lp_row_float(A, j, xt, p, &w->lp, w->support, &k);
+        if (rc == 1) continue;
+        if (rc == 0 && k == p + 1 && gordan_exact(A, j, xt, p, w->support)) return 0;
+        if ((rc = rs_lp_row_realizable(A, j, xt, p, &w->lp)) != 1) return rc; /* the exact simplex decides */
     }
     return 1;
 }
@@ -298,6 +375,7 @@ int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bia
 void rs_realizable_work_free(rs_realizable_work *w)
 {
     rs_lp_work_free(&w->lp);
+    free(w->support);
     rs_regions_free(&w->rows);
     free(w->row);
     free(w->keyed);

@@ -185,6 +185,8 @@ int main(void)
     check_realizable(1, 1, 7, 13);  /* the 1-D threshold test */
     check_realizable(1, 0, 5, 14);  /* p = 1: the positive or the negative points */
     check_realizable(3, 0, 6, 15);
+    check_realizable(4, 1, 30, 21); /* the LP, "no" proven by the exact Gordan certificate */
+    check_realizable(7, 0, 20, 22);
     check_samplers_realizable(2, 1, 6, 16);
     check_samplers_realizable(3, 0, 7, 17);
 

@@ -55,6 +55,8 @@ typedef struct rs_realizable_work {
     int have;          /* 1 enumerated, -1 refused (too large, not general position) */
     uint64_t *row;
     size_t row_cap;
+    int *support;      /* a float Gordan certificate's points */
+    size_t support_cap;
     void *keyed;    /* sorted (x, i) pairs of the 1-D test */
     size_t keyed_cap;
 } rs_realizable_work;
