@@ -109,6 +109,11 @@ static int read_inputs(hid_t f, inputs *in, char *err, size_t errlen)
     }
     if (!(in->d1 = read_i64(f, "/grid/d1", 1, d1dim, err, errlen)) || !(in->n = read_i64(f, "/grid/n", 1, ndim, err, errlen)))
         goto fail;
+    if ((double)a0dim[0] * (double)d1dim[0] * (double)ndim[0] > 1e8) {
+        RS_FMT(err, errlen, "a grid of %llu x %llu x %llu cells is larger than any run writes", (unsigned long long)a0dim[0],
+               (unsigned long long)d1dim[0], (unsigned long long)ndim[0]);
+        goto fail;
+    }
     in->n0 = (int)a0dim[0], in->n1 = (int)d1dim[0], in->nn = (int)ndim[0];
     in->ncells = in->n0 * in->n1 * in->nn;
     hsize_t dims[3] = {a0dim[0], d1dim[0], ndim[0]};
@@ -129,9 +134,9 @@ static int read_inputs(hid_t f, inputs *in, char *err, size_t errlen)
         int64_t d1 = in->d1[c / in->nn % in->n1], n = in->n[c % in->nn];
         if (in->d0c[c] < 1 || d1 < 1 || n < 1 || in->d0c[c] > INT32_MAX || d1 > INT32_MAX || n > INT32_MAX ||
             in->trials[c] < 0 || (in->full && (in->full[c] < 0 || in->full[c] > in->trials[c]))) {
-            RS_FMT(err, errlen, "cell %d: d0 = %lld, d1 = %lld, n = %lld, trials = %lld%s: sizes must be positive and "
+            RS_FMT(err, errlen, "cell %d: d0 = %lld, d1 = %lld, n = %lld, trials = %lld: sizes must be positive and "
                    "0 <= full_rank <= trials", c, (long long)in->d0c[c], (long long)d1, (long long)n,
-                   (long long)in->trials[c], in->full ? "" : "");
+                   (long long)in->trials[c]);
             goto fail;
         }
     }

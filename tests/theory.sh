@@ -184,6 +184,10 @@ cp syn.h5 nobias.h5
 check "a file without data.bias is refused (exit 2)" [ $? = 2 ]
 check "... saying so" grep -q "data.bias" nobias.err
 check "... and left as it was" cmp -s syn.h5 nobias.h5
+"$PYTHON3" -c 'import h5py; f = h5py.File("syn.h5", "a"); f.attrs["data.bias"] = 1; k = f["stats/full_rank"]; k[0, 0, 0] = 101'
+"$RELUSCAPE" analyse syn.h5 2>over.err
+check "full_rank above trials is refused (exit 2)" [ $? = 2 ]
+check "... naming the cell" grep -q "cell 0: .*full_rank <= trials" over.err
 "$RELUSCAPE" analyse missing.h5 2>/dev/null
 check "a missing file: non-zero exit" [ $? != 0 ]
 "$PYTHON3" -c 'import h5py; f = h5py.File("syn.h5", "a"); f.attrs["data.bias"] = 1; del f["stats/trials"]'
