@@ -197,4 +197,10 @@ check "... naming the dataset" grep -q "/stats/trials" notrials.err
 "$RELUSCAPE" report wide2.h5 >report.out 2>&1
 check "report names the theory curves" grep -q "all_patterns_bound" report.out
 check "report prints the transition per n" grep -q "transition" report.out
+"$PYTHON3" -c 'import h5py; f = h5py.File("wide2.h5", "a"); del f["theory"]; del f["analysis"]'
+"$RELUSCAPE" report wide2.h5 >old.out 2>&1
+check "a file without /theory: report says how to add it" grep -q "reluscape analyse" old.out
+"$RELUSCAPE" -q analyse wide2.h5
+check "... and analyse adds /theory and /analysis back" h5_stats wide2.h5 \
+    'sys.exit(not ((f["theory/cover_rows"][()] == 22).all() and "transition_d1" in f["analysis"]))'
 finish
