@@ -227,18 +227,18 @@ static keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
     return k;
 }
 
-static uint64_t data_key(const double *xt, size_t len)
+uint64_t rs_regions_data_key(const double *xt, int p, int n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)p; /* FNV-1a over the bytes */
     const unsigned char *b = (const unsigned char *)xt;
-    for (size_t i = 0; i < len * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
+    for (size_t i = 0; i < (size_t)p * n * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h ^ (uint64_t)n << 32;
 }
 
 /* The enumerated rows of xt in w, built once per dataset when small: 1, or 0 (use the LP). */
 static int have_rows(const double *xt, int p, int n, double max_work, rs_realizable_work *w)
 {
-    uint64_t key = data_key(xt, (size_t)p * n) ^ (uint64_t)p << 48 ^ (uint64_t)n;
+    uint64_t key = rs_regions_data_key(xt, p, n);
     if (w->have && w->key == key && w->rows.n == n && w->rows.p == p) return w->have > 0;
     rs_regions_free(&w->rows);
     w->key = key;

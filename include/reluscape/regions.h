@@ -39,6 +39,8 @@ double rs_regions_candidates(int n, int p);
  * count found is in r->count). */
 int rs_regions_build(rs_regions *r, const double *xt, int p, int n);
 void rs_regions_free(rs_regions *r);
+/* A hash of the dataset xt (p x n), to tell whether enumerated rows are still its own. */
+uint64_t rs_regions_data_key(const double *xt, int p, int n);
 /* Is row (words words) one of the rows of r (built with rc 0)? */
 int rs_regions_contains(const rs_regions *r, const uint64_t *row);
 
