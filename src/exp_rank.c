@@ -38,7 +38,7 @@ static const rs_stat_def stats[] = {
     [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
                             .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
                                            "exactly by its trial 0 (repeated points merged, so below Cover's "
-                                           "C(n, p) for such data); 0 where the count would take more than 2e6 "
+                                           "C(n, p) for such data); 0 where the count would take more than 1e7 "
                                            "point tests (then /theory/cover_rows has Cover's count) or a zero "
                                            "point admits no row"},
 };
@@ -54,10 +54,10 @@ static const rs_report_view views[] = {
 };
 
 /* Point tests (one dot product each, ~10 ns) an enumeration of a dataset's realizable rows
- * may take: the count, once per cell (a few ms); the rows Bernoulli patterns are looked
+ * may take: the count, once per cell (at most ~50 ms); the rows Bernoulli patterns are looked
  * up in, once per dataset, when the trials sharing it would otherwise pay more in LPs (an
  * exact "not realizable" costs ~1e5 point tests), at most ~0.2 s. */
-#define REGION_COUNT_WORK 2e6
+#define REGION_COUNT_WORK 1e7
 #define LOOKUP_WORK_PER_TRIAL 1e5
 #define LOOKUP_WORK_MAX 2e7
 
