@@ -1,14 +1,17 @@
 /* exp_rank.c - experiment `rank`: the rank of J_A per trial (the rank engine), with the
  * combinatorial checks that force a deficit and the engine's evidence counters. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/experiment.h"
 #include "reluscape/footprint.h"
+#include "reluscape/regions.h"
 #include "util.h"
 
 /* Rows of the table, in the order of the statistics buffer (and so of checkpoints). */
-enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT, ST_DRAWS, ST_FULL_SQ };
+enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT, ST_DRAWS,
+       ST_FULL_SQ, ST_REALIZABLE, ST_REALIZABLE_ROWS };
 
 static const rs_stat_def stats[] = {
     [ST_TRIALS] = RS_STAT_TRIALS_ROW,
@@ -29,6 +32,17 @@ static const rs_stat_def stats[] = {
     [ST_DEFICIT] = {.name = "deficit_hist", .axis = {RS_AXIS_DEFICIT}, .description = "trials by deficit n − rank J_A"},
     [ST_DRAWS] = RS_STAT_DRAWS_ROW,
     [ST_FULL_SQ] = RS_STAT_FULL_SQ_ROW,
+    [ST_REALIZABLE] = {.name = "realizable",
+                       .description = "trials whose pattern A is a non-empty region (every row a realizable "
+                                      "dichotomy of the points x̃_i): every trial of the init and region samplers by "
+                                      "construction, tested per trial for bernoulli",
+                       .derive = RS_DERIVE_FRACTION, .derived = "realizable_fraction"},
+    [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
+                            .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
+                                           "exactly by its trial 0 (repeated points merged, so below Cover's "
+                                           "C(n, p) for such data); 0 where the count would take more than 1e7 "
+                                           "point tests (then /theory/cover_rows has Cover's count) or a zero "
+                                           "point admits no row"},
 };
 
 static const rs_report_view views[] = {
@@ -40,6 +54,43 @@ static const rs_report_view views[] = {
     {"zero_column", RS_VIEW_PER_TRIAL, "zero_column / trials"},
     {"crowded_column", RS_VIEW_PER_TRIAL, "crowded_column / trials"},
 };
+
+/* Point tests (one dot product each, ~10 ns) an enumeration of a dataset's realizable rows
+ * may take: the count, once per cell (at most ~50 ms); the rows Bernoulli patterns are looked
+ * up in, once per dataset, when the trials sharing it would otherwise pay more in LPs (an
+ * exact "not realizable" costs ~1e5 point tests), at most ~0.2 s. */
+#define REGION_COUNT_WORK 1e7
+#define LOOKUP_WORK_PER_TRIAL 1e5
+#define LOOKUP_WORK_MAX 2e7
+
+static void work_free(void *p)
+{
+    rs_realizable_work_free(p);
+    free(p);
+}
+
+/* The region counters of trial t: is A a non-empty region (bernoulli: tested; init and
+ * region: by construction), and on trial 0 the realizable rows of dataset 0.  0, or -1. */
+static int record_regions(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t t, rs_trial_work *w,
+                          rs_stats *st)
+{
+    int realizable = 1;
+    if (!ts->sampler->regions_only) {
+        if (!w->exp_work) {
+            if (!(w->exp_work = rs_calloc(1, sizeof(rs_realizable_work)))) return -1;
+            w->exp_work_free = work_free;
+        }
+        double lookup = LOOKUP_WORK_PER_TRIAL * (double)ts->patterns_per_dataset;
+        if (lookup > LOOKUP_WORK_MAX) lookup = LOOKUP_WORK_MAX;
+        if ((realizable = rs_pattern_realizable(&w->A, w->xt, cell->d0, ts->prm.bias, lookup, w->exp_work)) < 0) return -1;
+    }
+    rs_stat_add(st, ST_REALIZABLE, ci, realizable);
+    if (t == 0) {
+        int64_t rows = rs_regions_count_rows(w->xt, cell->d0, ts->prm.bias, cell->n, REGION_COUNT_WORK);
+        rs_stat_add(st, ST_REALIZABLE_ROWS, ci, rows > 0 ? rows : 0);
+    }
+    return 0;
+}
 
 static void record(rs_stats *st, int c, int n, int64_t draw, const rs_trial_result *r)
 {
@@ -62,6 +113,7 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     int rc = rs_trial_run(ts, cell, t, w, &r);
     if (rc) return rs_trial_error(rc, err, errlen), -1;
     record(st, ci, cell->n, rs_trial_draw(ts, t), &r);
+    if (record_regions(ts, cell, ci, t, w, st)) return RS_FMT(err, errlen, "realizability test failed"), -1;
     return 0;
 }
 
@@ -80,6 +132,7 @@ static int group_trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, in
     int exact_fits = rs_exact_bytes(cell) + rs_trial_bytes(ts->cfg, cell, env->grp->size) <= env->mem;
     if (rs_group_rank(env->grp, env->form, &ts->engine, &pb, exact_fits, env->gwork, &r.rank, err, errlen)) return -1;
     if (st) record(st, ci, cell->n, rs_trial_draw(ts, t), &r);
+    if (st && record_regions(ts, cell, ci, t, w, st)) return RS_FMT(err, errlen, "realizability test failed"), -1;
     return 0;
 }
 

@@ -102,6 +102,11 @@ int64_t rs_stats_count(const rs_experiment *e, const rs_config *cfg, const rs_gr
 
 void rs_experiment_write_doc(FILE *out)
 {
+    fprintf(out, "### Bin axes\n\nThe axes histograms and series add after (a0, d1, n), each a dimension scale "
+                 "in /grid (values: the bin's label, 0 … B−1 except where said):\n\n| axis | bins |\n|---|---|\n");
+    for (int a = 1; a < RS_NAXES; a++)
+        fprintf(out, "| `%s` | %s |\n", rs_axis_name((rs_axis_id)a), rs_axis_description((rs_axis_id)a));
+    fprintf(out, "\n");
     for (int i = 0; i < registered; i++) {
         const rs_experiment *e = registry[i];
         fprintf(out, "### experiment.kind = %s\n\n%s\n\n", e->name, e->help);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "h5file.h"
+#include "h5theory.h"
 #include "provenance.h"
 #include "reluscape/h5out.h"
 #include "reluscape/log.h"
@@ -583,6 +584,10 @@ static int write_file(const char *path, const rs_config *cfg, const rs_grid *g, 
     if (write_root_attrs(&w, cfg, prov) || write_grid(&w, cfg, g, &ax) || write_stats(&w, cfg, g, st, &ax) ||
         write_run(&w, rep))
         goto done;
+    if (rs_h5_write_theory(w.file, cfg->bias, g->exhaustive, err, sizeof err)) { /* from /grid and /stats */
+        rs_error("%s", err);
+        goto done;
+    }
     for (int i = 0; i < ax.count; i++) {
         H5Dclose(ax.scales[i]);
         ax.scales[i] = -1;

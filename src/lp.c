@@ -740,6 +740,26 @@ int rs_lp_row_realizable(const rs_pattern *A, int j, const double *xt, int p, rs
     return rc;
 }
 
+int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, rs_lp_work *w, int *support, int *k)
+{
+    *k = 0;
+    if (!A || !xt || !w || !A->bits || p < 1 || A->n < 1 || j < 0 || j >= A->d1) return -1;
+    if (!rs_all_finite(xt, (size_t)p * A->n)) return -1;
+    int old = glp_term_out(GLP_OFF);
+    rs_lp_ctx c;
+    int rc = -1;
+    if (rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_NEVER, w) == 0) {
+        const uint64_t *row = w->rows + (size_t)j * c.nw;
+        int t = rs_row_test(&c, row, w->wc);
+        rc = t == RS_ROW_YES ? 1 : t == RS_ROW_NO ? 0 : -1;
+        if (rc == 0 && !c.zero_point) /* the Gordan certificate's points: mu_i > 0 */
+            for (int i = 0; i < c.n; i++)
+                if (-rs_row_sign(row, i) * glp_get_row_dual(w->row_lp, i + 1) > 0) support[(*k)++] = i;
+    }
+    glp_term_out(old);
+    return rc;
+}
+
 static int rs_classify(const rs_lp_problem *pb, rs_lp_ctx *c, rs_lp_result *res)
 {
     rs_lp_work *w = c->w;

@@ -254,20 +254,12 @@ static struct {
     int have;
 } region_cache;
 
-static uint64_t data_key(const double *xt, size_t len, int p)
-{
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)p;
-    const unsigned char *b = (const unsigned char *)xt;
-    for (size_t i = 0; i < len * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 /* Non-empty regions for any d0: each row iid uniform over the realizable rows of the data
  * (regions.h), exactly.  Draw order: one rs_uniform_index(count) per neuron. */
 static int sample_region_general(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A)
 {
     const int n = A->n, p = prm->d0 + prm->bias;
-    uint64_t key = data_key(xt, (size_t)p * n, p) ^ (uint64_t)n << 32;
+    uint64_t key = rs_regions_data_key(xt, p, n);
     if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
         rs_regions_free(&region_cache.r);
         region_cache.have = 0;
@@ -349,11 +341,13 @@ static const rs_sampler rs_samplers[] = {
     {.name = "init",
      .help = "volume: pattern of randomly initialised weights (gaussian|he|torch)",
      .sample = sample_init,
-     .reach = init_reach},
+     .reach = init_reach,
+     .regions_only = 1},
     {.name = "region",
      .help = "non-empty regions: rows iid uniform over the realizable dichotomies of the data (1-D with "
              "bias: the 2n step vectors)",
-     .sample = sample_region},
+     .sample = sample_region,
+     .regions_only = 1},
 };
 
 const rs_sampler *rs_sampler_lookup(const char *name)

@@ -1,4 +1,5 @@
 /* regions.c - enumeration of the realizable rows of a dataset (regions.h). */
+#include <gmp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +100,20 @@ static int insert(set *s, const uint64_t *x)
     return 0;
 }
 
+int rs_regions_contains(const rs_regions *r, const uint64_t *row)
+{
+    if (!r->slot) return 1; /* every pattern */
+    set s = {.rows = r->rows, .count = r->count, .slot = r->slot, .nslot = r->nslot, .words = r->words};
+    int64_t at = (int64_t)(hash_row(row, s.words) & (uint64_t)(s.nslot - 1));
+    for (; s.slot[at]; at = (at + 1) & (s.nslot - 1))
+        if (!memcmp(row, s.rows + (s.slot[at] - 1) * s.words, (size_t)s.words * sizeof *row)) return 1;
+    return 0;
+}
+
 void rs_regions_free(rs_regions *r)
 {
     free(r->rows);
+    free(r->slot);
     memset(r, 0, sizeof *r);
 }
 
@@ -172,8 +184,9 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
         S[q]++;
         for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
     }
-    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows;
+    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows, r->slot = s.slot, r->nslot = s.nslot;
     s.rows = NULL;
+    s.slot = NULL;
     rc = (double)r->count == cover ? 0 : -2;
 done:
     free(s.rows);
@@ -184,4 +197,254 @@ done:
     free(base);
     free(row);
     return rc;
+}
+
+/* ---------------------------------------------------------------- realizability */
+
+typedef struct keyed {
+    double x;
+    int i;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *u = a, *v = b;
+    if (u->x != v->x) return u->x < v->x ? -1 : 1;
+    return (u->i > v->i) - (u->i < v->i);
+}
+
+/* The 1-D points (x_i, 1) sorted into w->keyed; -1 out of memory or non-finite. */
+static keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
+{
+    if (rs_reserve(&w->keyed, &w->keyed_cap, (size_t)n, sizeof(keyed))) return NULL;
+    keyed *k = w->keyed;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(xt[(size_t)i * 2])) return NULL;
+        k[i].x = xt[(size_t)i * 2];
+        k[i].i = i;
+    }
+    qsort(k, (size_t)n, sizeof *k, cmp_keyed);
+    return k;
+}
+
+uint64_t rs_regions_data_key(const double *xt, int p, int n)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)p; /* FNV-1a over the bytes */
+    const unsigned char *b = (const unsigned char *)xt;
+    for (size_t i = 0; i < (size_t)p * n * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h ^ (uint64_t)n << 32;
+}
+
+/* The enumerated rows of xt in w, built once per dataset when small: 1, or 0 (use the LP). */
+static int have_rows(const double *xt, int p, int n, double max_work, rs_realizable_work *w)
+{
+    uint64_t key = rs_regions_data_key(xt, p, n);
+    if (w->have && w->key == key && w->rows.n == n && w->rows.p == p) return w->have > 0;
+    rs_regions_free(&w->rows);
+    w->key = key;
+    w->have = -1;
+    if (n > p - 1 && rs_regions_candidates(n, p) * n > max_work) return 0;
+    if (rs_regions_build(&w->rows, xt, p, n) == 0) w->have = 1;
+    w->rows.n = n, w->rows.p = p; /* the key's shape, also when refused */
+    return w->have > 0;
+}
+
+/* The sign of det(m), m a k x k matrix of integers (destroyed): Bareiss' fraction-free
+ * elimination, every division exact. */
+static int det_sign(mpz_t *m, int k, mpz_t t)
+{
+    int sign = 1;
+    for (int c = 0; c < k - 1; c++) {
+        if (!mpz_sgn(m[c * k + c])) {
+            int r = c + 1;
+            while (r < k && !mpz_sgn(m[r * k + c])) r++;
+            if (r == k) return 0;
+            for (int j = 0; j < k; j++) mpz_swap(m[c * k + j], m[r * k + j]);
+            sign = -sign;
+        }
+        for (int i = c + 1; i < k; i++)
+            for (int j = c + 1; j < k; j++) {
+                mpz_mul(t, m[i * k + j], m[c * k + c]);
+                mpz_submul(t, m[i * k + c], m[c * k + j]);
+                if (c > 0) mpz_divexact(m[i * k + j], t, m[(c - 1) * k + c - 1]);
+                else mpz_set(m[i * k + j], t);
+            }
+    }
+    return sign * mpz_sgn(m[(k - 1) * k + k - 1]);
+}
+
+/* Is 0 a non-negative, non-zero combination of the p + 1 vectors y_q = s_q x~_{S[q]}
+ * (row j of A gives the signs)?  Exact: each double is M 2^E with an integer M, so column
+ * q scaled by 2^-(its least E) is integer and keeps every determinant's sign.  The
+ * Cramer coefficients lambda_q = (-1)^q det(Y without column q) satisfy sum lambda_q y_q =
+ * 0; one sign among the non-zero ones (not all zero) proves the row not realizable.
+ * 1 proven, 0 not proven. */
+static int gordan_exact(const rs_pattern *A, int j, const double *xt, int p, const int *S)
+{
+    const int k = p + 1;
+    mpz_t *y = malloc((size_t)p * k * sizeof *y), *m = malloc((size_t)p * p * sizeof *m), t;
+    if (!y || !m) {
+        free(y), free(m);
+        return 0;
+    }
+    mpz_init(t);
+    for (int i = 0; i < p * k; i++) mpz_init(y[i]);
+    for (int i = 0; i < p * p; i++) mpz_init(m[i]);
+    for (int q = 0; q < k; q++) {
+        const double *x = xt + (size_t)S[q] * p;
+        int emin = INT32_MAX, e;
+        for (int r = 0; r < p; r++)
+            if (x[r] != 0) {
+                frexp(x[r], &e);
+                if (e - 53 < emin) emin = e - 53;
+            }
+        for (int r = 0; r < p; r++) {
+            if (x[r] == 0) continue;
+            double f = frexp(x[r], &e);
+            mpz_set_d(y[r * k + q], ldexp(f, 53)); /* an integer, exactly */
+            mpz_mul_2exp(y[r * k + q], y[r * k + q], (mp_bitcnt_t)(e - 53 - emin));
+            if (!rs_pattern_get(A, j, S[q])) mpz_neg(y[r * k + q], y[r * k + q]);
+        }
+    }
+    int pos = 0, neg = 0;
+    for (int q = 0; q < k && !(pos && neg); q++) {
+        for (int r = 0; r < p; r++)
+            for (int c = 0, cc = 0; c < k; c++)
+                if (c != q) mpz_set(m[r * p + cc++], y[r * k + c]);
+        int s = det_sign(m, p, t) * (q % 2 ? -1 : 1);
+        pos |= s > 0, neg |= s < 0;
+    }
+    for (int i = 0; i < p * k; i++) mpz_clear(y[i]);
+    for (int i = 0; i < p * p; i++) mpz_clear(m[i]);
+    mpz_clear(t);
+    free(y), free(m);
+    return pos != neg;
+}
+
+int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work,
+                          rs_realizable_work *w)
+{
+    const int n = A->n;
+    if (n < 1) return 1;
+    if (d0 == 1 && bias) { /* w x + b > 0 on a suffix (w > 0), a prefix (w < 0), or all / none */
+        const keyed *k = sorted_1d(xt, n, w);
+        if (!k) return -1;
+        for (int j = 0; j < A->d1; j++) {
+            int changes = 0;
+            for (int r = 1; r < n; r++)
+                if (rs_pattern_get(A, j, k[r - 1].i) != rs_pattern_get(A, j, k[r].i)) {
+                    if (k[r].x == k[r - 1].x || ++changes > 1) return 0; /* a tie split, or two steps */
+                }
+        }
+        return 1;
+    }
+    if (d0 + bias == 1) { /* w x > 0 on {x > 0} (w > 0) or on {x < 0} (w < 0); a zero point is never signed */
+        for (int j = 0; j < A->d1; j++) {
+            int pos = 1, neg = 1;
+            for (int i = 0; i < n && (pos || neg); i++) {
+                int a = rs_pattern_get(A, j, i);
+                if (xt[i] == 0 || !isfinite(xt[i])) return isfinite(xt[i]) ? 0 : -1;
+                pos &= a == (xt[i] > 0), neg &= a == (xt[i] < 0);
+            }
+            if (!pos && !neg) return 0;
+        }
+        return 1;
+    }
+    if (have_rows(xt, d0 + bias, n, max_work, w)) {
+        const int words = (n + 63) / 64;
+        if (rs_reserve((void **)&w->row, &w->row_cap, (size_t)words, sizeof *w->row)) return -1;
+        for (int j = 0; j < A->d1; j++) {
+            memset(w->row, 0, (size_t)words * sizeof *w->row);
+            for (int i = 0; i < n; i++)
+                if (rs_pattern_get(A, j, i)) w->row[i / 64] |= (uint64_t)1 << (i % 64);
+            if (!rs_regions_contains(&w->rows, w->row)) return 0;
+        }
+        return 1;
+    }
+    const int p = d0 + bias;
+    if (rs_reserve((void **)&w->support, &w->support_cap, (size_t)n, sizeof *w->support)) return -1;
+    for (int j = 0; j < A->d1; j++) {
+        int k, rc = rs_lp_row_float(A, j, xt, p, &w->lp, w->support, &k);
+        if (rc == 1) continue;
+        if (rc == 0 && k == p + 1 && gordan_exact(A, j, xt, p, w->support)) return 0;
+        if ((rc = rs_lp_row_realizable(A, j, xt, p, &w->lp)) != 1) return rc; /* the exact simplex decides */
+    }
+    return 1;
+}
+
+void rs_realizable_work_free(rs_realizable_work *w)
+{
+    rs_lp_work_free(&w->lp);
+    free(w->support);
+    rs_regions_free(&w->rows);
+    free(w->row);
+    free(w->keyed);
+    memset(w, 0, sizeof *w);
+}
+
+/* Every pattern of the m points u by the LP: the count of feasible ones, or -1. */
+static int64_t count_by_lp(const double *u, int p, int m)
+{
+    rs_pattern A;
+    rs_realizable_work w = {0};
+    int64_t count = 0;
+    if (rs_pattern_alloc(&A, 1, m)) return -1;
+    for (uint64_t bits = 0; bits < (uint64_t)1 << m && count >= 0; bits++) {
+        rs_pattern_clear(&A);
+        for (int i = 0; i < m; i++)
+            if (bits >> i & 1) rs_pattern_set(&A, 0, i);
+        int rc = rs_lp_row_realizable(&A, 0, u, p, &w.lp);
+        count = rc < 0 ? -1 : count + rc;
+    }
+    rs_realizable_work_free(&w);
+    rs_pattern_free(&A);
+    return count;
+}
+
+int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double max_work)
+{
+    const int p = d0 + bias;
+    if (n < 1 || p < 1) return -1;
+    if (d0 == 1 && bias) {
+        rs_realizable_work w = {0};
+        const keyed *k = sorted_1d(xt, n, &w);
+        int64_t distinct = k ? 1 : -1;
+        for (int r = 1; k && r < n; r++) distinct += k[r].x != k[r - 1].x;
+        rs_realizable_work_free(&w);
+        return distinct < 0 ? -1 : 2 * distinct;
+    }
+    /* one representative u per line through the origin */
+    double *u = rs_calloc((size_t)n * p, sizeof *u), *un = rs_calloc((size_t)n, sizeof *un);
+    int64_t count = -1;
+    int m = 0;
+    if (!u || !un) goto done;
+    for (int i = 0; i < n; i++) {
+        const double *x = xt + (size_t)i * p;
+        double nx = 0;
+        for (int c = 0; c < p; c++) nx += x[c] * x[c];
+        if (!isfinite(nx)) goto done;
+        if (nx == 0) { /* <w, 0> = 0 is never strictly signed */
+            count = 0;
+            goto done;
+        }
+        int on_line = 0;
+        for (int q = 0; q < m && !on_line; q++) {
+            double dot = 0;
+            for (int c = 0; c < p; c++) dot += x[c] * u[(size_t)q * p + c];
+            on_line = fabs(dot) >= (1 - 1e-12) * sqrt(nx * un[q]);
+        }
+        if (on_line) continue;
+        memcpy(u + (size_t)m * p, x, (size_t)p * sizeof *u);
+        un[m++] = nx;
+    }
+    if (m > p - 1 && rs_regions_candidates(m, p) * m > max_work) goto done;
+    rs_regions r;
+    int rc = rs_regions_build(&r, u, p, m);
+    if (rc == 0) count = r.count;
+    else if (rc == -2 && m <= RS_REGIONS_LP_POINTS) count = count_by_lp(u, p, m);
+    rs_regions_free(&r);
+done:
+    free(u);
+    free(un);
+    return count;
 }

@@ -14,7 +14,8 @@ static const struct {
     [RS_AXIS_DEFICIT] = {"deficit", "0 … max n: bins of rank deficits n − rank J_A"},
     [RS_AXIS_DIMENSION] = {"dimension", "0 … max P: bins of the dimension P − rank J_A of a set of minima"},
     [RS_AXIS_ONES] = {"ones", "0 … max d1·n: bins of the number of ones in a pattern"},
-    [RS_AXIS_RECORD] = {"step", "the recorded training steps: 0, ⌊10^(k/train.record)⌋ and train.steps"},
+    [RS_AXIS_RECORD] = {"step", "the recorded training steps (values: the step numbers 0, ⌊10^(k/train.record)⌋ "
+                                "and train.steps)"},
     [RS_AXIS_LOG10] = {"log10_bin", "0 … 201: bin 0 below 1e-16, bin b holds [10^(−16+(b−1)/10), "
                                     "10^(−16+b/10)), bin 201 at least 1e4, inf or NaN"},
     [RS_AXIS_LOG2] = {"log2_bin", "0 … 47: bin b holds counts in [2^b, 2^(b+1)) (bin 0 also 0)"},

@@ -64,6 +64,71 @@ static void check_against_lp(int d0, int bias, int n, uint64_t seed)
     rs_regions_free(&r);
 }
 
+/* Bernoulli patterns: rs_pattern_realizable agrees with every row tested by the LP. */
+static void check_realizable(int d0, int bias, int n, uint64_t seed)
+{
+    int p = d0 + bias, d1 = 3, agree = 1, yes = 0;
+    double xt[64 * 8];
+    gaussian_data(xt, d0, bias, n, seed);
+    rs_pattern A;
+    rs_lp_work lp = {0};
+    rs_realizable_work w = {0};
+    rs_pattern_alloc(&A, d1, n);
+    for (int t = 0; t < 300; t++) {
+        rs_stream s;
+        rs_stream_init(&s, seed, 1, (uint64_t)t, RS_STREAM_PATTERN);
+        rs_pattern_clear(&A);
+        for (int j = 0; j < d1; j++) {
+            /* a realizable row half the time (a random hyperplane), else a random row */
+            double wv[8];
+            for (int c = 0; c < p; c++) wv[c] = rs_normal(&s);
+            int coin = rs_bernoulli(&s, 0.5);
+            for (int i = 0; i < n; i++) {
+                double z = 0;
+                for (int c = 0; c < p; c++) z += wv[c] * xt[(size_t)i * p + c];
+                if (coin ? z > 0 : rs_bernoulli(&s, 0.5)) rs_pattern_set(&A, j, i);
+            }
+        }
+        int lpall = 1;
+        for (int j = 0; j < d1; j++) lpall &= rs_lp_row_realizable(&A, j, xt, p, &lp) == 1;
+        int got = rs_pattern_realizable(&A, xt, d0, bias, 2e6, &w);
+        agree &= got == lpall;
+        yes += got == 1;
+    }
+    CHECK(agree && yes > 0 && yes < 300, "d0=%d bias=%d n=%d: realizable test = the LP on every row (%d of 300 yes)",
+          d0, bias, n, yes);
+    rs_realizable_work_free(&w);
+    rs_lp_work_free(&lp);
+    rs_pattern_free(&A);
+}
+
+/* The init and region samplers give non-empty regions only, as the realizable counter
+ * assumes without testing: every row checked by the LP. */
+static void check_samplers_realizable(int d0, int bias, int n, uint64_t seed)
+{
+    int p = d0 + bias, ok = 1;
+    double xt[64 * 8];
+    gaussian_data(xt, d0, bias, n, seed);
+    rs_pattern A;
+    rs_lp_work lp = {0};
+    rs_pattern_alloc(&A, 20, n);
+    const char *names[2] = {"init", "region"};
+    for (int k = 0; k < 2; k++) {
+        const rs_sampler *smp = rs_sampler_lookup(names[k]);
+        rs_sampler_params prm = {.d0 = d0, .bias = bias, .init = RS_INIT_GAUSSIAN};
+        for (int t = 0; t < 30; t++) {
+            rs_stream s;
+            rs_stream_init(&s, seed, 2, (uint64_t)t, RS_STREAM_PATTERN);
+            ok &= smp->regions_only && smp->sample(&prm, xt, &s, &A) == 0;
+            for (int j = 0; j < A.d1; j++) ok &= rs_lp_row_realizable(&A, j, xt, p, &lp) == 1;
+        }
+        CHECK(ok, "d0=%d bias=%d n=%d: every row the %s sampler draws is LP-realizable", d0, bias, n, names[k]);
+    }
+    CHECK(!rs_sampler_lookup("bernoulli")->regions_only, "bernoulli is tested per trial, not assumed");
+    rs_lp_work_free(&lp);
+    rs_pattern_free(&A);
+}
+
 int main(void)
 {
     CHECK(rs_cover_count(5, 3) == 22 && rs_cover_count(8, 4) == 128 && rs_cover_count(6, 2) == 12 &&
@@ -114,5 +179,30 @@ int main(void)
     CHECK(chi < 48.27, "uniform over the 22 rows: chi2 = %.1f < 48.27 (21 dof, 99.9%%)", chi);
     rs_pattern_free(&A);
     rs_regions_free(&r);
+
+    check_realizable(2, 1, 6, 11);  /* lookup among the enumerated rows */
+    check_realizable(2, 1, 40, 12); /* too large to enumerate within the budget: the LP */
+    check_realizable(1, 1, 7, 13);  /* the 1-D threshold test */
+    check_realizable(1, 0, 5, 14);  /* p = 1: the positive or the negative points */
+    check_realizable(3, 0, 6, 15);
+    check_realizable(4, 1, 30, 21); /* the LP, "no" proven by the exact Gordan certificate */
+    check_realizable(7, 0, 20, 22);
+    check_samplers_realizable(2, 1, 6, 16);
+    check_samplers_realizable(3, 0, 7, 17);
+
+    /* counting the rows: generic data give Cover's count, a repeated point fewer, a tie
+     * in 1-D two fewer; an antipodal pair (no bias) ties two bits */
+    gaussian_data(xt, 2, 1, 6, 18);
+    CHECK(rs_regions_count_rows(xt, 2, 1, 6, 1e9) == 32, "generic: C(6, 3) = 2(1+5+10) = 32 rows");
+    memcpy(xt + 3 * 5, xt + 3 * 2, 3 * sizeof *xt);
+    CHECK(rs_regions_count_rows(xt, 2, 1, 6, 1e9) == 22, "a repeated point: C(5, 3) = 22 rows");
+    double x1[2 * 4] = {0.5, 1, -1, 1, 0.5, 1, 2, 1};
+    CHECK(rs_regions_count_rows(x1, 1, 1, 4, 1e9) == 6, "1-D with a tie: 2 per distinct value, 6");
+    gaussian_data(xt, 3, 0, 5, 19);
+    for (int c = 0; c < 3; c++) xt[3 * 4 + c] = -2 * xt[3 * 1 + c];
+    CHECK(rs_regions_count_rows(xt, 3, 0, 5, 1e9) == 14, "an antipodal pair: C(4, 3) = 2(1+3+3) = 14 rows");
+    gaussian_data(xt, 2, 0, 5, 20);
+    CHECK(rs_regions_count_rows(xt, 2, 0, 5, 1e9) == 10, "generic, p = 2 without bias: C(5, 2) = 2n = 10 rows");
+    CHECK(rs_regions_count_rows(xt, 2, 0, 5, 10) == -1, "over the work budget: not counted (-1)");
     return check_done("test_regions");
 }

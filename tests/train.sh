@@ -128,12 +128,12 @@ done
 mpirun 1 "$RELUSCAPE" -q merge -o merged.h5 part0.h5 part1.h5
 check "2 shards merged: /stats identical to one run" "$H5DIFF" -q r1.h5 merged.h5 /stats /stats
 
-mpirun 1 "$RELUSCAPE" -q run grid.ini --set sweep.trials=120 -o long_ref.h5
-mpirun 2 "$RELUSCAPE" -q run grid.ini --set sweep.trials=120 --set output.checkpoint=0.2 -o long.h5 &
+mpirun 1 "$RELUSCAPE" -q run grid.ini --set sweep.trials=600 --set train.steps=1000 -o long_ref.h5
+mpirun 2 "$RELUSCAPE" -q run grid.ini --set sweep.trials=600 --set train.steps=1000 --set output.checkpoint=0.2 -o long.h5 &
 usr1_after_checkpoint $! long.h5.ckpt "libs/(lt-)?reluscape -q run grid.ini .*-o long.h5"
 rc=$?
 check "SIGUSR1: exit 3 (got $rc)" [ $rc = 3 ]
-mpirun 2 "$RELUSCAPE" -q run grid.ini --set sweep.trials=120 --set output.checkpoint=0.2 -o long.h5 --resume
+mpirun 2 "$RELUSCAPE" -q run grid.ini --set sweep.trials=600 --set train.steps=1000 --set output.checkpoint=0.2 -o long.h5 --resume
 check "--resume completes" [ $? = 0 ]
 check "resumed /stats identical to the uninterrupted run" "$H5DIFF" -q long_ref.h5 long.h5 /stats /stats
 

@@ -8,9 +8,9 @@ LAYERS = {
     0: ["rng", "log", "util", "h5file"],
     1: ["data", "pattern", "jacobian", "matrank", "modrank", "blas", "scalapack", "targets", "lp", "regions", "train", "train_kernels"],
     2: ["engine", "group", "group_rank", "config"],
-    3: ["grid", "stats", "trial", "footprint", "checkpoint", "provenance"],
+    3: ["grid", "stats", "trial", "footprint", "checkpoint", "provenance", "theory"],
     4: ["experiment", "exp_*"],
-    5: ["sweep", "h5out"],
+    5: ["sweep", "h5out", "h5theory"],
     6: ["cli", "cli/*", "reluscape", "main"],
 }
 

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
  libscalapack-openmpi-dev libopenblas-dev liblapacke-dev autoconf automake libtool
- autoconf-archive pkg-config libglpk-dev librandom123-dev python3-h5py python3-numpy
- python3-matplotlib python3-xarray python3-h5netcdf netcdf-bin
+ autoconf-archive pkg-config libglpk-dev libgmp-dev librandom123-dev python3-h5py python3-numpy
+ python3-matplotlib python3-xarray python3-h5netcdf netcdf-bin python3-scipy
  clang valgrind
  slurm-wlm munge"   # the last two: tests/slurm.sh starts a private single-node cluster
 

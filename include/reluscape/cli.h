@@ -25,5 +25,6 @@ int rs_cmd_merge(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_plan(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_report(int argc, char **argv, MPI_Comm comm);
 int rs_cmd_info(int argc, char **argv, MPI_Comm comm);
+int rs_cmd_analyse(int argc, char **argv, MPI_Comm comm);
 
 #endif

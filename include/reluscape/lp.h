@@ -158,6 +158,13 @@ int rs_lp_classify(const rs_lp_problem *pb, rs_lp_exact_mode mode, rs_lp_work *w
  * or when even the exact simplex failed.  Local. */
 int rs_lp_row_realizable(const rs_pattern *A, int j, const double *xt, int p, rs_lp_work *w);
 
+/* The same test in floating point only (mode NEVER): 1 realisable (a w verified with
+ * certified signs), 0 "not" by a Gordan certificate checked in floating point only, whose
+ * points (mu_i > 0) are written to support[0..*k) (room for A->n; none for a zero point),
+ * -1 undecided or on error.  A 0 is a hint to be proven (regions.c does it exactly on the
+ * support), not a proof.  Local. */
+int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, rs_lp_work *w, int *support, int *k);
+
 /* Free everything in w (GLPK problems included) and zero it.  NULL is ignored.  Local. */
 void rs_lp_work_free(rs_lp_work *w);
 

@@ -52,6 +52,7 @@ typedef struct rs_sampler {
     /* NULL, or a warning when the parameters let it reach only part of the regions it
      * claims to sample (e.g. init = he with bias: every hyperplane through the origin) */
     const char *(*reach)(const rs_sampler_params *prm);
+    int regions_only; /* every pattern it draws is a non-empty region (init, region) */
 } rs_sampler;
 
 /* Registry: "bernoulli", "init", "region".  NULL if unknown. */

@@ -24,6 +24,7 @@ static const struct subcommand {
     {"merge", rs_cmd_merge, 1, "combine job-array parts (run --shard i/N): reluscape merge -o OUT.h5 [--force] PART.h5..."},
     {"plan", rs_cmd_plan, 1, "size a sweep (cost, core-hours, memory, ranks; --sbatch): reluscape plan CONFIG.ini"},
     {"report", rs_cmd_report, 0, "summarise a result file with a terminal heatmap: reluscape report FILE.h5"},
+    {"analyse", rs_cmd_analyse, 0, "(re)write /theory and /analysis of a result file from its /stats: reluscape analyse FILE.h5"},
     {"info", rs_cmd_info, 0, "build configuration, library versions and features"},
 };
 

@@ -38,6 +38,8 @@ typedef struct rs_report {
     int *rows, *cols;     /* display order: d1 descending, n ascending */
 } rs_report;
 
+static void rs_print_theory(hid_t f, const rs_report *R);
+
 static void rs_report_usage(FILE *out)
 {
     fputs("usage: reluscape report FILE.h5 [--quantity NAME]\n"
@@ -602,6 +604,7 @@ static int rs_report_file(const char *path, const char *qname)
             goto done;  /* rc is still RS_EXIT_FAILURE */
         }
     rs_print_legend(q, cw);
+    rs_print_theory(f, &R);
     rc = RS_EXIT_OK;
 
 done:
@@ -625,6 +628,62 @@ done:
     if (run >= 0) H5Gclose(run);
     if (f >= 0) H5Fclose(f);
     return rc;
+}
+
+/* The theory curves of /theory and the transition of /analysis per (a0, n): nothing for
+ * files written before they existed (`reluscape analyse` adds them). */
+static void rs_print_theory(hid_t f, const rs_report *R)
+{
+    static const char *const curves[] = {"P_minus_n", "all_patterns_bound", "nonempty_d0_ge_n", "cover_rows",
+                                         "log2_nonempty_regions", "exact_full_rank_fraction"};
+    char err[RS_ERRLEN], path[64];
+    if (rs_h5_exists(f, "/theory") != 1) {
+        printf("\nno /theory or /analysis in this file: `reluscape analyse FILE.h5` adds them\n");
+        return;
+    }
+    printf("\ntheory curves (/theory, same grid; contours at contour_level):\n");
+    for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++) {
+        snprintf(path, sizeof path, "/theory/%s", curves[i]);
+        if (rs_h5_exists(f, path) != 1) continue;
+        hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+        char *ln = NULL;
+        double level = NAN;
+        if (d >= 0) {
+            rs_h5_attr_str(d, "long_name", &ln);
+            rs_h5_attr_num(d, "contour_level", H5T_NATIVE_DOUBLE, &level);
+            H5Dclose(d);
+        }
+        if (isnan(level)) printf("  %-26s %s\n", curves[i], ln ? ln : "");
+        else printf("  %-26s %s (contour at %g)\n", curves[i], ln ? ln : "", level);
+        free(ln);
+    }
+    hsize_t dims[2] = {(hsize_t)R->n0, (hsize_t)R->nn};
+    double *v[3] = {NULL, NULL, NULL};
+    const char *names[3] = {"/analysis/transition_d1", "/analysis/transition_d1_lo", "/analysis/transition_d1_hi"};
+    for (int k = 0; k < 3; k++)
+        if (rs_h5_exists(f, names[k]) != 1 ||
+            rs_h5_read_dset(f, names[k], 2, dims, H5T_NATIVE_DOUBLE, (void **)&v[k], err, sizeof err) != RS_EXIT_OK)
+            goto done;
+    printf("\ntransition: d1 where the full-rank fraction crosses 1/2 [95%% interval] (/analysis; - : not "
+           "inside the grid)\n");
+    for (int i0 = 0; i0 < R->n0; i0++) {
+        if (R->ratio) printf("  d0_ratio = %g\n", R->r[i0]);
+        else printf("  d0 = %lld\n", (long long)R->d0[i0]);
+        for (int in = 0; in < R->nn; in++) {
+            size_t o = (size_t)i0 * R->nn + in;
+            printf("    n = %-6lld", (long long)R->n[in]);
+            if (isnan(v[0][o])) printf(" -");
+            else printf(" %.2f", v[0][o]);
+            printf(" [");
+            for (int k = 1; k < 3; k++) {
+                if (isnan(v[k][o])) printf("-");
+                else printf("%.2f", v[k][o]);
+                printf(k == 1 ? ", " : "]\n");
+            }
+        }
+    }
+done:
+    for (int k = 0; k < 3; k++) free(v[k]);
 }
 
 /* Parse the command line (rank 0 only) and report. */

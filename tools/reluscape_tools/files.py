@@ -100,7 +100,8 @@ def _read_one(path):
         # as theory_<name>, the transition estimate on (a0, n) under its own name
         for group, prefix in (("theory", "theory_"), ("analysis", "")):
             for name, d in (f[group].items() if group in f else ()):
-                if not isinstance(d, h5py.Dataset):
+                # the groups link the grid's axes, P and d0_of_cell for netCDF readers
+                if not isinstance(d, h5py.Dataset) or name in coords or name in ("P", "d0_of_cell"):
                     continue
                 if d.shape == shape:
                     data[prefix + name] = (cell, d[()], _attrs(d))
