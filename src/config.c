@@ -61,6 +61,9 @@ static const rs_option options[] = {
      "HDF5 file holding a user dataset (data.law = file)", NULL},
     {"data.dataset", OPT_STRING, OFF(data_dataset), "X", NULL, 0, 0,
      "dataset path in data.file, shape n_total x d0; each draw is a random n-row subset", NULL},
+    {"data.count_rows", OPT_CHOICE, OFF(count_rows), "auto", "auto|always|never", 0, 0,
+     "count the realizable rows of each cell's first dataset exactly (rank: /stats/realizable_rows): always "
+     "(up to 1e7 point tests a cell), auto (also at most 2% of the cell's trials' work), never", NULL},
     {"pattern.sampler", OPT_CHOICE, OFF(sampler), "init", NULL, 0, 0,
      "bernoulli: all patterns (count); init: random initialisation (volume); "
      "region: uniform over non-empty regions (d0 = 1 with bias)", rs_sampler_names},
@@ -804,6 +807,7 @@ static int key_read(const rs_config *cfg, const char *key)
         return rs_method_lookup(cfg->rank_method)->uses_v || rs_experiment_draws_v(cfg->experiment);
     if (!strncmp(key, "targets.teacher_", 16)) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_TEACHER;
     if (!strcmp(key, "targets.dataset")) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE;
+    if (!strcmp(key, "data.count_rows")) return !strcmp(cfg->experiment, "rank");
     if (!strcmp(key, "grid.d0")) return cfg->d0.count > 0;
     if (!strcmp(key, "grid.d0_ratio")) return cfg->d0_ratio.count > 0;
     return 1;

@@ -40,9 +40,10 @@ static const rs_stat_def stats[] = {
     [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
                             .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
                                            "exactly by its trial 0 (repeated points merged, so below Cover's "
-                                           "C(n, p) for such data); 0 where the count would take more than 1e7 "
-                                           "point tests (then /theory/cover_rows has Cover's count) or a zero "
-                                           "point admits no row"},
+                                           "C(n, p) for such data); 0 where it was not counted (data.count_rows: "
+                                           "more than 1e7 point tests, or with auto more than 2% of the cell's "
+                                           "trials' work; /theory/cover_rows has Cover's count) or a zero point "
+                                           "admits no row"},
 };
 
 static const rs_report_view views[] = {
@@ -60,6 +61,11 @@ static const rs_report_view views[] = {
  * up in, once per dataset, when the trials sharing it would otherwise pay more in LPs (an
  * exact "not realizable" costs ~1e5 point tests), at most ~0.2 s. */
 #define REGION_COUNT_WORK 1e7
+/* data.count_rows = auto: the count may take this share of the cell's trials (the cost
+ * model's flops; a point test is worth about 30 of them), so it never slows a run down
+ * by more than a few percent. */
+#define REGION_COUNT_SHARE 0.02
+#define FLOPS_PER_POINT_TEST 30.0
 #define LOOKUP_WORK_PER_TRIAL 1e5
 #define LOOKUP_WORK_MAX 2e7
 
@@ -85,8 +91,12 @@ static int record_regions(const rs_trial_setup *ts, const rs_cell *cell, int ci,
         if ((realizable = rs_pattern_realizable(&w->A, w->xt, cell->d0, ts->prm.bias, lookup, w->exp_work)) < 0) return -1;
     }
     rs_stat_add(st, ST_REALIZABLE, ci, realizable);
-    if (t == 0) {
-        int64_t rows = rs_regions_count_rows(w->xt, cell->d0, ts->prm.bias, cell->n, REGION_COUNT_WORK);
+    const char *mode = ts->cfg->count_rows;
+    if (t == 0 && strcmp(mode, "never")) {
+        double budget = REGION_COUNT_WORK, share = REGION_COUNT_SHARE * (double)cell->trials * cell->cost /
+                                                   FLOPS_PER_POINT_TEST;
+        if (!strcmp(mode, "auto") && share < budget) budget = share;
+        int64_t rows = rs_regions_count_rows(w->xt, cell->d0, ts->prm.bias, cell->n, budget);
         rs_stat_add(st, ST_REALIZABLE_ROWS, ci, rows > 0 ? rows : 0);
     }
     return 0;

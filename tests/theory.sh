@@ -22,6 +22,7 @@ trials = 40
 [data]
 law = gaussian
 bias = false
+count_rows = always
 [pattern]
 sampler = bernoulli
 [rank]
@@ -115,6 +116,10 @@ check "repeated point: 22 realizable rows, below Cover's 32" h5_stats rep.h5out.
 mpirun 1 "$RELUSCAPE" -q run wide.ini --set data.law=file --set data.file=rep.h5 --set data.dataset=X1 --set grid.d0=1 \
     --set grid.n=4 --set data.bias=true -o tie.h5
 check "1-D tie: 6 realizable rows, below 2n = 8" h5_stats tie.h5 'sys.exit(not (s["realizable_rows"][()] == 6).all())'
+mpirun 1 "$RELUSCAPE" -q run wide.ini --set data.count_rows=never -o never.h5
+check "data.count_rows = never: nothing counted (0), the rest unchanged" sh -c \
+    "'$PYTHON3' -c 'import h5py, sys; sys.exit(int(h5py.File(\"never.h5\")[\"stats/realizable_rows\"][()].any()))' &&
+     '$H5DIFF' -q wide.h5 never.h5 /stats/full_rank /stats/full_rank"
 
 # /theory at hand-computed points of wide2.h5 (d0 = 2, bias, p = 3, n = 5, d1 = 2, 3)
 check "theory: P - n = 3 d1 - 5; cover 22; log2 regions d1 log2 22" h5_stats wide2.h5 '

@@ -43,6 +43,7 @@ typedef struct rs_config {
     int bias;
     char data_file[RS_PATH_MAX];
     char data_dataset[RS_PATH_MAX];
+    char count_rows[RS_NAME_MAX];   /* auto | always | never: realizable rows per cell */
     /* [pattern] */
     char sampler[RS_NAME_MAX];
     double bernoulli_p;
