@@ -39,6 +39,7 @@ skip() {
 # missing WHAT: an optional part of a test cannot run here: a note, or a failure under CI=true
 missing() { if [ "${CI:-}" = true ]; then bad "cannot run under CI=true: $*"; else echo "note: not run: $*"; fi; }
 # all_absent FILE...: none of the files exists (a dangling symlink counts as existing)
+all_present() { for f in "$@"; do [ -f "$f" ] || return 1; done; }
 all_absent() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then return 1; fi; done; }
 # h5_differ A B OBJ: both files exist and OBJ differs between them (plain `! h5diff` would
 # also pass when a file is missing)

@@ -10,7 +10,7 @@ cd "$WORK" || exit 1
 mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/default.ini" --set sweep.trials=4 -o d0.h5
 mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/paper-ratio-d0.ini" --set sweep.trials=4 --set grid.n=10:50:20 \
     --set sweep.patterns_per_dataset=2 -o ratio.h5
-check "runs exit 0" [ -f d0.h5 ] && [ -f ratio.h5 ]
+check "runs exit 0" all_present d0.h5 ratio.h5
 py() { "$PYTHON3" -c "import sys, math, xarray as xr; f = sys.argv[1]; s = xr.open_dataset(f, group='stats', engine='h5netcdf'); r = xr.open_dataset(f, engine='h5netcdf'); $2" "$1"; }
 for f in d0 ratio; do
     check "$f: P and d0_of_cell are coordinates of /stats" py $f.h5 'sys.exit(not {"P", "d0_of_cell"} <= set(s.coords))'
