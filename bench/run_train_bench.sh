@@ -36,7 +36,8 @@ classify = false
 progress = 0
 INI
 cpu() { "$PYTHON3" -c "import h5py, sys; f = h5py.File(sys.argv[1]); print(f['run/busy_cpu_seconds'][()].sum() / f['stats/trials'][()].sum())" "$1"; }
-best_step=1e9 best_trial=1e9 best_ref=1e9
+best_step=1e9 best_trial=1e9 best_ref=1e9 best_torch=1e9
+have_torch=$("$PYTHON3" -c 'import torch' 2>/dev/null && echo 1 || echo 0)
 for round in 1 2 3; do
     "$RS" -q run "$WORK/b.ini" -o "$WORK/s.h5" --force
     "$RS" -q run "$WORK/b.ini" -o "$WORK/one.h5" --force --set train.steps=1
@@ -46,7 +47,16 @@ for round in 1 2 3; do
     best_step=$(awk -v a="$best_step" -v b="$step" 'BEGIN {print (b < a ? b : a)}')
     best_trial=$(awk -v a="$best_trial" -v b="$(awk -v w="$whole" -v s="$STEPS" 'BEGIN {print w / s}')" 'BEGIN {print (b < a ? b : a)}')
     best_ref=$(awk -v a="$best_ref" -v b="$ref" 'BEGIN {print (b < a ? b : a)}')
+    if [ "$have_torch" = 1 ]; then
+        tr=$("$PYTHON3" "$SRCDIR/bench/train_reference.py" --steps 300 --torch | sed -n 's/.*per_step=\([0-9.e-]*\).*/\1/p')
+        best_torch=$(awk -v a="$best_torch" -v b="$tr" 'BEGIN {print (b < a ? b : a)}')
+    fi
 done
 printf '%-40s %14s %14s %8s\n' "setting d0=1 n=200 d1=1000 (per step)" reluscape numpy ratio
 awk -v r="$best_step" -v p="$best_ref" 'BEGIN {printf "%-40s %12.3f ms %12.3f ms %7.1fx\n", "step (forward + backward + update)", r * 1e3, p * 1e3, p / r}'
 awk -v r="$best_trial" -v p="$best_ref" 'BEGIN {printf "%-40s %12.3f ms %12.3f ms %7.1fx\n", "whole trial / steps (records, ranks)", r * 1e3, p * 1e3, p / r}'
+if [ "$have_torch" = 1 ]; then
+    awk -v r="$best_step" -v p="$best_torch" 'BEGIN {printf "%-40s %12.3f ms %12.3f ms %7.1fx  (PyTorch, autograd)\n", "step against PyTorch", r * 1e3, p * 1e3, p / r}'
+else
+    echo "PyTorch: not installed (Debian: python3-torch); numpy only"
+fi

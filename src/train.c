@@ -95,8 +95,6 @@ static uint64_t bit_key(uint64_t k)
 #define KATTR
 #include "train_kernels.h"
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
 #define VEC __m256d
 #define LANES 4
 #define V_LOAD(a) _mm256_loadu_pd(a)
@@ -108,9 +106,8 @@ static uint64_t bit_key(uint64_t k)
 #define V_ACTIVE(z, t) _mm256_and_pd(_mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ), t)
 #define V_BITS(z) ((unsigned)_mm256_movemask_pd(_mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GT_OQ)))
 #define KFN(name) name##_avx2
-#define KATTR __attribute__((target("avx2")))
+#define KATTR __attribute__((target("avx2"))) /* every kernel function, helpers too (clang) */
 #include "train_kernels.h"
-#pragma GCC pop_options
 #define HAVE_SIMD_KERNELS 1
 #endif
 

@@ -12,7 +12,7 @@
 
 /* z_k of LANES points at i for nb neurons (weights wp[k p + r] broadcast), summed over
  * coordinates in increasing order. */
-static inline __attribute__((always_inline)) void KFN(preact_points)(const double *x, int npad, int p,
+KATTR static inline __attribute__((always_inline)) void KFN(preact_points)(const double *x, int npad, int p,
                                                                      const VEC *wp, int nb, int i, VEC *z)
 {
     const VEC x0 = V_LOAD(x + i);
@@ -25,7 +25,7 @@ static inline __attribute__((always_inline)) void KFN(preact_points)(const doubl
 
 /* f += Σ_k v_k relu(z_k) for nb ≤ NB neurons with p ≤ RS_TRAIN_BLOCK_P inputs, and their
  * activity bits (nb rows of `words`). */
-static inline __attribute__((always_inline)) void KFN(forward_body)(const rs_train_work *tw, const double *w,
+KATTR static inline __attribute__((always_inline)) void KFN(forward_body)(const rs_train_work *tw, const double *w,
                                                                     const double *v, const int nb, const int p,
                                                                     double *restrict f, uint64_t *bits)
 {
@@ -85,7 +85,7 @@ KATTR static void KFN(forward_block)(const rs_train_work *tw, const double *w, c
 
 /* S[r][j] = Σ_i a_ji r_i x̃_ir for 2 LANES neurons from j0 (Wt, S: p rows of d1pad), the
  * points in increasing order.  p ≤ RS_TRAIN_BLOCK_P. */
-static inline __attribute__((always_inline)) void KFN(backward_body)(const rs_train_work *tw, const double *Wt,
+KATTR static inline __attribute__((always_inline)) void KFN(backward_body)(const rs_train_work *tw, const double *Wt,
                                                                      int j0, const int p, double *S)
 {
     const int n = tw->n, npad = tw->npad, d1pad = tw->d1pad;

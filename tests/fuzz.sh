@@ -6,7 +6,9 @@
 
 command -v clang >/dev/null 2>&1 || skip "clang (with libFuzzer) is not installed"
 make -C "$top_builddir" -s fuzz-build >"$WORK/build.log" 2>&1
-check "the fuzz targets build" [ $? = 0 ] || { cat "$WORK/build.log"; finish; }
+rc=$?
+check "the fuzz targets build" [ $rc = 0 ]
+[ $rc = 0 ] || { cat "$WORK/build.log"; finish; exit 1; }
 mkdir -p "$WORK/corpus"
 cp "$top_srcdir/tests/fuzz/corpus_config/"* "$top_srcdir/jobs/configs/"*.ini "$WORK/corpus/"
 cd "$WORK" || exit 1

@@ -215,7 +215,7 @@ check "plan --time=2 --signal=B:USR1@120: refused (exit 2)" test $? = 2
 check "... because no start could finish a unit" grep -q "no start could finish" "$WORK/plan-none.err"
 
 # ------------------------------------------------------------------ stop and resume
-# a config of about 40 core-seconds (sized with `reluscape plan`): long enough that a
+# a config of about 60 core-seconds (sized with `reluscape plan`): long enough that a
 # 1-minute limit's USR1@25 (sent 5-35 s after the start: slurmctld checks every 30 s)
 # finds it running
 cat >"$WORK/mid.ini" <<'INI'
@@ -232,7 +232,7 @@ method = svd
 progress = 2
 INI
 cs=$("$RELUSCAPE" plan "$WORK/mid.ini" --calibrate 1 | sed -n 's/^Total: .*(\([0-9.e+]*\) core-seconds).*/\1/p')
-trials=$(awk -v c="${cs:-2}" 'BEGIN { t = int(200 * 40 / c); if (t < 200) t = 200; if (t > 20000) t = 20000; print t - t % 10 }')
+trials=$(awk -v c="${cs:-2}" 'BEGIN { t = int(200 * 60 / c); if (t < 200) t = 200; if (t > 20000) t = 20000; print t - t % 10 }')
 sed -i "s/^trials = 200$/trials = $trials/" "$WORK/mid.ini"
 say "stop/resume config: $trials trials per cell (plan: $cs core-seconds at 200)"
 
