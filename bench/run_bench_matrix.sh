@@ -36,7 +36,7 @@
 #   BENCH_MATRIX_REPEAT (1)          runs of each program per setting; the best CPU is kept
 #   BENCH_MATRIX_PROFILE (3)         settings to profile (0: none)
 #   BENCH_MATRIX_PROFILE_TRIALS (10) trials per cell of the profiled run (region: 1)
-# The defaults take about 8 minutes on a 2-core machine.
+# The defaults take about 8 minutes on a 2-core machine, and 2-4 more for the profile.
 set -eu
 
 BUILDDIR=${1:?usage: run_bench_matrix.sh BUILDDIR PYTHON3}
