@@ -201,6 +201,10 @@ __attribute__((target("avx2"))) static void rs_transpose64_avx2(uint64_t a[64])
                 _mm256_storeu_si256((__m256i *)(a + k + j), _mm256_xor_si256(y, t));
             }
     }
+    /* gcc leaves this function without a vzeroupper: with the upper halves of the ymm
+     * registers in use, every later SSE instruction of the process pays the AVX-SSE
+     * transition (libm's log and sincos behind the Gaussian draws ran 6x slower) */
+    _mm256_zeroupper();
     rs_transpose64_rounds(a, j, m);
 }
 #endif

@@ -76,10 +76,25 @@ static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_s
                 if ((uint64_t)prm->index >> ((uint64_t)j * A->n + i) & 1) rs_pattern_set(A, j, i);
         return 0;
     }
-    for (int j = 0; j < A->d1; j++)
-        for (int i = 0; i < A->n; i++)
-            if (rs_bernoulli(s, prm->p))
-                rs_pattern_set(A, j, i);
+    /* rs_bernoulli's words, drawn in bulk (the same words in the same order) and compared
+     * as it compares them: one call per entry cost more than the rank of the trial */
+    const int n = A->n, words = A->words;
+    const size_t total = (size_t)A->d1 * (size_t)n;
+    uint64_t u[512];
+    size_t have = 0, at = 0, drawn = 0;
+    for (int j = 0; j < A->d1; j++) {
+        uint64_t *col = A->bits + j / 64;
+        const uint64_t bit = (uint64_t)1 << (j % 64);
+        for (int i = 0; i < n; i++) {
+            if (at == have) {
+                have = total - drawn < 512 ? total - drawn : 512;
+                rs_next_u64_fill(s, u, have);
+                drawn += have;
+                at = 0;
+            }
+            if (rs_u64_to_01(u[at++]) < prm->p) col[(size_t)i * (size_t)words] |= bit;
+        }
+    }
     return 0;
 }
 

@@ -616,6 +616,54 @@ static void test_column_classes(void)
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+/* XINUSE bit 2 (XGETBV with ECX = 1): the upper halves of ymm0-15 hold something, so
+ * every later SSE instruction pays the AVX-SSE transition.  -1 when not readable. */
+static int ymm_upper_in_use(void)
+{
+    unsigned a, b, c, d, lo, hi;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return -1; /* OSXSAVE */
+    if (!__get_cpuid_count(0xd, 1, &a, &b, &c, &d) || !(a & 4)) return -1; /* XGETBV ECX = 1 */
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+    (void)hi;
+    return (int)(lo >> 2 & 1);
+}
+
+/* The AVX2 bit transposes of the neuron reduction leave the upper halves clean: the
+ * Gaussian draws of the next trial (libm, SSE) once ran 6x slower after them. */
+static void test_reduce_leaves_ymm_clean(void)
+{
+    if (!__builtin_cpu_supports("avx2")) return;
+    __asm__ volatile("vpcmpeqd %%ymm9, %%ymm9, %%ymm9\n\tvzeroupper" ::: "xmm9");
+    if (ymm_upper_in_use() != 0) return; /* no probe, or it cannot tell */
+    __asm__ volatile("vpcmpeqd %%ymm9, %%ymm9, %%ymm9" ::: "xmm9");
+    int dirty = ymm_upper_in_use();
+    __asm__ volatile("vzeroupper");
+    if (dirty != 1) return; /* the probe does not see the state: skip */
+    rs_pattern A, R;
+    const int d1 = 130, n = 70;
+    pat_alloc(&A, d1, n);
+    pat_alloc(&R, d1, n);
+    for (int j = 0; j < d1; j++)
+        for (int i = 0; i < n; i++)
+            if ((i * 7 + j * 3) % 5 < 2) rs_pattern_set(&A, j, i);
+    double *v = make_v(d1), *vr = malloc(sizeof *vr * (size_t)d1);
+    uint64_t *rows = malloc(sizeof *rows * (size_t)d1 * (size_t)((n + 63) / 64));
+    rs_neuron_key *idx = malloc(sizeof *idx * rs_neuron_keys(d1));
+    rs_neuron_reduce(&A, v, &R, vr, rows, idx);
+    CHECK(ymm_upper_in_use() == 0, "rs_neuron_reduce returns with the upper halves of the ymm registers clean");
+    free(v);
+    free(vr);
+    free(rows);
+    free(idx);
+    pat_free(&A);
+    pat_free(&R);
+}
+#else
+static void test_reduce_leaves_ymm_clean(void) {}
+#endif
+
 int main(void)
 {
     test_entries();
@@ -628,6 +676,7 @@ int main(void)
     test_neuron_reduce();
     test_neuron_reduce_bits();
     test_column_classes();
+    test_reduce_leaves_ymm_clean();
     mrank(NULL, 0, 0, NULL);
     return check_done("test_jacobian");
 }

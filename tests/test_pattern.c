@@ -318,6 +318,21 @@ static void test_bernoulli(void)
             order_ok &= rs_pattern_get(&A, j, i) == rs_bernoulli(&s, 0.5);
     CHECK(order_ok, "bernoulli draw order j outer, i inner");
 
+    /* the bulk draws against one rs_bernoulli per entry on a shape with a partial last
+     * word and a partial last block of draws */
+    rs_pattern B;
+    rs_pattern_alloc(&B, 67, 13);
+    prm.p = 0.3;
+    rs_stream_init(&s, 5, 2, 9, RS_STREAM_PATTERN);
+    CHECK(b->sample(&prm, NULL, &s, &B) == 0, "bernoulli(0.3) rc");
+    rs_stream_init(&s, 5, 2, 9, RS_STREAM_PATTERN);
+    order_ok = 1;
+    for (int j = 0; j < B.d1; j++)
+        for (int i = 0; i < B.n; i++) order_ok &= rs_pattern_get(&B, j, i) == rs_bernoulli(&s, 0.3);
+    CHECK(order_ok, "bernoulli(0.3), 67 x 13: the same bits as rs_bernoulli entry by entry");
+    rs_pattern_free(&B);
+    prm.p = 0.5;
+
     prm.p = 0.0;
     b->sample(&prm, NULL, &s, &A);
     long none = 0;
