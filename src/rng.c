@@ -111,11 +111,12 @@ double rs_uniform_range(rs_stream *s, double lo, double hi)
  * arithmetic, rounded once): the same on every machine, nothing computed at run time.
  * One 64-bit word per attempt: bits 0-7 pick the layer i, bit 8 the sign, bits 12-63 the
  * position j, u = (2j+1) 2^-53 in (0,1).  If u X[i] < X[i+1] (j < K[i], integer test,
- * about 99% of words) the point is inside the layer's rectangle under the curve and
+ * 98.5% of words) the point is inside the layer's rectangle under the curve and
  * x = (2j+1) X[i] 2^-53 is returned: integer arithmetic and one rounded product, no libm.
- * Otherwise (under 1%) a wedge test with a fresh uniform height against exp(-x^2/2), or
+ * Otherwise (1.5%) a wedge test with a fresh uniform height against exp(-x^2/2), or
  * for layer 0 a tail draw (Marsaglia 1964) with two logs; only these rare paths use libm,
- * and only there could another libm's last bit change a result. */
+ * and only there could another libm's last bit (or a compiler fusing the wedge's
+ * multiply-add) change a result. */
 
 /* Words for the slow paths: what is left of a bulk buffer, then the stream itself (the
  * buffer holds the stream's next words, so the order is that of single draws). */

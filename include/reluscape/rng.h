@@ -56,7 +56,7 @@ static inline double rs_u64_to_range(uint64_t u, double lo, double hi)
     return x < hi ? x : lo; /* rounding could reach hi; keep the interval half-open */
 }
 
-/* N(0,1) by an exact ziggurat (rng.c): one word per draw about 99% of the time, more
+/* N(0,1) by an exact ziggurat (rng.c): one word per draw 98.5% of the time, more
  * otherwise; never exactly 0. */
 double rs_normal(rs_stream *s);
 /* out[0..count) = the next count values of rs_normal, with the stream left where those
