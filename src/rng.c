@@ -154,6 +154,23 @@ static inline int zig_fast(uint64_t w, double *z)
     return 1;
 }
 
+/* The tail x > r: x = r + a, a ~ Exp(r) accepted with probability exp(-a^2/2). */
+static double zig_tail(word_source *src)
+{
+    double a, b;
+    do {
+        a = -log(rs_u64_to_open01(next_word(src))) / rs_zig_r;
+        b = -log(rs_u64_to_open01(next_word(src)));
+    } while (b + b < a * a);
+    return rs_zig_r + a;
+}
+
+double rs_normal_tail(rs_stream *s)
+{
+    word_source src = {NULL, 0, s};
+    return zig_tail(&src);
+}
+
 /* Word w failed the rectangle test: wedge or tail, then new attempts until one accepts. */
 static double zig_slow(uint64_t w, word_source *src)
 {
@@ -161,14 +178,7 @@ static double zig_slow(uint64_t w, word_source *src)
         double z;
         if (zig_fast(w, &z)) return z;
         const unsigned i = (unsigned)(w & 0xff);
-        if (i == 0) { /* tail x > r: x = r + a, a ~ Exp(r) accepted with prob exp(-a^2/2) */
-            double a, b;
-            do {
-                a = -log(rs_u64_to_open01(next_word(src))) / rs_zig_r;
-                b = -log(rs_u64_to_open01(next_word(src)));
-            } while (b + b < a * a);
-            return signed_by(rs_zig_r + a, w);
-        }
+        if (i == 0) return signed_by(zig_tail(src), w);
         /* wedge: x in [X[i+1], X[i]), height uniform in the layer [F[i], F[i+1]) */
         const double x = (double)(2 * (w >> 12) + 1) * rs_zig_x[i] * 0x1p-53;
         const double y = rs_zig_f[i] + rs_u64_to_01(next_word(src)) * (rs_zig_f[i + 1] - rs_zig_f[i]);

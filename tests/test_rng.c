@@ -258,6 +258,38 @@ static void test_normal_tail(const double *z, size_t N)
     CHECK(fabs(nneg4 - e4) < 5 * sd4, "#(Z < -4) = %ld, expected %.1f +- %.1f", nneg4, e4, sd4);
 }
 
+/* The tail sampler alone (Z given Z > r), 10^6 draws: Kolmogorov-Smirnov against
+ * P(Z <= x | Z > r) = 1 - erfc(x/sqrt 2) / erfc(r/sqrt 2), and the mean within 5 se of
+ * E[Z | Z > r] = phi(r) / Q(r) (Mills' ratio). */
+static void test_normal_tail_sampler(void)
+{
+    enum { N = 1000000 };
+    double *t = malloc(N * sizeof *t);
+    rs_stream s;
+    rs_stream_init(&s, 12, 34, 56, RS_STREAM_TARGET);
+    const double r = rs_zig_r, Qr = erfc(r / sqrt(2.0));
+    double sum = 0, sum2 = 0;
+    int above = 1;
+    for (int k = 0; k < N; k++) {
+        t[k] = rs_normal_tail(&s);
+        above &= t[k] > r;
+        sum += t[k];
+        sum2 += t[k] * t[k];
+    }
+    CHECK(above, "tail draws > r");
+    qsort(t, N, sizeof *t, cmp_double);
+    double D = 0;
+    for (int k = 0; k < N; k++) {
+        const double F = 1 - erfc(t[k] / sqrt(2.0)) / Qr;
+        D = fmax(D, fmax(F - (double)k / N, (double)(k + 1) / N - F));
+    }
+    CHECK(sqrt((double)N) * D < 1.9495, "tail: Kolmogorov-Smirnov sqrt(N) D = %g", sqrt((double)N) * D);
+    const double mean = sum / N, sd = sqrt(sum2 / N - mean * mean);
+    const double exact = 2 * exp(-0.5 * r * r) / sqrt(2 * acos(-1.0)) / Qr; /* phi(r) / (Qr / 2) */
+    CHECK(fabs(mean - exact) < 5 * sd / sqrt((double)N), "tail mean %.6f, exact %.6f", mean, exact);
+    free(t);
+}
+
 static void test_normal(void)
 {
     const size_t N = 10000000;
@@ -389,6 +421,7 @@ int main(void)
     test_zig_tables();
     test_normal_layout();
     test_normal();
+    test_normal_tail_sampler();
     test_normal_fill();
     test_index();
     test_bernoulli();

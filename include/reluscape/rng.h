@@ -62,6 +62,9 @@ double rs_normal(rs_stream *s);
 /* out[0..count) = the next count values of rs_normal, with the stream left where those
  * calls would leave it (faster: the words are drawn in bulk). */
 void rs_normal_fill(rs_stream *s, double *out, size_t count);
+/* Z conditioned on Z > r = 3.654..., as rs_normal draws its tail (for tests: 2.6 normals
+ * in 10^4 come from there). */
+double rs_normal_tail(rs_stream *s);
 int rs_bernoulli(rs_stream *s, double p);      /* 1 with probability p */
 uint64_t rs_uniform_index(rs_stream *s, uint64_t n); /* unbiased in [0,n), n > 0 */
 
