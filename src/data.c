@@ -41,10 +41,6 @@ const char *rs_data_law_name(rs_data_law law)
 static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
 {
     switch (law) {
-    case RS_DATA_GAUSSIAN:
-        for (int r = 0; r < d0; r++)
-            x[r] = rs_normal(s);
-        break;
     case RS_DATA_UNIFORM:
         /* 2u - 1 with u on the open midpoint grid: exact and strictly inside (-1,1) */
         for (int r = 0; r < d0; r++)
@@ -54,24 +50,29 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
         for (int r = 0; r < d0; r++)
             x[r] = rs_uniform01(s);
         break;
-    case RS_DATA_SPHERE: {
-        /* A standard Gaussian vector is rotation invariant: normalised, it is uniform on
-         * the sphere.  A zero vector has probability 0 but would divide by zero: redraw. */
-        double nrm2;
-        do {
-            nrm2 = 0.0;
-            for (int r = 0; r < d0; r++) {
-                x[r] = rs_normal(s);
-                nrm2 += x[r] * x[r];
-            }
-        } while (nrm2 == 0.0);
-        double inv = 1.0 / sqrt(nrm2);
-        for (int r = 0; r < d0; r++)
-            x[r] *= inv;
-        break;
-    }
+    case RS_DATA_GAUSSIAN:
+    case RS_DATA_SPHERE:
     case RS_DATA_FILE:
-        break; /* handled by draw_file */
+        break; /* handled by draw_gaussian and draw_file */
+    }
+}
+
+/* All n points of N(0, I_d0), or of the uniform law on the sphere: the n d0 normals in
+ * one bulk draw (the same numbers as n d0 rs_normal calls), packed at the front of xt and
+ * then spread to stride p from the last point down (a point never overwrites one not yet
+ * moved).  A standard Gaussian vector is rotation invariant: normalised, it is uniform on
+ * the sphere; rs_normal is never 0, so the norm is never 0. */
+static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double *xt)
+{
+    rs_normal_fill(s, xt, (size_t)n * (size_t)d0);
+    for (int i = n - 1; i >= 0; i--) {
+        double *x = xt + (size_t)i * p;
+        memmove(x, xt + (size_t)i * d0, (size_t)d0 * sizeof *x);
+        if (!sphere) continue;
+        double nrm2 = 0.0;
+        for (int r = 0; r < d0; r++) nrm2 += x[r] * x[r];
+        const double inv = 1.0 / sqrt(nrm2);
+        for (int r = 0; r < d0; r++) x[r] *= inv;
     }
 }
 
@@ -178,6 +179,8 @@ int rs_data_draw(const rs_data_spec *spec, int d0, int n, uint64_t seed, uint64_
         rs_stream_init(&s, seed, cell, dataset, RS_STREAM_DATA);
         if (spec->law == RS_DATA_UNIFORM01)
             draw_uniform01(d0, n, p, &s, xt);
+        else if (spec->law == RS_DATA_GAUSSIAN || spec->law == RS_DATA_SPHERE)
+            draw_gaussian(spec->law == RS_DATA_SPHERE, d0, n, p, &s, xt);
         else
             for (int i = 0; i < n; i++)
                 draw_point(spec->law, d0, &s, xt + (size_t)i * p);

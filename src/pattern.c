@@ -203,12 +203,17 @@ int rs_init_weights(const rs_sampler_params *prm, int d1, rs_stream *s, double *
         return 0;
     }
     case RS_INIT_GAUSSIAN:
-        for (size_t t = 0, total = (size_t)d1 * p; t < total; t++) wb[t] = rs_normal(s);
+        rs_normal_fill(s, wb, (size_t)d1 * p);
         return 0;
     case RS_INIT_HE:
-        for (int j = 0; j < d1; j++) {
-            for (int r = 0; r < d0; r++) wb[(size_t)j * p + r] = sd_he * rs_normal(s);
-            if (prm->bias) wb[(size_t)j * p + d0] = 0.0;
+        /* the d1 d0 draws packed at the front, then spread to stride p from the last
+         * neuron down, as in data.c's draw_gaussian */
+        rs_normal_fill(s, wb, (size_t)d1 * d0);
+        for (int j = d1 - 1; j >= 0; j--) {
+            double *w = wb + (size_t)j * p;
+            memmove(w, wb + (size_t)j * d0, (size_t)d0 * sizeof *w);
+            for (int r = 0; r < d0; r++) w[r] *= sd_he;
+            if (prm->bias) w[d0] = 0.0;
         }
         return 0;
     }
@@ -433,13 +438,12 @@ const char *rs_vout_law_name(rs_vout_law law)
 
 void rs_vout_draw(rs_vout_law law, int d1, rs_stream *s, double *v)
 {
+    if (law == RS_VOUT_GAUSSIAN) {
+        rs_normal_fill(s, v, (size_t)d1); /* never 0, as the rank argument needs */
+        return;
+    }
     for (int j = 0; j < d1; j++) {
         switch (law) {
-        case RS_VOUT_GAUSSIAN:
-            do /* the rank argument needs every v_j != 0 */
-                v[j] = rs_normal(s);
-            while (v[j] == 0.0);
-            break;
         case RS_VOUT_BALANCED:
             v[j] = j < d1 / 2 ? -1.0 : 1.0;
             break;

@@ -4,9 +4,11 @@
  * philox(counter with block = b, key); its four words are handed out in order 0..3, then
  * block b+1 follows.  A stream therefore depends on nothing but its four coordinates. */
 #include <math.h>
+#include <string.h>
 #include <Random123/philox.h>
 
 #include "reluscape/rng.h"
+#include "ziggurat_tables.h"
 
 void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4])
 {
@@ -28,8 +30,6 @@ void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, 
     for (int w = 0; w < 4; w++)
         s->buf[w] = 0;
     s->left = 0;
-    s->have_normal = 0;
-    s->spare_normal = 0.0;
 }
 
 /* Philox4x64-10 on two consecutive blocks at once: the same rounds as Random123's
@@ -95,8 +95,7 @@ double rs_uniform01(rs_stream *s)
 
 double rs_uniform_open01(rs_stream *s)
 {
-    /* Midpoints of a 2^-52 grid: exact, never 0 or 1 (safe for log). */
-    return ((double)(rs_next_u64(s) >> 12) + 0.5) * 0x1p-52;
+    return rs_u64_to_open01(rs_next_u64(s));
 }
 
 double rs_uniform_range(rs_stream *s, double lo, double hi)
@@ -104,20 +103,114 @@ double rs_uniform_range(rs_stream *s, double lo, double hi)
     return rs_u64_to_range(rs_next_u64(s), lo, hi);
 }
 
+/* ---------------------------------------------------------------- normals: ziggurat
+ *
+ * Marsaglia and Tsang's ziggurat (2000) in Doornik's layout (ZIGNOR, 2005) with the exact
+ * wedge and tail tests, on 256 equal-area layers whose tables (src/ziggurat_tables.h) are
+ * written in the source as exact hex doubles by tools/gen_ziggurat.py (60-digit
+ * arithmetic, rounded once): the same on every machine, nothing computed at run time.
+ * One 64-bit word per attempt: bits 0-7 pick the layer i, bit 8 the sign, bits 12-63 the
+ * position j, u = (2j+1) 2^-53 in (0,1).  If u X[i] < X[i+1] (j < K[i], integer test,
+ * 98.5% of words) the point is inside the layer's rectangle under the curve and
+ * x = (2j+1) X[i] 2^-53 is returned: integer arithmetic and one rounded product, no libm.
+ * Otherwise (1.5%) a wedge test with a fresh uniform height against exp(-x^2/2), or
+ * for layer 0 a tail draw (Marsaglia 1964) with two logs; only these rare paths use libm,
+ * and only there could another libm's last bit (or a compiler fusing the wedge's
+ * multiply-add) change a result. */
+
+/* Words for the slow paths: what is left of a bulk buffer, then the stream itself (the
+ * buffer holds the stream's next words, so the order is that of single draws). */
+typedef struct {
+    const uint64_t *w;
+    size_t n;
+    rs_stream *s;
+} word_source;
+
+static inline uint64_t next_word(word_source *src)
+{
+    if (src->n) {
+        src->n--;
+        return *src->w++;
+    }
+    return rs_next_u64(src->s);
+}
+
+/* |x| with the sign of word w's bit 8 */
+static inline double signed_by(double x, uint64_t w)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    b |= (w & 0x100) << 55;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+static inline int zig_fast(uint64_t w, double *z)
+{
+    const unsigned i = (unsigned)(w & 0xff);
+    const uint64_t j = w >> 12;
+    if (j >= rs_zig_k[i]) return 0;
+    *z = signed_by((double)(2 * j + 1) * rs_zig_x[i] * 0x1p-53, w);
+    return 1;
+}
+
+/* The tail x > r: x = r + a, a ~ Exp(r) accepted with probability exp(-a^2/2). */
+static double zig_tail(word_source *src)
+{
+    double a, b;
+    do {
+        a = -log(rs_u64_to_open01(next_word(src))) / rs_zig_r;
+        b = -log(rs_u64_to_open01(next_word(src)));
+    } while (b + b < a * a);
+    return rs_zig_r + a;
+}
+
+double rs_normal_tail(rs_stream *s)
+{
+    word_source src = {NULL, 0, s};
+    return zig_tail(&src);
+}
+
+/* Word w failed the rectangle test: wedge or tail, then new attempts until one accepts. */
+static double zig_slow(uint64_t w, word_source *src)
+{
+    for (;;) {
+        double z;
+        if (zig_fast(w, &z)) return z;
+        const unsigned i = (unsigned)(w & 0xff);
+        if (i == 0) return signed_by(zig_tail(src), w);
+        /* wedge: x in [X[i+1], X[i]), height uniform in the layer [F[i], F[i+1]) */
+        const double x = (double)(2 * (w >> 12) + 1) * rs_zig_x[i] * 0x1p-53;
+        const double y = rs_zig_f[i] + rs_u64_to_01(next_word(src)) * (rs_zig_f[i + 1] - rs_zig_f[i]);
+        if (y < exp(-0.5 * x * x)) return signed_by(x, w);
+        w = next_word(src);
+    }
+}
+
 double rs_normal(rs_stream *s)
 {
-    if (s->have_normal) {
-        s->have_normal = 0;
-        return s->spare_normal;
+    const uint64_t w = rs_next_u64(s);
+    double z;
+    if (zig_fast(w, &z)) return z;
+    word_source src = {NULL, 0, s};
+    return zig_slow(w, &src);
+}
+
+void rs_normal_fill(rs_stream *s, double *out, size_t count)
+{
+    uint64_t w[256];
+    while (count) {
+        /* every normal takes at least one word, so count words are never too many */
+        const size_t m = count < 256 ? count : 256;
+        rs_next_u64_fill(s, w, m);
+        for (size_t t = 0; t < m; out++, count--) {
+            const uint64_t first = w[t++];
+            if (zig_fast(first, out)) continue;
+            word_source src = {w + t, m - t, s};
+            *out = zig_slow(first, &src);
+            t = m - src.n;
+        }
     }
-    /* Box-Muller: two uniforms give two independent normals; cache the second. */
-    double u1 = rs_uniform_open01(s);
-    double u2 = rs_uniform01(s);
-    double r = sqrt(-2.0 * log(u1));
-    double t = 6.283185307179586476925 * u2;
-    s->spare_normal = r * sin(t);
-    s->have_normal = 1;
-    return r * cos(t);
 }
 
 int rs_bernoulli(rs_stream *s, double p)

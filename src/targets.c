@@ -87,7 +87,7 @@ int rs_targets_draw(const rs_targets_spec *t, const double *xt, int d0, int p, i
     rs_stream_init(&s, seed, cell, dataset, RS_STREAM_TARGET);
     switch (t->law) {
     case RS_TARGETS_GAUSSIAN:
-        for (int i = 0; i < n; i++) y[i] = rs_normal(&s);
+        rs_normal_fill(&s, y, (size_t)n);
         return 0;
     case RS_TARGETS_UNIFORM:
         for (int i = 0; i < n; i++) y[i] = 2.0 * rs_uniform_open01(&s) - 1.0;

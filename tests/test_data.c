@@ -99,6 +99,23 @@ static void test_ranges(void)
         }
     double m = s1 / (n * d0), v = s2 / (n * d0) - m * m;
     CHECK(fabs(m) < 1.2e-2 && fabs(v - 1.0) < 1.6e-2, "gaussian mean %g var %g", m, v);
+    /* the documented order (bulk draw spread to stride p): point by point, coordinate by
+     * coordinate, one rs_normal each; sphere: that point divided by its norm */
+    for (int law = RS_DATA_GAUSSIAN; law <= RS_DATA_SPHERE; law += RS_DATA_SPHERE - RS_DATA_GAUSSIAN) {
+        spec.law = (rs_data_law)law;
+        rs_data_draw(&spec, d0, n, 7, 0, 0, xt);
+        rs_stream s;
+        rs_stream_init(&s, 7, 0, 0, RS_STREAM_DATA);
+        int same = 1;
+        for (int i = 0; i < n; i++) {
+            double z[4], nrm2 = 0;
+            for (int r = 0; r < d0; r++) z[r] = rs_normal(&s), nrm2 += z[r] * z[r];
+            for (int r = 0; r < d0; r++)
+                same &= xt[i * p + r] == (law == RS_DATA_SPHERE ? z[r] * (1.0 / sqrt(nrm2)) : z[r]);
+            same &= xt[i * p + d0] == 1.0;
+        }
+        CHECK(same, "%s: the numbers of rs_normal point by point", rs_data_law_name(law));
+    }
     free(xt);
 }
 
@@ -363,6 +380,11 @@ static void test_targets(void)
     for (int i = 0; i < N; i++) neg += y[i] < 0, mean += y[i] / N;
     CHECK(fabs(neg - N / 2.0) < 5 * sqrt(N / 4.0), "gaussian: %d of %d negative", neg, N);
     CHECK(fabs(mean) < 5 / sqrt((double)N), "gaussian: mean %g", mean);
+    rs_stream s;
+    rs_stream_init(&s, 5, 9, 0, RS_STREAM_TARGET);
+    int order = 1;
+    for (int i = 0; i < N; i++) order &= y[i] == rs_normal(&s);
+    CHECK(order, "gaussian: y_i is the i-th rs_normal of the target stream");
     CHECK(rs_targets_draw(&g, xt, 1, 2, N, 5, 9, 0, y2) == 0 && !memcmp(y, y2, sizeof y), "the same draw again");
     CHECK(rs_targets_draw(&g, xt, 1, 2, N, 5, 9, 1, y2) == 0 && memcmp(y, y2, sizeof y), "another dataset differs");
     CHECK(rs_targets_draw(&u, xt, 1, 2, N, 5, 9, 0, y) == 0, "uniform targets");

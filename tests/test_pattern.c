@@ -516,6 +516,10 @@ static void test_vout(void)
     }
     CHECK(nz, "gaussian v all non-zero");
     CHECK(memcmp(g, h, D * sizeof *g) == 0, "gaussian v reproducible");
+    rs_stream_init(&s, 1, 2, 3, RS_STREAM_VOUT);
+    int order = 1;
+    for (int j = 0; j < D; j++) order &= g[j] == rs_normal(&s);
+    CHECK(order, "gaussian v: v_j is the j-th rs_normal of the stream");
     /* se(mean) = 0.007, se(var) = 0.01 */
     CHECK(fabs(s1 / D) < 0.035 && fabs(s2 / D - 1) < 0.05, "gaussian v mean %g, E v^2 %g",
           s1 / D, s2 / D);

@@ -3,10 +3,12 @@
  * five standard errors (or the 99.9% chi-square quantile) so a real defect fails them. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reluscape/rng.h"
 #include "check.h"
+#include "ziggurat_tables.h" /* the ziggurat's tables, checked against their definition */
 
 /* Philox4x64-10 known-answer vectors of the Random123 distribution (tests/kat_vectors),
  * as cut and pasted in DEShawResearch/Random123-Boost, libs/random/test/test_philox.cpp
@@ -82,7 +84,7 @@ static void test_reproducible(void)
     /* swapping coordinates must not alias (seed/cell vs trial/stream) */
     CHECK(!same_sequence(2, 1, 3, RS_STREAM_DATA, 1, 2, 3, RS_STREAM_DATA, 8), "seed<->cell");
 
-    /* normals (with the cached Box-Muller spare) are reproducible too */
+    /* normals are reproducible too */
     rs_stream a, b;
     rs_stream_init(&a, 9, 9, 9, RS_STREAM_VOUT);
     rs_stream_init(&b, 9, 9, 9, RS_STREAM_VOUT);
@@ -90,7 +92,7 @@ static void test_reproducible(void)
     for (int k = 0; k < 101; k++)
         same &= rs_normal(&a) == rs_normal(&b);
     CHECK(same, "normal sequence reproducible");
-    /* re-initialising resets the spare */
+    /* re-initialising starts the normals again */
     rs_stream_init(&a, 9, 9, 9, RS_STREAM_VOUT);
     rs_stream_init(&b, 9, 9, 9, RS_STREAM_VOUT);
     double first = rs_normal(&a);
@@ -127,26 +129,211 @@ static void test_uniform(void)
     CHECK(range_ok, "uniform_range in [lo,hi)");
 }
 
+/* ---------------------------------------------------------------- normals (ziggurat) */
+
+static double phi_cdf(double z) { return 0.5 * erfc(-z / sqrt(2.0)); }
+
+/* The tables, checked against their definition: 256 layers of equal area v under
+ * f(x) = exp(-x^2/2) (erfc, exp from libm, so to 1e-12 rather than bit for bit), and the
+ * integer thresholds exactly: j < K[i] <=> (2j+1) 2^-53 X[i] < X[i+1] (fma gives the
+ * exact sign of the product minus X[i+1]). */
+static void test_zig_tables(void)
+{
+    const double *X = rs_zig_x, *F = rs_zig_f;
+    const double r = rs_zig_r, v = r * exp(-0.5 * r * r) + 1.2533141373155002512 /* sqrt(pi/2) */ * erfc(r / sqrt(2.0));
+    int decreasing = 1, areas = 1, heights = 1, thresholds = 1;
+    CHECK(X[1] == r && X[RS_ZIG_LAYERS] == 0.0 && F[RS_ZIG_LAYERS] == 1.0, "X[1] = r, X[256] = 0, F[256] = 1");
+    CHECK(fabs(X[0] * exp(-0.5 * r * r) - v) < 1e-12 * v, "base layer: X[0] f(r) = v");
+    for (int i = 1; i < RS_ZIG_LAYERS; i++) {
+        decreasing &= X[i + 1] < X[i];
+        heights &= fabs(F[i] - exp(-0.5 * X[i] * X[i])) < 1e-15;
+        areas &= fabs(X[i] * (exp(-0.5 * X[i + 1] * X[i + 1]) - exp(-0.5 * X[i] * X[i])) - v) < 1e-12 * v;
+    }
+    for (int i = 0; i < RS_ZIG_LAYERS; i++) {
+        const double w = X[i] * 0x1p-53; /* exact: a power-of-two scaling */
+        const uint64_t k = rs_zig_k[i];
+        if (k > 0) thresholds &= fma((double)(2 * k - 1), w, -X[i + 1]) < 0;    /* j = k - 1 inside */
+        if (k < ((uint64_t)1 << 52)) thresholds &= fma((double)(2 * k + 1), w, -X[i + 1]) >= 0; /* j = k not */
+    }
+    CHECK(decreasing, "X decreasing");
+    CHECK(heights, "F[i] = exp(-X[i]^2/2)");
+    CHECK(areas, "every layer has area v = %.17g", v);
+    CHECK(thresholds, "K[i] is the rectangle's edge");
+    CHECK(rs_zig_k[RS_ZIG_LAYERS - 1] == 0, "top layer: no rectangle");
+}
+
+/* Word layout: bits 0-7 the layer i, bit 8 the sign, bits 12-63 j; when j < K[i] the
+ * draw is the one word's (2j+1) 2^-53 X[i] with that sign.  The first word of stream
+ * (0, 0, 0, 0) is the first Philox known answer above. */
+static void test_normal_layout(void)
+{
+    rs_stream s, raw;
+    rs_stream_init(&s, 0, 0, 0, 0);
+    rs_stream_init(&raw, 0, 0, 0, 0);
+    int fast = 0, same = 1;
+    for (int k = 0; k < 200; k++) {
+        const uint64_t w = rs_next_u64(&raw), j = w >> 12;
+        const unsigned i = (unsigned)(w & 0xff);
+        if (k == 0) CHECK(w == kat[0].out[0], "first word is the Philox known answer");
+        if (j >= rs_zig_k[i]) break; /* a slow path: the layout of the rest is not one word each */
+        const double z = (double)(2 * j + 1) * rs_zig_x[i] * 0x1p-53;
+        same &= rs_normal(&s) == ((w >> 8 & 1) ? -z : z);
+        fast++;
+    }
+    CHECK(fast >= 20 && same, "%d one-word normals follow the layout", fast);
+}
+
+/* Moments of 10^7 draws within 5 standard errors: E z = 0, E z^2 = 1, E z^3 = 0,
+ * E z^4 = 3, with se sqrt(Var z^k / N): Var = 1, 2, 15 (E z^6), 96 (E z^8 - 9). */
+static void test_normal_moments(double *z, size_t N)
+{
+    double m[5] = {0};
+    int finite = 1, nonzero = 1;
+    for (size_t k = 0; k < N; k++) {
+        finite &= isfinite(z[k]);
+        nonzero &= z[k] != 0.0;
+        double p = z[k];
+        for (int e = 1; e <= 4; e++, p *= z[k]) m[e] += p;
+    }
+    for (int e = 1; e <= 4; e++) m[e] /= (double)N;
+    CHECK(finite && nonzero, "normals finite and nonzero");
+    const double se[5] = {0, sqrt(1.0 / N), sqrt(2.0 / N), sqrt(15.0 / N), sqrt(96.0 / N)};
+    CHECK(fabs(m[1]) < 5 * se[1], "mean %g (5 se = %g)", m[1], 5 * se[1]);
+    CHECK(fabs(m[2] - 1) < 5 * se[2], "variance %g (5 se = %g)", m[2], 5 * se[2]);
+    CHECK(fabs(m[3]) < 5 * se[3], "skewness %g (5 se = %g)", m[3], 5 * se[3]);
+    CHECK(fabs(m[4] - 3) < 5 * se[4], "kurtosis %g (5 se = %g)", m[4], 5 * se[4]);
+}
+
+/* Pearson's chi-square over `bins` equiprobable bins of the normal law (bin floor(bins
+ * Phi(z))), below the 99.9% quantile q of chi-square with bins - 1 degrees of freedom. */
+static void test_normal_chi2(const double *z, size_t N, int bins, double q)
+{
+    long *cnt = calloc((size_t)bins, sizeof *cnt);
+    for (size_t k = 0; k < N; k++) {
+        int b = (int)(bins * phi_cdf(z[k]));
+        cnt[b < 0 ? 0 : b >= bins ? bins - 1 : b]++;
+    }
+    double chi2 = 0, e = (double)N / bins;
+    for (int b = 0; b < bins; b++) chi2 += (cnt[b] - e) * (cnt[b] - e) / e;
+    CHECK(chi2 < q, "chi-square over %d bins of %zu draws: %g (99.9%% quantile %g)", bins, N, chi2, q);
+    free(cnt);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Kolmogorov-Smirnov: sqrt(N) D below the 99.9% quantile of Kolmogorov's law, 1.9495. */
+static void test_normal_ks(const double *z, size_t N)
+{
+    double *sorted = malloc(N * sizeof *sorted);
+    memcpy(sorted, z, N * sizeof *sorted);
+    qsort(sorted, N, sizeof *sorted, cmp_double);
+    double D = 0;
+    for (size_t k = 0; k < N; k++) {
+        const double F = phi_cdf(sorted[k]), lo = F - (double)k / N, hi = (double)(k + 1) / N - F;
+        D = fmax(D, fmax(lo, hi));
+    }
+    CHECK(sqrt((double)N) * D < 1.9495, "Kolmogorov-Smirnov sqrt(N) D = %g", sqrt((double)N) * D);
+    free(sorted);
+}
+
+/* Tail frequencies within 5 sd of the exact probabilities: P(|Z| > 3.5) = erfc(3.5/sqrt 2)
+ * crosses the wedges and the tail (r = 3.654), P(Z > 4) = erfc(4/sqrt 2)/2 lies in the
+ * tail, drawn by Marsaglia's exponential method. */
+static void test_normal_tail(const double *z, size_t N)
+{
+    const double p35 = erfc(3.5 / sqrt(2.0)), p4 = 0.5 * erfc(4.0 / sqrt(2.0));
+    long n35 = 0, n4 = 0, nneg4 = 0;
+    for (size_t k = 0; k < N; k++) {
+        n35 += fabs(z[k]) > 3.5;
+        n4 += z[k] > 4.0;
+        nneg4 += z[k] < -4.0;
+    }
+    const double e35 = p35 * N, sd35 = sqrt(N * p35 * (1 - p35)), e4 = p4 * N, sd4 = sqrt(N * p4 * (1 - p4));
+    CHECK(fabs(n35 - e35) < 5 * sd35, "#(|Z| > 3.5) = %ld, expected %.1f +- %.1f", n35, e35, sd35);
+    CHECK(fabs(n4 - e4) < 5 * sd4, "#(Z > 4) = %ld, expected %.1f +- %.1f", n4, e4, sd4);
+    CHECK(fabs(nneg4 - e4) < 5 * sd4, "#(Z < -4) = %ld, expected %.1f +- %.1f", nneg4, e4, sd4);
+}
+
+/* The tail sampler alone (Z given Z > r), 10^6 draws: Kolmogorov-Smirnov against
+ * P(Z <= x | Z > r) = 1 - erfc(x/sqrt 2) / erfc(r/sqrt 2), and the mean within 5 se of
+ * E[Z | Z > r] = phi(r) / Q(r) (Mills' ratio). */
+static void test_normal_tail_sampler(void)
+{
+    enum { N = 1000000 };
+    double *t = malloc(N * sizeof *t);
+    rs_stream s;
+    rs_stream_init(&s, 12, 34, 56, RS_STREAM_TARGET);
+    const double r = rs_zig_r, Qr = erfc(r / sqrt(2.0));
+    double sum = 0, sum2 = 0;
+    int above = 1;
+    for (int k = 0; k < N; k++) {
+        t[k] = rs_normal_tail(&s);
+        above &= t[k] > r;
+        sum += t[k];
+        sum2 += t[k] * t[k];
+    }
+    CHECK(above, "tail draws > r");
+    qsort(t, N, sizeof *t, cmp_double);
+    double D = 0;
+    for (int k = 0; k < N; k++) {
+        const double F = 1 - erfc(t[k] / sqrt(2.0)) / Qr;
+        D = fmax(D, fmax(F - (double)k / N, (double)(k + 1) / N - F));
+    }
+    CHECK(sqrt((double)N) * D < 1.9495, "tail: Kolmogorov-Smirnov sqrt(N) D = %g", sqrt((double)N) * D);
+    const double mean = sum / N, sd = sqrt(sum2 / N - mean * mean);
+    const double exact = 2 * exp(-0.5 * r * r) / sqrt(2 * acos(-1.0)) / Qr; /* phi(r) / (Qr / 2) */
+    CHECK(fabs(mean - exact) < 5 * sd / sqrt((double)N), "tail mean %.6f, exact %.6f", mean, exact);
+    free(t);
+}
+
 static void test_normal(void)
 {
-    const int N = 1000000;
+    const size_t N = 10000000;
+    double *z = malloc(N * sizeof *z);
     rs_stream s;
     rs_stream_init(&s, 77, 3, 1, RS_STREAM_VOUT);
-    double sum = 0, sum2 = 0, sum4 = 0;
-    int finite = 1;
-    for (int k = 0; k < N; k++) {
-        double z = rs_normal(&s);
-        finite &= isfinite(z);
-        sum += z;
-        sum2 += z * z;
-        sum4 += z * z * z * z;
-    }
-    double mean = sum / N, var = sum2 / N - mean * mean, m4 = sum4 / N;
-    CHECK(finite, "normals finite");
-    /* se(mean) = 1e-3, se(var) = sqrt(2/N) = 1.4e-3, se(m4) = sqrt(96/N) = 9.8e-3 */
-    CHECK(fabs(mean) < 5e-3, "normal mean %g", mean);
-    CHECK(fabs(var - 1.0) < 7e-3, "normal var %g", var);
-    CHECK(fabs(m4 - 3.0) < 5e-2, "normal 4th moment %g", m4);
+    rs_normal_fill(&s, z, N);
+    test_normal_moments(z, N);
+    test_normal_chi2(z, 1000000, 100, 148.230);  /* chi-square(99) 99.9% quantile */
+    test_normal_chi2(z, N, 1000, 1142.848);      /* chi-square(999) */
+    test_normal_ks(z, 1000000);
+    test_normal_tail(z, N);
+    free(z);
+}
+
+/* rs_normal_fill gives exactly the values of repeated rs_normal and leaves the stream
+ * where they would: from any position in a block, for short and long runs (which cross
+ * the fill's 256-word buffers, some with a slow path at a buffer's end). */
+static void test_normal_fill(void)
+{
+    int same = 1;
+    for (int skip = 0; skip < 4; skip++)
+        for (size_t count = 0; count < 1200; count += (count < 20 ? 1 : 97)) {
+            rs_stream a, b;
+            rs_stream_init(&a, 8, 7, 6, RS_STREAM_DATA);
+            rs_stream_init(&b, 8, 7, 6, RS_STREAM_DATA);
+            for (int k = 0; k < skip; k++) same &= rs_next_u64(&a) == rs_next_u64(&b);
+            double got[1200];
+            rs_normal_fill(&a, got, count);
+            for (size_t k = 0; k < count; k++) same &= got[k] == rs_normal(&b);
+            for (int k = 0; k < 9; k++) same &= rs_next_u64(&a) == rs_next_u64(&b);
+        }
+    CHECK(same, "rs_normal_fill = repeated rs_normal, stream left alike (short runs)");
+    const size_t N = 1000000;
+    double *z = malloc(N * sizeof *z);
+    rs_stream a, b;
+    rs_stream_init(&a, 1, 2, 3, RS_STREAM_PATTERN);
+    rs_stream_init(&b, 1, 2, 3, RS_STREAM_PATTERN);
+    rs_normal_fill(&a, z, N);
+    same = 1;
+    for (size_t k = 0; k < N; k++) same &= z[k] == rs_normal(&b);
+    same &= rs_next_u64(&a) == rs_next_u64(&b);
+    CHECK(same, "rs_normal_fill = repeated rs_normal over 10^6 draws");
+    free(z);
 }
 
 static void test_index(void)
@@ -231,7 +418,11 @@ int main(void)
     test_fill();
     test_reproducible();
     test_uniform();
+    test_zig_tables();
+    test_normal_layout();
     test_normal();
+    test_normal_tail_sampler();
+    test_normal_fill();
     test_index();
     test_bernoulli();
     return check_done("test_rng");
