@@ -67,6 +67,9 @@ static const rs_option options[] = {
     {"pattern.sampler", OPT_CHOICE, OFF(sampler), "init", NULL, 0, 0,
      "bernoulli: all patterns (count); init: random initialisation (volume); "
      "region: uniform over non-empty regions (d0 = 1 with bias)", rs_sampler_names},
+    {"pattern.realizable", OPT_CHOICE, OFF(realizable_test), "auto", "auto|always|never", 0, 0,
+     "test each bernoulli pattern for realizability (rank: /stats/realizable over realizable_tested): always; "
+     "auto (1-D, lookups in the dataset's enumerated rows, and the LP up to p = 16); never", NULL},
     {"pattern.p", OPT_DOUBLE, OFF(bernoulli_p), "0.5", NULL, 0, 1, "P(a_ji = 1) for the bernoulli sampler", NULL},
     {"pattern.init", OPT_CHOICE, OFF(init_law), "torch", NULL, 0, 0,
      "init law: w,b ~ N(0,1); He w ~ N(0,2/d0), b = 0; PyTorch default w,b ~ U(+-1/sqrt(d0))", rs_init_law_names},
@@ -808,6 +811,7 @@ static int key_read(const rs_config *cfg, const char *key)
     if (!strncmp(key, "targets.teacher_", 16)) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_TEACHER;
     if (!strcmp(key, "targets.dataset")) return rs_targets_law_from_name(cfg->targets_law) == RS_TARGETS_FILE;
     if (!strcmp(key, "data.count_rows")) return !strcmp(cfg->experiment, "rank");
+    if (!strcmp(key, "pattern.realizable")) return !strcmp(cfg->experiment, "rank") && !strcmp(cfg->sampler, "bernoulli");
     if (!strcmp(key, "grid.d0")) return cfg->d0.count > 0;
     if (!strcmp(key, "grid.d0_ratio")) return cfg->d0_ratio.count > 0;
     return 1;

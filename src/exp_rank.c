@@ -1,5 +1,6 @@
 /* exp_rank.c - experiment `rank`: the rank of J_A per trial (the rank engine), with the
  * combinatorial checks that force a deficit and the engine's evidence counters. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 /* Rows of the table, in the order of the statistics buffer (and so of checkpoints). */
 enum { ST_TRIALS, ST_FULL, ST_RANK_SUM, ST_ZERO, ST_CROWDED, ST_CERTIFIED, ST_VERIFIED, ST_DISAGREE, ST_DEFICIT, ST_DRAWS,
-       ST_FULL_SQ, ST_REALIZABLE, ST_REALIZABLE_ROWS };
+       ST_FULL_SQ, ST_REALIZABLE, ST_REALIZABLE_ROWS, ST_REALIZABLE_TESTED };
 
 static const rs_stat_def stats[] = {
     [ST_TRIALS] = RS_STAT_TRIALS_ROW,
@@ -33,10 +34,10 @@ static const rs_stat_def stats[] = {
     [ST_DRAWS] = RS_STAT_DRAWS_ROW,
     [ST_FULL_SQ] = RS_STAT_FULL_SQ_ROW,
     [ST_REALIZABLE] = {.name = "realizable",
-                       .description = "trials whose pattern A is a non-empty region (every row a realizable "
+                       .description = "tested trials whose pattern A is a non-empty region (every row a realizable "
                                       "dichotomy of the points x̃_i): every trial of the init and region samplers by "
-                                      "construction, tested per trial for bernoulli",
-                       .derive = RS_DERIVE_FRACTION, .derived = "realizable_fraction"},
+                                      "construction, tested per trial for bernoulli (pattern.realizable)",
+                       .derive = RS_DERIVE_FRACTION, .derived = "realizable_fraction", .per = "realizable_tested"},
     [ST_REALIZABLE_ROWS] = {.name = "realizable_rows",
                             .description = "realizable rows (dichotomies) of the cell's first dataset, counted "
                                            "exactly by its trial 0 (repeated points merged, so below Cover's "
@@ -44,6 +45,9 @@ static const rs_stat_def stats[] = {
                                            "more than 1e7 point tests, or with auto more than 2% of the cell's "
                                            "trials' work; /theory/cover_rows has Cover's count) or a zero point "
                                            "admits no row"},
+    [ST_REALIZABLE_TESTED] = {.name = "realizable_tested",
+                              .description = "trials whose pattern was tested for realizability (every trial of the "
+                                             "init and region samplers; bernoulli: pattern.realizable)"},
 };
 
 static const rs_report_view views[] = {
@@ -65,6 +69,10 @@ static const rs_report_view views[] = {
  * model's flops; a point test is worth about 30 of them), so it never slows a run down
  * by more than a few percent. */
 #define REGION_COUNT_SHARE 0.02
+/* pattern.realizable = auto: the LP test of a Bernoulli row (with its exact proof of a
+ * "no") only up to this p = d0 + bias: at d0 = 45 it cost ~1 s a trial against ~1 ms for
+ * the rank. */
+#define REALIZABLE_LP_MAX_P 16
 #define FLOPS_PER_POINT_TEST 30.0
 #define LOOKUP_WORK_PER_TRIAL 1e5
 #define LOOKUP_WORK_MAX 2e7
@@ -88,9 +96,17 @@ static int record_regions(const rs_trial_setup *ts, const rs_cell *cell, int ci,
         }
         double lookup = LOOKUP_WORK_PER_TRIAL * (double)ts->patterns_per_dataset;
         if (lookup > LOOKUP_WORK_MAX) lookup = LOOKUP_WORK_MAX;
-        if ((realizable = rs_pattern_realizable(&w->A, w->xt, cell->d0, ts->prm.bias, lookup, w->exp_work)) < 0) return -1;
+        const char *mode = ts->cfg->realizable_test;
+        int max_lp_p = !strcmp(mode, "always") ? INT_MAX : REALIZABLE_LP_MAX_P;
+        realizable = 2; /* not decided (never, or auto beyond its p): not counted as tested */
+        if (strcmp(mode, "never") &&
+            (realizable = rs_pattern_realizable(&w->A, w->xt, cell->d0, ts->prm.bias, lookup, max_lp_p, w->exp_work)) < 0)
+            return -1;
     }
-    rs_stat_add(st, ST_REALIZABLE, ci, realizable);
+    if (realizable != 2) {
+        rs_stat_add(st, ST_REALIZABLE_TESTED, ci, 1);
+        rs_stat_add(st, ST_REALIZABLE, ci, realizable);
+    }
     const char *mode = ts->cfg->count_rows;
     if (t == 0 && strcmp(mode, "never")) {
         double budget = REGION_COUNT_WORK, share = REGION_COUNT_SHARE * (double)cell->trials * cell->cost /

@@ -370,7 +370,7 @@ static int write_stats(writer *w, const rs_config *cfg, const rs_grid *g, const 
             if (put_cluster_bounds(w, grp, d, cfg, dims, lo, hi, ax)) goto done;
             continue;
         }
-        RS_FMT(what, sizeof what, "%s / trials (NaN: no trials): %s", d->name, d->description);
+        RS_FMT(what, sizeof what, "%s / %s (NaN: none): %s", d->name, d->per ? d->per : "trials", d->description);
         if (put_grid_array(w, grp, d->derived, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, val, ax->scales) ||
             describe(grp, d->derived, d->derived, what, 1))
             goto done;

@@ -321,7 +321,7 @@ static int gordan_exact(const rs_pattern *A, int j, const double *xt, int p, con
     return pos != neg;
 }
 
-int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work,
+int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work, int max_lp_p,
                           rs_realizable_work *w)
 {
     const int n = A->n;
@@ -362,6 +362,7 @@ int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bia
         return 1;
     }
     const int p = d0 + bias;
+    if (p > max_lp_p) return 2;
     if (rs_reserve((void **)&w->support, &w->support_cap, (size_t)n, sizeof *w->support)) return -1;
     for (int j = 0; j < A->d1; j++) {
         int k, rc = rs_lp_row_float(A, j, xt, p, &w->lp, w->support, &k);

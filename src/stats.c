@@ -160,6 +160,10 @@ void rs_stats_derived(const rs_stats *st, int k, int c, double *value, double *l
         rs_cluster_wilson(K, N, x, G, RS_WILSON_Z95, lo, hi);
         return;
     }
+    if (st->defs[k].derive == RS_DERIVE_FRACTION && st->defs[k].per) { /* a fraction of another row */
+        int kp = rs_stats_find(st, st->defs[k].per);
+        N = kp < 0 ? 0 : *rs_stat_cell(st, kp, c);
+    }
     if (N <= 0) { /* no trials: no value (schema 2; schema 1 wrote 0 in [0, 1]) */
         *value = *lo = *hi = NAN;
         return;
@@ -273,8 +277,8 @@ void rs_stats_write_doc(FILE *out, const rs_stat_def *defs, int ndefs)
         }
         fprintf(out, "| `%s` | %s] | int64 | %s |\n", d->name, shape, d->description);
         if (d->derive == RS_DERIVE_FRACTION)
-            fprintf(out, "| `%s`, `%s_lo`, `%s_hi` | [N0, N1, Nn] | float64 | %s / trials and its 95%% Wilson "
-                    "score interval |\n", d->derived, d->name, d->name, d->name);
+            fprintf(out, "| `%s`, `%s_lo`, `%s_hi` | [N0, N1, Nn] | float64 | %s / %s and its 95%% Wilson "
+                    "score interval |\n", d->derived, d->name, d->name, d->name, d->per ? d->per : "trials");
         else if (d->derive == RS_DERIVE_MEAN)
             fprintf(out, "| `%s` | [N0, N1, Nn] | float64 | %s / trials |\n", d->derived, d->name);
         else if (d->derive == RS_DERIVE_VALUES)

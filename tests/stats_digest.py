@@ -2,16 +2,17 @@
 dtype, shape and bytes, in name order): equal digests mean /stats equal bit for bit.
 P and d0_of_cell, the per-cell coordinates that schema 2 links into /stats from /grid,
 are left out, so the digests of schema 1 files still compare.  So are the counters of the
-cluster interval (CLUSTER, added after the references were made) and realizable_rows,
-whose count depends on a work budget (data.count_rows = auto): `--cluster` digests only
-those, for comparisons between runs of one binary."""
+cluster interval (CLUSTER, added after the references were made), realizable_tested and
+realizable_rows, which depend on work budgets (pattern.realizable, data.count_rows):
+`--cluster` digests only those, for comparisons between runs of one binary."""
 import hashlib
 import sys
 
 import h5py
 
 
-CLUSTER = {"datasets", "full_rank_sq", "full_rank_cluster_lo", "full_rank_cluster_hi", "realizable_rows"}
+CLUSTER = {"datasets", "full_rank_sq", "full_rank_cluster_lo", "full_rank_cluster_hi", "realizable_rows",
+           "realizable_tested"}
 
 
 def digest(path, cluster):

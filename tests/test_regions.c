@@ -4,6 +4,7 @@
  * exactly the feasible ones; their number is Cover's C(n, p) in general position and below
  * it with a repeated point (refused); the general region sampler is uniform over them
  * (chi-square) and in 1-D with bias gives exactly the 2n step vectors. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,7 @@ static void check_realizable(int d0, int bias, int n, uint64_t seed)
         }
         int lpall = 1;
         for (int j = 0; j < d1; j++) lpall &= rs_lp_row_realizable(&A, j, xt, p, &lp) == 1;
-        int got = rs_pattern_realizable(&A, xt, d0, bias, 2e6, &w);
+        int got = rs_pattern_realizable(&A, xt, d0, bias, 2e6, INT_MAX, &w);
         agree &= got == lpall;
         yes += got == 1;
     }

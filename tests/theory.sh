@@ -36,6 +36,21 @@ check "d0 >= n: every pattern realizable (realizable = trials)" h5_stats wide.h5
     'sys.exit(not (s["realizable"][()] == s["trials"][()]).all() or not (s["realizable_fraction"][()] == 1).all())'
 check "d0 >= n: realizable rows 2^n = C(n, 6) for n <= 6" h5_stats wide.h5 \
     'r = s["realizable_rows"][()][0]; sys.exit(not all((r[:, k] == 2 ** (k + 3)).all() for k in range(3)))'
+# pattern.realizable: auto decides every pattern up to p = 16 (here p = 6: all tested);
+# beyond it (p = 20 at n = 40: too many rows to enumerate) auto tests none; always tests
+# every one; never tests none
+check "auto at p = 6: every pattern tested" h5_stats wide.h5 'sys.exit(not (s["realizable_tested"][()] == s["trials"][()]).all())'
+mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=20 --set grid.n=40 --set grid.d1=2 --set sweep.trials=6 -o p20auto.h5
+check "auto at p = 20: no pattern tested, the fraction NaN" h5_stats p20auto.h5 \
+    'sys.exit(not ((s["realizable_tested"][()] == 0).all() and np.isnan(s["realizable_fraction"][()]).all()))'
+mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=20 --set grid.n=40 --set grid.d1=2 --set sweep.trials=6 \
+    --set pattern.realizable=always -o p20always.h5
+check "always at p = 20: every pattern tested" h5_stats p20always.h5 \
+    'sys.exit(not ((s["realizable_tested"][()] == 6).all() and (s["realizable"][()] <= 6).all()))'
+mpirun 1 "$RELUSCAPE" -q run wide.ini --set pattern.realizable=never -o rnever.h5
+check "never: nothing tested, the rank counts unchanged" sh -c \
+    "'$PYTHON3' -c 'import h5py, sys; sys.exit(int(h5py.File(\"rnever.h5\")[\"stats/realizable_tested\"][()].any()))' &&
+     '$H5DIFF' -q wide.h5 rnever.h5 /stats/full_rank /stats/full_rank"
 
 mpirun 3 "$RELUSCAPE" -q run wide.ini --set grid.d0=3 --set data.bias=true --set sweep.patterns_per_dataset=10 -o r3.h5
 mpirun 1 "$RELUSCAPE" -q run wide.ini --set grid.d0=3 --set data.bias=true --set sweep.patterns_per_dataset=10 -o r1.h5

@@ -47,6 +47,7 @@ typedef struct rs_config {
     /* [pattern] */
     char sampler[RS_NAME_MAX];
     double bernoulli_p;
+    char realizable_test[RS_NAME_MAX]; /* auto | always | never: bernoulli patterns tested */
     char init_law[RS_NAME_MAX];
     /* [network] */
     char vout_law[RS_NAME_MAX];

@@ -48,8 +48,9 @@ int rs_regions_contains(const rs_regions *r, const uint64_t *row);
  * every row a realizable dichotomy?  Stops at the first row that is not.  d0 = 1 with
  * bias: the threshold test on the sorted points (a row is realizable iff tied points agree
  * and it changes at most once along them), O(n log n) per pattern; otherwise the strict
- * per-neuron LP of lp.h.  1 yes, 0 no, -1 out of memory, non-finite data or solver
- * failure. */
+ * per-neuron LP of lp.h, only when p = d0 + bias <= max_lp_p (the exact proof of a "no"
+ * grows fast with p).  1 yes, 0 no, 2 not decided (the LP would be needed and p >
+ * max_lp_p), -1 out of memory, non-finite data or solver failure. */
 typedef struct rs_realizable_work {
     rs_lp_work lp;
     rs_regions rows;   /* the enumerated rows of the last dataset, when small (exact lookups) */
@@ -62,7 +63,7 @@ typedef struct rs_realizable_work {
     void *keyed;    /* sorted (x, i) pairs of the 1-D test */
     size_t keyed_cap;
 } rs_realizable_work;
-int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work,
+int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bias, double max_work, int max_lp_p,
                           rs_realizable_work *w);
 void rs_realizable_work_free(rs_realizable_work *w);
 

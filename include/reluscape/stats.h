@@ -63,6 +63,7 @@ typedef struct rs_stat_def {
     rs_derive derive;
     const char *derived;     /* name of the derived float array, or NULL */
     const char *of;          /* RS_DERIVE_CLUSTER: the fraction row whose per-draw counts it squares */
+    const char *per;         /* RS_DERIVE_FRACTION: the row it is a fraction of (NULL: trials) */
 } rs_stat_def;
 
 /* Every table starts with this row: the sweep counts each finished trial in it. */
