@@ -212,6 +212,17 @@ def minima_classes(ds):
     return heatmap(ds, qs)
 
 
+def _cell(ds, cell):
+    """The one cell named by a0 (d0 or d0_ratio), d1 and n."""
+    a0 = a0_name(ds)
+    if set(cell) != {a0, "d1", "n"}:
+        raise ReluscapeError(f"name the cell by {a0}, d1 and n (got {', '.join(sorted(cell)) or 'nothing'})")
+    try:
+        return ds.sel(cell)
+    except KeyError as e:
+        raise ReluscapeError(f"no cell {cell} in the grid ({e})") from None
+
+
 def training_curves(ds, **cell):
     """Training in one cell (experiment.kind = train), e.g. training_curves(ds, d0=1, d1=40,
     n=20): the loss (median and the 10-90% band over trials) and the rank deficit (median
@@ -220,13 +231,7 @@ def training_curves(ds, **cell):
     if ds.attrs.get("experiment") != "train":
         raise ReluscapeError(f"{ds.attrs.get('source_file', 'dataset')}: experiment "
                              f"{ds.attrs.get('experiment')}, training curves need experiment.kind = train")
-    a0 = a0_name(ds)
-    if set(cell) != {a0, "d1", "n"}:
-        raise ReluscapeError(f"name the cell by {a0}, d1 and n (got {', '.join(sorted(cell)) or 'nothing'})")
-    try:
-        c = ds.sel(cell)
-    except KeyError as e:
-        raise ReluscapeError(f"no cell {cell} in the grid ({e})") from None
+    c = _cell(ds, cell)
     fig, axes = _figure(1, 2, w=5.2, h=4.2)
     lo, dax = axes[0][0], axes[0][1]
     x = np.maximum(c["step"].values, 0.5)  # step 0 drawn at 0.5 on the log axis
@@ -299,13 +304,7 @@ def deficit_histogram(ds, **cell):
     ds = _dataset(ds)
     if "deficit_hist" not in ds:
         raise ReluscapeError(f"{ds.attrs.get('source_file', 'dataset')}: no deficit_hist (rank experiment only)")
-    a0 = a0_name(ds)
-    if set(cell) != {a0, "d1", "n"}:
-        raise ReluscapeError(f"name the cell by {a0}, d1 and n (got {', '.join(sorted(cell)) or 'nothing'})")
-    try:
-        c = ds.sel(cell)
-    except KeyError as e:
-        raise ReluscapeError(f"no cell {cell} in the grid ({e})") from None
+    c = _cell(ds, cell)
     runs = _runs(c)
     fig, axes = _figure(1, 1, w=6.5, h=4.2)
     ax = axes[0][0]
