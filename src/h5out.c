@@ -123,6 +123,21 @@ done:
     return rc;
 }
 
+/* An interval's attributes on dataset `name` in loc: its method, 95% level, what it
+ * assumes, and NaN as the fill value of cells without trials. */
+static int put_interval_attrs(hid_t loc, const char *name, const char *method, const char *assumes)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    double level = 0.95, nan = NAN;
+    int ok = d >= 0 && rs_h5_put_str(d, "interval", method) == 0 &&
+             rs_h5_put_num(d, "confidence_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &level) == 0 &&
+             rs_h5_put_str(d, "interval_assumes", assumes) == 0 &&
+             rs_h5_put_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) == 0;
+    if (d >= 0) H5Dclose(d);
+    if (!ok) rs_error("cannot describe /stats/%s", name);
+    return ok ? 0 : -1;
+}
+
 /* The interval attributes of a fraction's bounds (and the fraction itself). */
 static int describe_interval(hid_t loc, const char *name, const rs_config *cfg)
 {
@@ -140,15 +155,7 @@ static int describe_interval(hid_t loc, const char *name, const rs_config *cfg)
                "each dataset draw: the interval is too narrow when the datasets' fractions differ (full_rank_cluster_lo "
                "and _hi allow for it)",
                (long long)cfg->patterns_per_dataset);
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    double level = 0.95, nan = NAN;
-    int ok = d >= 0 && rs_h5_put_str(d, "interval", "Wilson score") == 0 &&
-             rs_h5_put_num(d, "confidence_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &level) == 0 &&
-             rs_h5_put_str(d, "interval_assumes", cond) == 0 &&
-             rs_h5_put_num(d, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) == 0;
-    if (d >= 0) H5Dclose(d);
-    if (!ok) rs_error("cannot describe /stats/%s", name);
-    return ok ? 0 : -1;
+    return put_interval_attrs(loc, name, "Wilson score", cond);
 }
 
 /* The axes of the file: a0 (d0 or d0_ratio), d1, n, then the bin axes the statistics
@@ -308,14 +315,7 @@ static int put_cluster_bounds(writer *w, hid_t grp, const rs_stat_def *d, const 
         if (put_grid_array(w, grp, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, 3, b ? hi : lo, ax->scales) ||
             describe(grp, name, name, what, 1))
             return -1;
-        hid_t ds = H5Dopen2(grp, name, H5P_DEFAULT);
-        double level = 0.95, nan = NAN;
-        int ok = ds >= 0 && rs_h5_put_str(ds, "interval", "Wilson score at the design-effect sample size") == 0 &&
-                 rs_h5_put_num(ds, "confidence_level", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &level) == 0 &&
-                 rs_h5_put_str(ds, "interval_assumes", assumes) == 0 &&
-                 rs_h5_put_num(ds, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) == 0;
-        if (ds >= 0) H5Dclose(ds);
-        if (!ok) return rs_error("cannot describe /stats/%s", name), -1;
+        if (put_interval_attrs(grp, name, "Wilson score at the design-effect sample size", assumes)) return -1;
     }
     return 0;
 }
