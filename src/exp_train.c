@@ -286,9 +286,10 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
             if (changed && (rc = rank_now(ts, cell, t, w, m, &rank)))
                 return rs_trial_error(rc, err, errlen), -1;
             if (changed || step == 0) memcpy(m->rec_mask, m->tw.mask, mask_bytes);
+            /* w->A is the pattern of the previous record's mask (rank_now keeps it so), hence
+             * the current pattern here */
             if (cfg->train_sigma_min && (changed || step == 0 || cfg->train_v)) {
-                if (!changed) rc = rank_now(ts, cell, t, w, m, &rank); /* w->A and w->v for J */
-                if (rc || (rc = sigma_now(cell, w, m, &sigma)))
+                if ((rc = sigma_now(cell, w, m, &sigma)))
                     return RS_FMT(err, errlen, "singular values of J_A: LAPACK info %d or out of memory", rc), -1;
             }
             if (cfg->train_sigma_min) rs_stat_cell(st, ST_SIGMA, ci)[k * B + rs_log10_bin(sigma)]++;
@@ -321,8 +322,8 @@ static int trial(const rs_trial_setup *ts, const rs_cell *cell, int ci, int64_t 
     rs_stat_bin(st, ST_FINAL_DEFICIT, ci, n - rank);
     if (!cfg->train_classify || diverged) return 0;
 
-    /* the final region: what does it hold? (the pattern of the last forward pass) */
-    if ((rc = rank_now(ts, cell, t, w, m, &rank))) return rs_trial_error(rc, err, errlen), -1;
+    /* the final region: what does it hold?  The stop's record left its pattern in w->A and
+     * its exact rank in `rank`. */
     rs_lp_problem pb = {.A = &w->A, .v = m->v, .xt = w->xt, .p = p, .y = y, .matrank = rank,
                         .modp = &ts->engine.modp[0]};
     rs_lp_result res;
