@@ -118,7 +118,7 @@ sys.exit(not ok)'
 check "keep_trajectories: slots past the trials of a cell are NaN" h5_stats keep.h5 \
     'sys.exit(not np.isnan(s["loss_trajectory"][()][..., 12:, :]).all())'
 
-for np in 2 3; do
+for np in 2 3 4; do
     mpirun $np "$RELUSCAPE" -q run grid.ini -o r$np.h5
     check "$np ranks: /stats identical to 1 rank" "$H5DIFF" -q r1.h5 r$np.h5 /stats /stats
 done
