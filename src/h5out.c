@@ -210,7 +210,7 @@ static int write_grid(writer *w, const rs_config *cfg, const rs_grid *g, axes *a
         int64_t len = rs_axis_length(ax->bin[k - 3], cfg, g);
         free(bins);
         if (!(bins = rs_calloc((size_t)len, sizeof *bins))) goto done;
-        for (int64_t b = 0; b < len; b++) bins[b] = rs_axis_label(ax->bin[k - 3], cfg, b);
+        rs_axis_labels(ax->bin[k - 3], cfg, bins, len);
         ax->scales[k] = put_axis(w, grp, axis_name(g, ax, k), H5T_NATIVE_INT64, H5T_STD_I64LE, (hsize_t)len, bins);
     }
     for (int k = 0; k < ax->count; k++)

@@ -44,17 +44,13 @@ int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g)
     }
 }
 
-int64_t rs_axis_label(rs_axis_id a, const rs_config *cfg, int64_t b)
+void rs_axis_labels(rs_axis_id a, const rs_config *cfg, int64_t *labels, int64_t len)
 {
-    if (a != RS_AXIS_RECORD) return b;
-    int64_t count = rs_train_record_steps(cfg->train_steps, cfg->train_record, NULL, 0), label = b;
-    int64_t *steps = rs_calloc((size_t)count, sizeof *steps);
-    if (steps && b >= 0 && b < count) {
-        rs_train_record_steps(cfg->train_steps, cfg->train_record, steps, count);
-        label = steps[b];
+    if (a == RS_AXIS_RECORD) {
+        rs_train_record_steps(cfg->train_steps, cfg->train_record, labels, len);
+        return;
     }
-    free(steps);
-    return label;
+    for (int64_t b = 0; b < len; b++) labels[b] = b;
 }
 
 double rs_axis_bin_value(rs_axis_id a, int64_t b)

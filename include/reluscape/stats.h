@@ -33,8 +33,9 @@ typedef enum {
 const char *rs_axis_name(rs_axis_id a);
 const char *rs_axis_description(rs_axis_id a);
 int64_t rs_axis_length(rs_axis_id a, const rs_config *cfg, const rs_grid *g);
-/* /grid/<name>[b]: the bin's label (the step number of a record, else b). */
-int64_t rs_axis_label(rs_axis_id a, const rs_config *cfg, int64_t b);
+/* /grid/<name>: the bins' labels, len = rs_axis_length (the step numbers of the records,
+ * else 0 .. len-1). */
+void rs_axis_labels(rs_axis_id a, const rs_config *cfg, int64_t *labels, int64_t len);
 /* The value a bin stands for in quantiles and means: b, or a log bin's centre. */
 double rs_axis_bin_value(rs_axis_id a, int64_t b);
 
