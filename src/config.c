@@ -521,7 +521,7 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         return fail(err, errlen, AT("sweep.mode"), "sweep.mode",
                     "exhaustive enumerates all patterns (pattern.sampler = bernoulli) or all non-empty regions "
                     "(region), not '%s'", cfg->sampler);
-    if (!strcmp(cfg->sampler, "region")) { /* the enumeration of the realizable rows must fit */
+    if (!strcmp(cfg->sampler, "region")) { /* the enumeration (exhaustive) or the draws (sampled) must fit */
         int64_t n = 0, d0 = 0;
         for (int i = 0; i < cfg->n.count; i++) n = cfg->n.v[i] > n ? cfg->n.v[i] : n;
         for (int i = 0; i < cfg->d0.count; i++) d0 = cfg->d0.v[i] > d0 ? cfg->d0.v[i] : d0;
@@ -532,12 +532,27 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         int p = (int)d0 + (cfg->bias != 0);
         double rows = rs_cover_count((int)n, p), tests = rs_regions_candidates((int)n, p);
         int fast = d0 == 1 && cfg->bias && cfg->d0.count == 1; /* the step vectors, no enumeration */
-        if (!fast && (rows > (double)RS_REGIONS_MAX_ROWS || tests > RS_REGIONS_MAX_CANDIDATES || (n < p && n > 22)))
+        if (!fast && !strcmp(cfg->sweep_mode, "exhaustive")) {
+            if (rows > (double)RS_REGIONS_MAX_ROWS || tests > RS_REGIONS_MAX_CANDIDATES || (n < p && n > 22))
+                return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
+                            "exhaustive region mode enumerates the realizable rows of each dataset: at d0 = %lld, "
+                            "n = %lld that is %.3g rows (%.3g patterns to test; at most %lld rows and %.3g tests): "
+                            "use smaller d0 or n",
+                            (long long)d0, (long long)n, rows, tests, (long long)RS_REGIONS_MAX_ROWS,
+                            RS_REGIONS_MAX_CANDIDATES);
+        } else if (!fast && p > 63 && n > p) {
             return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
-                        "region sampling enumerates the realizable rows of each dataset: at d0 = %lld, n = %lld "
-                        "that is %.3g rows (%.3g patterns to test; at most %lld rows and %.3g tests): use smaller "
-                        "d0 or n", (long long)d0, (long long)n, rows, tests, (long long)RS_REGIONS_MAX_ROWS,
-                        RS_REGIONS_MAX_CANDIDATES);
+                        "region sampling draws rows from extreme rays on p - 1 points: p = d0 + bias = %d is over 63 "
+                        "(at n = %lld); use smaller d0, or n <= p (every row is realizable then)",
+                        p, (long long)n);
+        } else if (!fast && rs_region_draw_cost((int)n, p) > RS_REGIONS_MAX_DRAW_COST) {
+            return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
+                        "region sampling at d0 = %lld, n = %lld would cost about %.3g multiply-adds per neuron "
+                        "(a cell has %.3g extreme rays on average, each draw walks them; at most %.3g): use smaller "
+                        "d0 or n",
+                        (long long)d0, (long long)n, rs_region_draw_cost((int)n, p), tests / rows,
+                        RS_REGIONS_MAX_DRAW_COST);
+        }
     }
     if (!cfg->output[0]) return fail(err, errlen, AT("output.file"), "output.file", "empty file name");
     const char *key = NULL;

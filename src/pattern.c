@@ -274,11 +274,30 @@ static struct {
     int have;
 } region_cache;
 
+/* The walk's state for the last dataset (regions.h) and a row, one per process like region_cache. */
+static rs_region_walk region_walk;
+static uint64_t *walk_row;
+static size_t walk_row_cap;
+
 /* Non-empty regions for any d0: each row iid uniform over the realizable rows of the data
- * (regions.h), exactly.  Draw order: one rs_uniform_index(count) per neuron. */
+ * (regions.h), exactly.  Sampled: rows drawn one per neuron by rs_region_draw (rejection
+ * from the extreme rays, no enumeration).  Exhaustive: the enumerated rows, row j the
+ * j-th digit of the index in base count. */
 static int sample_region_general(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A)
 {
     const int n = A->n, p = prm->d0 + prm->bias;
+    rs_pattern_clear(A);
+    if (!prm->exhaustive) {
+        if (rs_region_walk_prepare(&region_walk, xt, p, n) || /* dependent points, or memory */
+            rs_reserve((void **)&walk_row, &walk_row_cap, (size_t)(n + 63) / 64, sizeof *walk_row))
+            return -1;
+        for (int j = 0; j < A->d1; j++) {
+            if (rs_region_draw(&region_walk, xt, s, walk_row)) return -1; /* not in general position */
+            for (int i = 0; i < n; i++)
+                if (walk_row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+        }
+        return 0;
+    }
     uint64_t key = rs_regions_data_key(xt, p, n);
     if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
         rs_regions_free(&region_cache.r);
@@ -288,10 +307,9 @@ static int sample_region_general(const rs_sampler_params *prm, const double *xt,
         region_cache.have = 1;
     }
     const rs_regions *r = &region_cache.r;
-    rs_pattern_clear(A);
-    uint64_t rest = (uint64_t)prm->index; /* exhaustive: its digits in base count */
+    uint64_t rest = (uint64_t)prm->index; /* its digits in base count */
     for (int j = 0; j < A->d1; j++) {
-        uint64_t q = prm->exhaustive ? rest % (uint64_t)r->count : rs_uniform_index(s, (uint64_t)r->count);
+        uint64_t q = rest % (uint64_t)r->count;
         rest /= (uint64_t)r->count;
         const uint64_t *row = r->rows + (size_t)q * r->words;
         for (int i = 0; i < n; i++)

@@ -1,5 +1,8 @@
 /* regions.c - enumeration of the realizable rows of a dataset (regions.h). */
 #include <gmp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +53,31 @@ static double det(int k, double *a)
     return d;
 }
 
-/* The generalised cross product of the p - 1 points S: r_c = (-1)^c det(M without column
- * c), orthogonal to each x~_s.  Its norm is 0 when they are dependent. */
-static void ray(const double *xt, int p, const int *S, double *r, double *m)
+/* The generalised cross product of the p - 1 vectors v of R^p: r_c = (-1)^c det(V without
+ * column c), orthogonal to each of them.  Its norm is 0 when they are dependent. */
+static void cross(const double *const *v, int p, double *r, double *m)
 {
     for (int c = 0; c < p; c++) {
         int k = 0;
         for (int s = 0; s < p - 1; s++)
             for (int j = 0; j < p; j++)
-                if (j != c) m[k++] = xt[(size_t)S[s] * p + j];
+                if (j != c) m[k++] = v[s][j];
         r[c] = (c % 2 ? -1 : 1) * det(p - 1, m);
     }
+}
+
+/* The cross product of the p - 1 points S (v: p - 1 pointers of scratch). */
+static void ray(const double *xt, int p, const int *S, double *r, double *m, const double **v)
+{
+    for (int s = 0; s < p - 1; s++) v[s] = xt + (size_t)S[s] * p;
+    cross(v, p, r, m);
+}
+
+static double dot(const double *x, const double *y, int p)
+{
+    double s = 0;
+    for (int c = 0; c < p; c++) s += x[c] * y[c];
+    return s;
 }
 
 typedef struct set {
@@ -146,12 +163,13 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
     s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
     int *S = rs_calloc((size_t)(k + 1), sizeof *S);
     double *rv = rs_calloc((size_t)p, sizeof *rv), *m = rs_calloc((size_t)p * p, sizeof *m);
+    const double **v = rs_calloc((size_t)p, sizeof *v);
     uint64_t *base = rs_calloc((size_t)words, sizeof *base), *row = rs_calloc((size_t)words, sizeof *row);
     int rc = -1;
-    if (!s.slot || !S || !rv || !m || !base || !row) goto done;
+    if (!s.slot || !S || !rv || !m || !v || !base || !row) goto done;
     for (int i = 0; i < k; i++) S[i] = i;
     for (;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
-        ray(xt, p, S, rv, m);
+        ray(xt, p, S, rv, m, v);
         double nr = 0, nx;
         for (int c = 0; c < p; c++) nr += rv[c] * rv[c];
         for (int sign = 1; nr > 0 && sign >= -1; sign -= 2) {
@@ -194,9 +212,301 @@ done:
     free(S);
     free(rv);
     free(m);
+    free(v);
     free(base);
     free(row);
     return rc;
+}
+
+/* ---------------------------------------------------------------- uniform draws (regions.h) */
+
+#define WALK_TOL 1e-9 /* relative distance from a hyperplane below which the data count as degenerate */
+
+void rs_region_walk_free(rs_region_walk *w)
+{
+    free(w->norm);
+    free(w->xc);
+    free(w->a);
+    free(w->b);
+    free(w->sgn);
+    free(w->c);
+    free(w->perm);
+    free(w->mark);
+    free(w->r);
+    free(w->d);
+    free(w->mat);
+    free(w->vec);
+    free(w->verts);
+    free(w->vslot);
+    memset(w, 0, sizeof *w);
+}
+
+double rs_region_draw_cost(int n, int p)
+{
+    if (n <= p) return n;
+    double mean_rays = rs_regions_candidates(n, p) / rs_cover_count(n, p);
+    return mean_rays / p * mean_rays * (p - 1) * (double)n * p;
+}
+
+/* Are the n <= p points independent: is every point farther than 1e-9 of its norm from
+ * the span of the points before it (modified Gram-Schmidt, twice)?  1 yes, 0 no, -1 out of memory. */
+static int independent(const double *xt, int p, int n)
+{
+    double *q = rs_calloc((size_t)n * p, sizeof *q);
+    if (!q) return -1;
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        double *u = q + (size_t)i * p;
+        memcpy(u, xt + (size_t)i * p, (size_t)p * sizeof *u);
+        const double norm = sqrt(dot(u, u, p));
+        for (int pass = 0; pass < 2; pass++) /* twice: enough for orthogonality to rounding */
+            for (int j = 0; j < i; j++) {
+                const double *e = q + (size_t)j * p, t = dot(u, e, p);
+                for (int c = 0; c < p; c++) u[c] -= t * e[c];
+            }
+        const double rest = sqrt(dot(u, u, p));
+        ok = rest > WALK_TOL * norm;
+        for (int c = 0; c < p && ok; c++) u[c] /= rest;
+    }
+    free(q);
+    return ok;
+}
+
+int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
+{
+    if (p < 1 || n < 1 || (p > 63 && n > p)) return -1;
+    uint64_t key = rs_regions_data_key(xt, p, n);
+    if (w->norm && w->key == key && w->n == n && w->p == p) return n <= p && !w->independent ? -2 : 0;
+    if (w->n != n || w->p != p) {
+        rs_region_walk_free(w);
+        w->n = n, w->p = p, w->k = p - 1;
+        w->norm = rs_calloc((size_t)n, sizeof *w->norm);
+        w->xc = rs_calloc((size_t)n * p, sizeof *w->xc);
+        w->b = rs_calloc((size_t)n, sizeof *w->b);
+        w->a = rs_calloc((size_t)n, sizeof *w->a);
+        w->sgn = rs_calloc((size_t)n, sizeof *w->sgn);
+        w->c = rs_calloc((size_t)n, sizeof *w->c);
+        w->perm = rs_calloc((size_t)n, sizeof *w->perm);
+        w->mark = rs_calloc((size_t)n, sizeof *w->mark);
+        w->r = rs_calloc((size_t)p, sizeof *w->r);
+        w->d = rs_calloc((size_t)p, sizeof *w->d);
+        w->mat = rs_calloc((size_t)p * p, sizeof *w->mat);
+        w->vec = rs_calloc((size_t)p, sizeof *w->vec);
+        if (!w->norm || !w->xc || !w->b || !w->a || !w->c || !w->sgn || !w->perm || !w->mark || !w->r || !w->d || !w->mat || !w->vec) {
+            rs_region_walk_free(w);
+            return -1;
+        }
+        for (int i = 0; i < n; i++) w->perm[i] = i;
+    }
+    for (int i = 0; i < n; i++) {
+        w->norm[i] = sqrt(dot(xt + (size_t)i * p, xt + (size_t)i * p, p));
+        for (int c = 0; c < p; c++) w->xc[(size_t)c * n + i] = xt[(size_t)i * p + c];
+    }
+    w->key = key;
+    w->independent = n <= p ? independent(xt, p, n) : 1;
+    if (w->independent < 0) {
+        rs_region_walk_free(w);
+        return -1;
+    }
+    return w->independent ? 0 : -2;
+}
+
+static uint64_t hash_ints(const int *t, int k)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int q = 0; q < k; q++) h = (h ^ (uint64_t)(uint32_t)t[q]) * 0xff51afd7ed558ccdull, h ^= h >> 29;
+    return h;
+}
+
+/* Add vertex t (k sorted points; entered, left: how the walk came) unless visited: 1 added,
+ * 0 visited, -1 out of memory. */
+static int add_vertex(rs_region_walk *w, const int *t, int entered, int left)
+{
+    const int k = w->k, rec = k + 2;
+    if (2 * (w->nverts + 1) > w->nvslot) { /* grow and rehash */
+        int64_t ns = w->nvslot ? 2 * w->nvslot : 64;
+        int64_t *slot = rs_calloc((size_t)ns, sizeof *slot);
+        if (!slot) return -1;
+        for (int64_t v = 0; v < w->nverts; v++) {
+            int64_t at = (int64_t)(hash_ints(w->verts + v * rec, k) & (uint64_t)(ns - 1));
+            while (slot[at]) at = (at + 1) & (ns - 1);
+            slot[at] = v + 1;
+        }
+        free(w->vslot);
+        w->vslot = slot, w->nvslot = ns;
+    }
+    int64_t at = (int64_t)(hash_ints(t, k) & (uint64_t)(w->nvslot - 1));
+    for (; w->vslot[at]; at = (at + 1) & (w->nvslot - 1))
+        if (!memcmp(w->verts + (w->vslot[at] - 1) * rec, t, (size_t)k * sizeof *t)) return 0;
+    if (w->nverts == w->vcap) {
+        int64_t cap = w->vcap ? 2 * w->vcap : 64;
+        int *nv = realloc(w->verts, (size_t)cap * (size_t)rec * sizeof *nv);
+        if (!nv) return -1;
+        w->verts = nv, w->vcap = cap;
+    }
+    int *v = w->verts + w->nverts * rec;
+    memcpy(v, t, (size_t)k * sizeof *t);
+    v[k] = entered, v[k + 1] = left;
+    w->vslot[at] = ++w->nverts;
+    return 1;
+}
+
+/* out[i] = <x~_i, v> for every point, summed in the order of dot() (the same bits), over
+ * the coordinate-major copy: two points per SSE2 instruction. */
+static void dots(const rs_region_walk *w, const double *v, double *out)
+{
+    const int n = w->n, p = w->p;
+    int i = 0;
+#ifdef __SSE2__
+    for (; i + 4 <= n; i += 4) {
+        __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
+        for (int c = 0; c < p; c++) {
+            const double *x = w->xc + (size_t)c * n + i;
+            const __m128d vc = _mm_set1_pd(v[c]);
+            s0 = _mm_add_pd(s0, _mm_mul_pd(_mm_loadu_pd(x), vc));
+            s1 = _mm_add_pd(s1, _mm_mul_pd(_mm_loadu_pd(x + 2), vc));
+        }
+        _mm_storeu_pd(out + i, s0);
+        _mm_storeu_pd(out + i + 2, s1);
+    }
+#endif
+    for (; i < n; i++) {
+        double s = 0;
+        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * v[c];
+        out[i] = s;
+    }
+}
+
+/* Visit vertex v of the cell w->sgn: its ray into w->r, oriented so that sgn_left <x_left, r>
+ * > 0 (the start: sign times the cross product), and w->a[i] = sgn_i <x_i, r> off T.  Every
+ * point off T must lie strictly inside: -2 if not (degenerate data, or a walk misled by a
+ * near tie). */
+static int visit(rs_region_walk *w, const double *xt, const int *T, int left, int sign)
+{
+    const int p = w->p, k = w->k, n = w->n;
+    ray(xt, p, T, w->r, w->mat, w->vec);
+    if (left >= 0) sign = w->sgn[left] * dot(xt + (size_t)left * p, w->r, p) > 0 ? 1 : -1;
+    double nr = 0;
+    for (int c = 0; c < p; c++) w->r[c] *= sign, nr += w->r[c] * w->r[c];
+    if (!(nr > 0)) return -2;
+    const double tol = WALK_TOL * sqrt(nr);
+    w->stamp++;
+    for (int q = 0; q < k; q++) w->mark[T[q]] = w->stamp;
+    dots(w, w->r, w->a);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        w->a[i] *= w->sgn[i];
+        w->c[i] = w->sgn[i] / w->a[i];
+        bad |= !(w->a[i] > tol * w->norm[i]) & (w->mark[i] != w->stamp);
+    }
+    for (int q = 0; q < k; q++) w->c[T[q]] = NAN; /* never the first to become tight */
+    return bad ? -2 : 0;
+}
+
+/* From the visited vertex T with ray w->r, along the edge that leaves T[q]: the point off T
+ * that becomes tight first, or -2.  The edge's 2-face is spanned by r and d, d orthogonal
+ * to r and to the points T \ {t}, oriented into the cell (sgn_t <x_t, d> > 0); on r cos th
+ * + d sin th, point i is tight where cot th = -sgn_i b_i / a_i (b_i = <x_i, d>), and the
+ * first one, the smallest th, has the largest -sgn_i b_i / a_i: the least o b_i c_i. */
+static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
+{
+    const int p = w->p, k = w->k, n = w->n, t = T[q];
+    for (int s = 0, c = 0; s < k; s++)
+        if (s != q) w->vec[c++] = xt + (size_t)T[s] * p;
+    w->vec[k - 1] = w->r;
+    cross(w->vec, p, w->d, w->mat);
+    double dt = w->sgn[t] * dot(xt + (size_t)t * p, w->d, p), nd = sqrt(dot(w->d, w->d, p));
+    if (!(fabs(dt) > WALK_TOL * nd * w->norm[t])) return -2;
+    const double o = dt > 0 ? 1 : -1;
+    double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
+    int at = -2;
+    dots(w, w->d, w->b);
+    for (int i = 0; i < n; i++) {
+        double v = o * w->b[i] * w->c[i];
+        if (v < best) best = v, at = i;
+    }
+    return at;
+}
+
+/* Insert j into the c sorted ints of t. */
+static void insert_sorted(int *t, int c, int j)
+{
+    while (c > 0 && t[c - 1] > j) t[c] = t[c - 1], c--;
+    t[c] = j;
+}
+
+int64_t rs_region_cell_rays(rs_region_walk *w, const double *xt, const int *S, int sign, const uint64_t *row,
+                            int64_t limit)
+{
+    const int k = w->k, rec = k + 2;
+    int t[63];
+    for (int i = 0; i < w->n; i++) w->sgn[i] = row[i / 64] >> (i % 64) & 1 ? 1.0 : -1.0;
+    w->nverts = 0;
+    if (w->vslot) memset(w->vslot, 0, (size_t)w->nvslot * sizeof *w->vslot);
+    int64_t rc = add_vertex(w, S, -1, -1);
+    for (int64_t v = 0; rc >= 0 && v < w->nverts && w->nverts < limit; v++) { /* breadth first */
+        const int *T = w->verts + v * rec;
+        const int entered = T[k], left = T[k + 1];
+        if ((rc = visit(w, xt, T, left, sign)) < 0) break;
+        for (int q = 0; q < k && rc >= 0 && w->nverts < limit; q++) {
+            if (T[q] == entered) continue; /* back where the walk came from */
+            int j = edge_end(w, xt, T, q);
+            if (j < 0) {
+                rc = j;
+                break;
+            }
+            int c = 0; /* T \ {T[q]} + {j}, sorted */
+            for (int s = 0; s < k; s++)
+                if (s != q) t[c++] = T[s];
+            insert_sorted(t, c, j);
+            rc = add_vertex(w, t, j, T[q]);
+            T = w->verts + v * rec; /* add_vertex may move the list */
+        }
+    }
+    return rc < 0 ? rc : w->nverts;
+}
+
+int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *row)
+{
+    const int n = w->n, p = w->p, k = w->k, words = (n + 63) / 64;
+    if (n <= p) { /* every row is realizable: n bits */
+        for (int q = 0; q < words; q++) row[q] = rs_next_u64(s);
+        if (n % 64) row[words - 1] &= ((uint64_t)1 << (n % 64)) - 1;
+        return 0;
+    }
+    int S[63], at[63];
+    for (;;) {
+        for (int q = 0; q < k; q++) { /* a uniform k-subset by a partial Fisher-Yates shuffle */
+            int j = q + (int)rs_uniform_index(s, (uint64_t)(n - q)), x = w->perm[q];
+            w->perm[q] = w->perm[j], w->perm[j] = x;
+            at[q] = j;
+        }
+        for (int q = k - 1; q >= 0; q--) { /* undone: perm is the identity again */
+            int j = at[q], x = w->perm[q];
+            insert_sorted(S, k - 1 - q, x);
+            w->perm[q] = w->perm[j], w->perm[j] = x;
+        }
+        const uint64_t side = rs_next_u64(s);
+        const int sign = side & 1 ? -1 : 1;
+        ray(xt, p, S, w->r, w->mat, w->vec);
+        memset(row, 0, (size_t)words * sizeof *row);
+        w->stamp++;
+        for (int q = 0; q < k; q++) {
+            w->mark[S[q]] = w->stamp;
+            if (side >> (q + 1) & 1) row[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
+        }
+        dots(w, w->r, w->b);
+        for (int i = 0; i < n; i++)
+            if (w->mark[i] != w->stamp && sign * w->b[i] > 0) row[i / 64] |= (uint64_t)1 << (i % 64);
+        /* accept with probability p / m: U < p / m for U uniform in [0, 1) with first word u;
+         * the walk stops as soon as it has found m_lo >= p 2^64 / u rays (U >= p / m_lo >= p / m) */
+        const uint64_t u = rs_next_u64(s);
+        const unsigned __int128 stop = u ? (((unsigned __int128)p << 64) - 1) / u + 1 : (unsigned __int128)INT64_MAX;
+        int64_t m = rs_region_cell_rays(w, xt, S, sign, row, stop < (unsigned __int128)INT64_MAX ? (int64_t)stop : INT64_MAX);
+        if (m < 0) return (int)m;
+        if (m < p) return -2; /* not a pointed cone: not general position */
+        if ((unsigned __int128)m < stop && rs_below_ratio(s, u, (uint64_t)p, (uint64_t)m)) return 0;
+    }
 }
 
 /* ---------------------------------------------------------------- realizability */

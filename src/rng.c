@@ -218,6 +218,20 @@ int rs_bernoulli(rs_stream *s, double p)
     return rs_uniform01(s) < p;
 }
 
+int rs_below_ratio(rs_stream *s, uint64_t first, uint64_t num, uint64_t den)
+{
+    if (num >= den) return 1;
+    uint64_t u = first, rem = num; /* U's digits in base 2^64 against num / den's, one at a time */
+    for (;;) {
+        unsigned __int128 x = (unsigned __int128)rem << 64;
+        uint64_t digit = (uint64_t)(x / den);
+        rem = (uint64_t)(x % den);
+        if (u != digit) return u < digit;
+        if (rem == 0) return 0; /* U >= num / den from here on */
+        u = rs_next_u64(s);
+    }
+}
+
 uint64_t rs_uniform_index(rs_stream *s, uint64_t n)
 {
     if (n <= 1)

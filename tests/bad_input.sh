@@ -96,12 +96,20 @@ d0 = 1
 d1 = 2"
 case_ ppd "ppd.ini:7: key 'sweep.patterns_per_dataset': 3 does not divide sweep.trials = 4" "$good
 patterns_per_dataset = 3"
-case_ region_too_large "key 'pattern.sampler': region sampling enumerates the realizable rows .* d0 = 8, n = 100" "[grid]
-d0 = 8
+case_ region_too_large "key 'pattern.sampler': region sampling at d0 = 12, n = 100 would cost about .* multiply-adds per neuron" "[grid]
+d0 = 12
 d1 = 2
 n = 100
 [pattern]
 sampler = region"
+case_ region_exhaustive_too_large "key 'pattern.sampler': exhaustive region mode enumerates the realizable rows .* d0 = 8, n = 100" "[grid]
+d0 = 8
+d1 = 1
+n = 100
+[pattern]
+sampler = region
+[sweep]
+mode = exhaustive"
 case_ no_equals "no_equals.ini:7: expected 'key = value'" "$good
 trials"
 case_ bad_set "--set rank.method=magic: key 'rank.method': 'magic' is not allowed" "$good" --set rank.method=magic

@@ -50,6 +50,28 @@ for law in uniform01 uniform sphere gaussian; do
     done
 done
 
+# non-empty regions for d0 > 1 (the walk of regions.h), with and without bias; d0 = 5 at
+# n = 40 was beyond the enumeration's limits
+cat >"$WORK/walk.ini" <<'INI'
+[grid]
+d0 = 2, 3, 5
+d1 = 4, 12
+n = 8, 40
+[sweep]
+trials = 12
+patterns_per_dataset = 3
+[pattern]
+sampler = region
+INI
+for b in true false; do
+    for np in 1 3; do
+        mpirun $np "$RELUSCAPE" -q run "$WORK/walk.ini" --set data.bias=$b --set data.law=gaussian -o "$WORK/w.$b.$np.h5" ||
+            bad "region walk, bias $b, on $np ranks: run failed"
+    done
+    check "region walk, bias $b: /stats identical on 1 and 3 ranks" \
+        "$H5DIFF" -q "$WORK/w.$b.1.h5" "$WORK/w.$b.3.h5" /stats /stats
+done
+
 # a different seed must change the results (the comparison above can fail)
 mpirun 2 "$RELUSCAPE" -q run "$WORK/region.ini" --set sweep.seed=2 -o "$WORK/seed2.h5"
 check "another seed gives different /stats" h5_differ "$WORK/r.uniform01.1.h5" "$WORK/seed2.h5" /stats/rank_sum

@@ -130,6 +130,192 @@ static void check_samplers_realizable(int d0, int bias, int n, uint64_t seed)
     rs_pattern_free(&A);
 }
 
+/* det of the k x k matrix a (row-major, destroyed), the test's own elimination */
+static double det_test(int k, double *a)
+{
+    double d = 1;
+    for (int c = 0; c < k; c++) {
+        int piv = c;
+        for (int r = c + 1; r < k; r++)
+            if (fabs(a[r * k + c]) > fabs(a[piv * k + c])) piv = r;
+        if (a[piv * k + c] == 0) return 0;
+        if (piv != c) {
+            for (int j = 0; j < k; j++) {
+                double t = a[c * k + j];
+                a[c * k + j] = a[piv * k + j], a[piv * k + j] = t;
+            }
+            d = -d;
+        }
+        d *= a[c * k + c];
+        for (int r = c + 1; r < k; r++)
+            for (int j = k - 1; j >= c; j--) a[r * k + j] -= a[r * k + c] / a[c * k + c] * a[c * k + j];
+    }
+    return d;
+}
+
+/* The walk's count of a cell's extreme rays against the definition: every candidate (a
+ * (p-1)-subset S, one of the two rays on S's hyperplanes, a side on each point of S) names
+ * one cell around that ray, and in general position each extreme ray of a cell is named by
+ * exactly one candidate of the cell, so a cell's number of extreme rays is the number of
+ * candidates naming it.  The candidates' rows from determinants: the side of x_i off S is
+ * sign det[x_S; x_i] times the ray's orientation.  Also: the candidates are 2^p binom(n,
+ * p-1), the distinct rows Cover's count. */
+static void check_walk_counts(int d0, int bias, int n, uint64_t seed)
+{
+    const int p = d0 + bias, k = p - 1;
+    double xt[16 * 8], a[64];
+    gaussian_data(xt, d0, bias, n, seed);
+    int64_t cap = 1 << 16, cand = 0, distinct = 0;
+    uint64_t *rows = calloc((size_t)cap, sizeof *rows), *first = calloc((size_t)cap, sizeof *first);
+    int *mult = calloc((size_t)cap, sizeof *mult), S[8];
+    for (int i = 0; i < k; i++) S[i] = i;
+    for (;;) { /* pass 1: every candidate's row and the rows' multiplicities */
+        for (int o = 1; o >= -1; o -= 2) {
+            uint64_t base = 0;
+            for (int i = 0; i < n; i++) {
+                int on = 0;
+                for (int q = 0; q < k; q++) on |= S[q] == i;
+                if (on) continue;
+                for (int q = 0; q < k; q++) memcpy(a + q * p, xt + (size_t)S[q] * p, (size_t)p * sizeof *a);
+                memcpy(a + k * p, xt + (size_t)i * p, (size_t)p * sizeof *a);
+                if (o * det_test(p, a) > 0) base |= (uint64_t)1 << i;
+            }
+            for (uint32_t c = 0; c < 1u << k; c++) {
+                uint64_t row = base;
+                for (int q = 0; q < k; q++)
+                    if (c >> q & 1) row |= (uint64_t)1 << S[q];
+                rows[cand++] = row;
+                int64_t at = 0;
+                while (at < distinct && first[at] != row) at++;
+                if (at == distinct) first[distinct++] = row;
+                mult[at]++;
+            }
+        }
+        int q = k - 1;
+        while (q >= 0 && S[q] == n - k + q) q--;
+        if (q < 0) break;
+        S[q]++;
+        for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
+    }
+    double binom = 1;
+    for (int q = 0; q < k; q++) binom = binom * (n - q) / (q + 1);
+    CHECK(cand == (int64_t)(ldexp(1, p) * binom + 0.5), "d0=%d bias=%d n=%d: %lld candidates = 2^p binom(n, p-1)", d0,
+          bias, n, (long long)cand);
+    CHECK((double)distinct == rs_cover_count(n, p), "d0=%d bias=%d n=%d: %lld cells = Cover's %.0f", d0, bias, n,
+          (long long)distinct, rs_cover_count(n, p));
+    rs_region_walk w = {0};
+    CHECK(rs_region_walk_prepare(&w, xt, p, n) == 0, "prepared");
+    int agree = 1, one_side = 1, mmin = 1 << 30;
+    int64_t c2 = 0;
+    for (int q = 0; q < k; q++) S[q] = q;
+    for (;;) { /* pass 2: the walk from every candidate */
+        for (int o = 0; o < 2; o++)
+            for (uint32_t c = 0; c < 1u << k; c++) {
+                uint64_t row = rows[c2++];
+                int64_t at = 0;
+                while (first[at] != row) at++;
+                int64_t plus = rs_region_cell_rays(&w, xt, S, 1, &row, INT64_MAX),
+                        minus = rs_region_cell_rays(&w, xt, S, -1, &row, INT64_MAX);
+                one_side &= (plus >= 0) != (minus >= 0); /* one orientation is the candidate's ray */
+                int64_t m = plus >= 0 ? plus : minus;
+                agree &= m == mult[at];
+                if (m < mmin) mmin = (int)m;
+            }
+        int q = k - 1;
+        while (q >= 0 && S[q] == n - k + q) q--;
+        if (q < 0) break;
+        S[q]++;
+        for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
+    }
+    CHECK(one_side, "d0=%d bias=%d n=%d: the walk accepts exactly one orientation of each candidate's ray", d0, bias, n);
+    CHECK(agree, "d0=%d bias=%d n=%d: the walk's extreme rays = the candidates naming the cell, for all %lld", d0,
+          bias, n, (long long)cand);
+    CHECK(mmin >= p, "d0=%d bias=%d n=%d: every cell has at least p = %d extreme rays (least %d)", d0, bias, n, p, mmin);
+    rs_region_walk_free(&w);
+    free(rows), free(first), free(mult);
+}
+
+/* rs_region_draw is uniform over the cells: chi-square over the enumerated rows (Cover's
+ * count of them), every draw one of them. */
+static void check_draw_uniform(int d0, int bias, int n, int per_row, uint64_t seed, double chi_max)
+{
+    const int p = d0 + bias;
+    double xt[16 * 8];
+    gaussian_data(xt, d0, bias, n, seed);
+    rs_regions r;
+    CHECK(rs_regions_build(&r, xt, p, n) == 0 && (double)r.count == rs_cover_count(n, p), "d0=%d bias=%d n=%d: %lld rows",
+          d0, bias, n, (long long)r.count);
+    long *cnt = calloc((size_t)r.count, sizeof *cnt), outside = 0, draws = per_row * r.count;
+    rs_region_walk w = {0};
+    int ok = rs_region_walk_prepare(&w, xt, p, n) == 0;
+    rs_stream s;
+    rs_stream_init(&s, seed, 4, 0, RS_STREAM_PATTERN);
+    for (long t = 0; t < draws && ok; t++) {
+        uint64_t row = 0;
+        ok = rs_region_draw(&w, xt, &s, &row) == 0;
+        int64_t q = 0;
+        while (q < r.count && r.rows[q] != row) q++;
+        if (q == r.count) outside++;
+        else cnt[q]++;
+    }
+    double chi = 0;
+    for (int64_t q = 0; q < r.count; q++) chi += (cnt[q] - per_row) * (double)(cnt[q] - per_row) / per_row;
+    CHECK(ok && outside == 0, "d0=%d bias=%d n=%d: %ld draws, every one a realizable row (%ld not)", d0, bias, n, draws,
+          outside);
+    CHECK(chi < chi_max, "d0=%d bias=%d n=%d: uniform over the %lld rows: chi2 = %.1f < %.1f (99.9%%)", d0, bias, n,
+          (long long)r.count, chi, chi_max);
+    rs_region_walk_free(&w);
+    rs_regions_free(&r);
+    free(cnt);
+}
+
+/* Fewer points than p: every row, uniform; dependent points refused.  A repeated point:
+ * some draws refuse (-2), and every row drawn is still realizable (the LP). */
+static void check_draw_special(void)
+{
+    double xt[16 * 8];
+    gaussian_data(xt, 5, 0, 4, 51);
+    rs_region_walk w = {0};
+    CHECK(rs_region_walk_prepare(&w, xt, 5, 4) == 0, "4 independent points in R^5: prepared");
+    rs_stream s;
+    rs_stream_init(&s, 51, 4, 0, RS_STREAM_PATTERN);
+    long cnt[16] = {0};
+    for (int t = 0; t < 16000; t++) {
+        uint64_t row = 0;
+        rs_region_draw(&w, xt, &s, &row);
+        cnt[row < 16 ? row : 0] += row < 16 ? 1 : 1000000;
+    }
+    double chi = 0;
+    for (int q = 0; q < 16; q++) chi += (cnt[q] - 1000.0) * (cnt[q] - 1000.0) / 1000.0;
+    CHECK(chi < 37.7, "n < p: uniform over the 2^4 rows: chi2 = %.1f < 37.7 (15 dof, 99.9%%)", chi);
+    for (int c = 0; c < 5; c++) xt[3 * 5 + c] = xt[c] + xt[5 + c];
+    CHECK(rs_region_walk_prepare(&w, xt, 5, 4) == -2, "n < p, x_3 = x_0 + x_1: dependent, refused");
+
+    gaussian_data(xt, 2, 1, 8, 52);
+    memcpy(xt + 3 * 6, xt + 3 * 2, 3 * sizeof *xt);
+    CHECK(rs_region_walk_prepare(&w, xt, 3, 8) == 0, "a repeated point: prepared (found by the draws)");
+    rs_pattern A;
+    rs_lp_work lp = {0};
+    rs_pattern_alloc(&A, 1, 8);
+    int refused = 0, drawn = 0, realizable = 1;
+    for (int t = 0; t < 400; t++) {
+        uint64_t row = 0;
+        int rc = rs_region_draw(&w, xt, &s, &row);
+        refused += rc == -2;
+        if (rc) continue;
+        drawn++;
+        rs_pattern_clear(&A);
+        for (int i = 0; i < 8; i++)
+            if (row >> i & 1) rs_pattern_set(&A, 0, i);
+        realizable &= rs_lp_row_realizable(&A, 0, xt, 3, &lp) == 1;
+    }
+    CHECK(refused > 0 && drawn > 0, "a repeated point: %d of 400 draws refused, %d drawn", refused, drawn);
+    CHECK(realizable, "a repeated point: every row drawn is realizable (the LP)");
+    rs_lp_work_free(&lp);
+    rs_pattern_free(&A);
+    rs_region_walk_free(&w);
+}
+
 int main(void)
 {
     CHECK(rs_cover_count(5, 3) == 22 && rs_cover_count(8, 4) == 128 && rs_cover_count(6, 2) == 12 &&
@@ -181,6 +367,18 @@ int main(void)
     rs_pattern_free(&A);
     rs_regions_free(&r);
 
+    /* the walk (rejection from the extreme rays) against its definition */
+    check_walk_counts(2, 1, 7, 31);
+    check_walk_counts(3, 1, 8, 32);
+    check_walk_counts(2, 0, 6, 33);
+    check_walk_counts(3, 0, 7, 34);
+    check_walk_counts(4, 1, 9, 35);
+    check_walk_counts(5, 0, 9, 36);
+    /* chi-square 99.9% quantiles (scipy.stats.chi2.ppf): 83 dof 128.6, 31 dof 61.1, 113 dof 165.2 */
+    check_draw_uniform(3, 1, 7, 300, 41, 128.6); /* C(7, 4) = 2(1+6+15+20) = 84 cells */
+    check_draw_uniform(3, 0, 6, 300, 42, 61.1);  /* C(6, 3) = 2(1+5+10) = 32 */
+    check_draw_uniform(4, 1, 7, 200, 43, 165.2); /* C(7, 5) = 2(1+6+15+20+15) = 114 */
+    check_draw_special();
     check_realizable(2, 1, 6, 11);  /* lookup among the enumerated rows */
     check_realizable(2, 1, 40, 12); /* too large to enumerate within the budget: the LP */
     check_realizable(1, 1, 7, 13);  /* the 1-D threshold test */

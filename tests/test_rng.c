@@ -387,6 +387,28 @@ static void test_bernoulli(void)
     CHECK(edge, "bernoulli(0) = 0 and bernoulli(1) = 1");
 }
 
+/* rs_below_ratio: U < num / den with probability num / den; on a tie of the first word
+ * (first = floor(num 2^64 / den)) the answer is decided by the fraction left, here 1/3 for
+ * 1/3 (2^64 = 3 * 6148914691236517205 + 1); a ratio with a finite binary expansion ties
+ * to "no". */
+static void test_below_ratio(void)
+{
+    const int N = 600000;
+    rs_stream s;
+    rs_stream_init(&s, 8, 9, 10, RS_STREAM_PATTERN);
+    long yes = 0, tie = 0;
+    for (int k = 0; k < N; k++) yes += rs_below_ratio(&s, rs_next_u64(&s), 3, 7);
+    const uint64_t third = 6148914691236517205ull; /* floor(2^64 / 3) */
+    for (int k = 0; k < N; k++) tie += rs_below_ratio(&s, third, 1, 3);
+    /* sd sqrt(3/7 4/7 / N) = 6.4e-4 and sqrt(2/9 / N) = 6.1e-4: 5 sd */
+    CHECK(fabs((double)yes / N - 3.0 / 7) < 3.2e-3, "P(U < 3/7) = %g", (double)yes / N);
+    CHECK(fabs((double)tie / N - 1.0 / 3) < 3.1e-3, "P(U < 1/3 | first word tied) = %g, the fraction 1/3", (double)tie / N);
+    CHECK(rs_below_ratio(&s, third - 1, 1, 3) && !rs_below_ratio(&s, third + 1, 1, 3), "below / above the first digit");
+    CHECK(!rs_below_ratio(&s, (uint64_t)1 << 62, 1, 4) && rs_below_ratio(&s, ((uint64_t)1 << 62) - 1, 1, 4),
+          "1/4 exactly: a tie is U >= 1/4");
+    CHECK(rs_below_ratio(&s, ~(uint64_t)0, 5, 5) && rs_below_ratio(&s, ~(uint64_t)0, 6, 5), "num >= den: always");
+}
+
 /* rs_next_u64_fill gives exactly the draws of repeated rs_next_u64, from any position in
  * a block, for any count, and leaves the stream where those calls would (also across a
  * wrap of the block counter). */
@@ -413,6 +435,7 @@ static void test_fill(void)
 
 int main(void)
 {
+    test_below_ratio();
     test_kat();
     test_layout();
     test_fill();

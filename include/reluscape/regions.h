@@ -17,6 +17,7 @@
 
 #include "reluscape/lp.h"
 #include "reluscape/pattern.h"
+#include "reluscape/rng.h"
 
 #define RS_REGIONS_MAX_ROWS ((int64_t)1 << 22)       /* rows one dataset may have */
 #define RS_REGIONS_MAX_CANDIDATES ((double)(1 << 28)) /* patterns the enumeration may test */
@@ -43,6 +44,66 @@ void rs_regions_free(rs_regions *r);
 uint64_t rs_regions_data_key(const double *xt, int p, int n);
 /* Is row (words words) one of the rows of r (built with rc 0)? */
 int rs_regions_contains(const rs_regions *r, const uint64_t *row);
+
+/* One realizable row drawn uniformly without enumerating them (the region sampler's draw
+ * off the 1-D fast path).
+ *
+ * n > p: rejection from the extreme rays.  An attempt draws a (p-1)-subset S of the
+ * points, a sign and a side for each point of S; that names an extreme ray (the sign
+ * times the cross product of S) and one of the 2^(p-1) cells around it, so a cell C comes
+ * with probability m(C) / (2^p binom(n, p-1)), m(C) its number of extreme rays.  The walk
+ * counts m(C) over C's vertex graph (in general position each extreme ray is tight on
+ * p - 1 points; an edge drops one of them, and the first other point to become tight
+ * along it joins).  The attempt is accepted with probability p / m(C) (a pointed cone of
+ * R^p has m >= p extreme rays), so every cell is accepted with probability p / (2^p
+ * binom(n, p-1)): the row is uniform over the C(n, p) cells.
+ * Draw order of an attempt: rs_uniform_index(n - q) for q = 0..p-2 (a partial Fisher-Yates
+ * shuffle of 0..n-1; S its first p - 1 entries, sorted); a word `side` (bit 0 set: sign
+ * -1; bit q + 1: the side of S[q]); a word u, the first 64 bits of a uniform U, accepted
+ * iff U < p / m exactly (rs_below_ratio: more words only on a tie, probability 2^-64).
+ * The walk stops, rejecting, once it has found p 2^64 / u rays (then U >= p / m), so a
+ * rejection costs about p / U vertices instead of m.
+ *
+ * n <= p: every row is realizable when the points are independent (checked once per
+ * dataset): the row is n bits of words drawn in order (bit i % 64 of word i / 64).
+ * Data not in general position where the draw looks (a point within 1e-9 relative of a
+ * ray's hyperplane, dependent points) give -2, never a biased row.  Local. */
+typedef struct rs_region_walk {
+    int n, p, k;        /* k = p - 1 */
+    uint64_t key;       /* rs_regions_data_key of the prepared data */
+    int independent;    /* n <= p: the points are independent */
+    double *norm;       /* |x~_i| */
+    double *xc;         /* the points coordinate-major: xc[c n + i] = x~_ic */
+    double *a, *b;      /* sgn_i <x~_i, r> at the vertex being visited; <x~_i, d> along an edge */
+    double *c;          /* sgn_i / a_i off the vertex's points, NaN on them */
+    double *sgn;        /* the cell's sides: +1 active, -1 not */
+    int *perm, *mark;   /* subset draws; T's members (mark[i] == stamp) */
+    int stamp;
+    double *r, *d, *mat; /* a ray, an edge's direction, (p-1)^2 scratch */
+    const double **vec; /* p - 1 vectors of a cross product */
+    int *verts;         /* visited vertices: (k + 2) ints each: T sorted, entered point, left point */
+    int64_t nverts, vcap;
+    int64_t *vslot;     /* hash table of vertex indices + 1 */
+    int64_t nvslot;
+} rs_region_walk;
+/* About the work of one draw in multiply-adds: the expected attempts 2^p binom(n, p-1) /
+ * (p C(n, p)) times a walk over about as many vertices as the attempts' cells have (that
+ * mean, 2^p binom(n, p-1) / C(n, p), for the size-biased one), p - 1 edges of n p each. */
+double rs_region_draw_cost(int n, int p);
+#define RS_REGIONS_MAX_DRAW_COST 1e9 /* a second or so per row: beyond it sampling is refused */
+/* Ready w for data xt (p x n; p <= 63 unless n <= p): 0, -1 out of memory or p too large, -2 n <= p and
+ * the points dependent.  Cheap when the data are those of the last call. */
+int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n);
+/* Draw one row into row (ceil(n/64) words, bit i = point i active).  0, -1 out of memory,
+ * -2 not in general position. */
+int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *row);
+/* The number of extreme rays of the cell around the ray sign * (cross product of the
+ * points S, sorted) on the side of row (S's bits choose the side on S), or limit when it
+ * has at least that many: -2 degenerate (see above), -1 out of memory.  The walk of
+ * rs_region_draw, exposed for the tests. */
+int64_t rs_region_cell_rays(rs_region_walk *w, const double *xt, const int *S, int sign, const uint64_t *row,
+                            int64_t limit);
+void rs_region_walk_free(rs_region_walk *w);
 
 /* Is the pattern A a non-empty region of xt (p = d0 + bias rows, A->n columns), i.e. is
  * every row a realizable dichotomy?  Stops at the first row that is not.  d0 = 1 with

@@ -66,6 +66,10 @@ void rs_normal_fill(rs_stream *s, double *out, size_t count);
  * in 10^4 come from there). */
 double rs_normal_tail(rs_stream *s);
 int rs_bernoulli(rs_stream *s, double p);      /* 1 with probability p */
+/* Is U < num / den, for U uniform on [0, 1) whose first 64 bits are `first` (U = 0.first
+ * then further words of s, drawn only while U's digits equal those of num / den: with
+ * probability 2^-64 each)?  Exactly probability num / den when first is a fresh word. */
+int rs_below_ratio(rs_stream *s, uint64_t first, uint64_t num, uint64_t den);
 uint64_t rs_uniform_index(rs_stream *s, uint64_t n); /* unbiased in [0,n), n > 0 */
 
 #endif
