@@ -22,11 +22,15 @@ The other laws and samplers of reluscape (src/data.c, src/pattern.c), same defin
             uniform row is n fair coins); more points: the rows are enumerated as the
             cells around every ray cut out by p - 1 of the hyperplanes (both rays, every
             sign on those p - 1 points), deduplicated, and their count checked against
-            Cover's C(n, p) (general position).  That is reluscape's definition written
-            afresh in numpy; a rejection sampler (uniform rows of {0,1}^n kept when
-            realizable) would be simpler but accepts C(n, p) / 2^n of its draws, about
-            10^-25 at n = 100, p = 4.  Like reluscape with sweep.patterns_per_dataset = 1,
-            every trial has its own dataset, hence its own enumeration.
+            Cover's C(n, p) (general position).  The same law as reluscape's (uniform
+            over the realizable rows), drawn the way numpy does best: one vectorised
+            enumeration per dataset, then one index per neuron.  reluscape draws each row
+            without the list (rejection from the extreme rays, src/regions.h); written in
+            numpy that walk is a Python loop per vertex, far slower than the enumeration
+            at these sizes.  A rejection sampler from uniform rows of {0,1}^n would accept
+            C(n, p) / 2^n of its draws, about 10^-25 at n = 100, p = 4.  With
+            sweep.patterns_per_dataset = 1 every trial has its own dataset, hence its own
+            enumeration.
 The random numbers are numpy's own (not reluscape's streams): the two programs rank
 independent samples of the same laws.
 

@@ -7,12 +7,12 @@
 # families at a reduced size:
 #   fixed   d0 in {1,2,3,5}, d1 in {30,150,300}, n in {10,50,100} (36 cells, as make bench)
 #   ratio   d0 = ceil(r n), r in {0.25,0.5,1,2}, d1 in {2,8,15}, n in {10,50,90} (36 cells)
-# The region sampler enumerates the realizable rows of every dataset, and reluscape refuses
-# grids whose enumeration is too large (src/config.c: more than 2^22 rows or 2^28 tests at
-# the grid's largest d0 and n), so it runs on the part of each family it accepts:
-#   fixed   d0 in {1,2,3} (d0 = 5 is refused: C(100, 6) ~ 1.5e8 rows with bias, C(100, 5)
-#           ~ 7.9e6 without); ratio  n = 10 only (n > 22 points below p is refused, and
-#           at n = 50, r = 0.25 p = 14: C(50, 14) ~ 1e13 rows).
+# The region sampler runs on the part of each family the reference can enumerate (the
+# reference lists every realizable row of each dataset; reluscape draws rows without
+# listing them, src/regions.h, and refuses only p = d0 + bias >= 12 at n = 100):
+#   fixed   d0 in {1,2,3} (d0 = 5: 64 binom(100, 5) ~ 4.8e9 candidate rows per dataset);
+#   ratio   n = 10 only (at n = 50, r = 0.25, p = 14: C(50, 14) ~ 1e13 rows, and reluscape
+#           refuses it too: about 1e10 multiply-adds per row).
 # Each setting and family: `reluscape run` (whole process, production defaults with
 # rank.verify = 0, one rank) and the reference on the same cells and trials, alternating,
 # each under /usr/bin/time; CPU = user + system of the process.  Columns:
@@ -162,8 +162,8 @@ for fam in fixed ratio; do
         done
     done
 done
-echo "(region: fixed family on d0 in {1,2,3}, ratio family at n = 10 only: reluscape refuses larger"
-echo " enumerations of the realizable rows; the reference enumerates them too, see bench/reference.py)"
+echo "(region: fixed family on d0 in {1,2,3}, ratio family at n = 10 only: the reference enumerates the"
+echo " realizable rows of every dataset and cannot go further; see bench/reference.py)"
 
 [ -s "$RESULTS" ] || exit 0
 awk '{ np += $5; rs += $4; npp += $3; rsp += $2; if (min == "" || $5 / $4 < min) { min = $5 / $4; at = $1 } }

@@ -244,8 +244,8 @@ void rs_region_walk_free(rs_region_walk *w)
 double rs_region_draw_cost(int n, int p)
 {
     if (n <= p) return n;
-    double mean_rays = rs_regions_candidates(n, p) / rs_cover_count(n, p);
-    return mean_rays / p * mean_rays * (p - 1) * (double)n * p;
+    double mean_rays = rs_regions_candidates(n, p) / rs_cover_count(n, p), pp = p;
+    return mean_rays * (1 + log(mean_rays / pp)) * pp * (n * pp + pp * pp * pp * pp / 3);
 }
 
 /* Are the n <= p points independent: is every point farther than 1e-9 of its norm from

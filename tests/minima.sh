@@ -79,7 +79,7 @@ mpirun 1 "$RELUSCAPE" -q run pos.ini --set network.v=balanced -o balanced.h5
 check "v half +-1, same cells: global regions exist, so the count above could have been non-zero" \
     h5_stats balanced.h5 'sys.exit(int(s["global"][()].sum() == 0))'
 
-# the region sampler at d0 = 2, 3 draws only realizable rows (an enumeration, regions.h);
+# the region sampler at d0 = 2, 3 draws only realizable rows (the walk of regions.h);
 # the LP's own per-neuron test must agree: no region is empty
 mpirun 1 "$RELUSCAPE" -q run pos.ini --set grid.d0=2,3 --set network.v=balanced --set grid.n=8,15 -o reg.h5
 check "region sampler, d0 = 2, 3: run exits 0" [ $? = 0 ]

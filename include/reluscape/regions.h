@@ -86,9 +86,10 @@ typedef struct rs_region_walk {
     int64_t *vslot;     /* hash table of vertex indices + 1 */
     int64_t nvslot;
 } rs_region_walk;
-/* About the work of one draw in multiply-adds: the expected attempts 2^p binom(n, p-1) /
- * (p C(n, p)) times a walk over about as many vertices as the attempts' cells have (that
- * mean, 2^p binom(n, p-1) / C(n, p), for the size-biased one), p - 1 edges of n p each. */
+/* About the work of one draw, in multiply-adds (about a nanosecond each, measured): a
+ * cell has M = 2^p binom(n, p-1) / C(n, p) extreme rays on average, a row costs M / p
+ * attempts whose walks stop after about p (1 + ln(M / p)) vertices, and a vertex p cross
+ * products (p^4 / 3) and p passes over the points (n p). */
 double rs_region_draw_cost(int n, int p);
 #define RS_REGIONS_MAX_DRAW_COST 1e9 /* a second or so per row: beyond it sampling is refused */
 /* Ready w for data xt (p x n; p <= 63 unless n <= p): 0, -1 out of memory or p too large, -2 n <= p and
