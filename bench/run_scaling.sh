@@ -6,6 +6,10 @@
 #   1 rank            reluscape run (singleton, no launcher)
 #   p ranks           mpiexec -n p reluscape run           (p = every core of the machine)
 #   p shards          p processes reluscape run --shard i/p at once, then reluscape merge
+#   machine ceiling   one 1-rank run of 1/p of the trials alone, then p of them at once
+#                     (other seeds): how much slower a core computes while the others
+#                     are busy too (shared caches, memory, turbo, a hypervisor), a bound
+#                     no parallel program on this machine can beat
 # Wall time of each whole process (start-up and HDF5 output included; shards: the slowest
 # part plus the merge), parallel efficiency T1 / (p Tp), the load imbalance reluscape
 # reports (/run attribute imbalance = max / mean of the ranks' busy CPU seconds), the
@@ -68,7 +72,7 @@ echo "== strong scaling: $(basename "$CONFIG") with sweep.trials = $TRIALS, rank
 echo "   machine: $NPROC cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   best of $REPEAT runs of each (wall time of the whole processes)"
 
-best1="" bestp="" bests=""
+best1="" bestp="" bests="" bestc1="" bestcp=""
 k=0
 while [ $k -lt "$REPEAT" ]; do
     k=$((k + 1))
@@ -100,6 +104,22 @@ while [ $k -lt "$REPEAT" ]; do
         mergew=$(fsub "$t2" "$t1")
         cpus=$c
     fi
+    ct=$((TRIALS / P))
+    [ "$ct" -ge 1 ] || ct=1
+    # shellcheck disable=SC2086
+    t0=$(now); "$RS" -q run "$CONFIG" $SETS --set sweep.trials=$ct -o "$WORK/c.alone.h5" --force; t1=$(now)
+    bestc1=$(fmin "$bestc1" "$(fsub "$t1" "$t0")")
+    t0=$(now)
+    i=0 pids=""
+    while [ $i -lt "$P" ]; do
+        # shellcheck disable=SC2086
+        "$RS" -q run "$CONFIG" $SETS --set sweep.trials=$ct --set sweep.seed=$((i + 2)) -o "$WORK/c.$i.h5" --force &
+        pids="$pids $!"
+        i=$((i + 1))
+    done
+    for pid in $pids; do wait "$pid" || { echo "run_scaling.sh: a ceiling copy failed" >&2; exit 1; }; done
+    t1=$(now)
+    bestcp=$(fmin "$bestcp" "$(fsub "$t1" "$t0")")
     echo "   run $k: 1 rank $best1 s so far; $P ranks $bestp s; $P shards + merge $bests s (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 
@@ -134,6 +154,10 @@ else
     echo "check FAILED: /stats differ: 1 rank $d1, $P ranks $dp, shards $ds" >&2
     exit 1
 fi
+awk -v a="$bestc1" -v b="$bestcp" -v e="$best1" -v f="$bestp" -v p="$P" 'BEGIN {
+    c = a / b
+    printf "machine ceiling: %d copies of 1/%d of the work at once took %.2f s, one alone %.2f s: %.1f%%;\n", p, p, b, a, 100 * c
+    printf "  the %d-rank run reaches %.1f%% of that ceiling\n", p, 100 * e / (p * f) / c }'
 awk -v a="$best1" -v b="$bestp" -v c="$bests" -v p="$P" 'BEGIN {
     e = a / (p * b); f = a / (p * c)
     printf "target: >= 90%% parallel efficiency on %d cores: %s (%.1f%%); shards %s (%.1f%%)\n", p,
