@@ -82,12 +82,14 @@ static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
 {
     uint64_t u[512];
     const size_t total = (size_t)n * (size_t)d0;
-    size_t at = 0; /* word index = i d0 + r */
+    size_t at = 0, i = 0, r = 0; /* word index at = i d0 + r, counted without divisions */
     while (at < total) {
         const size_t len = total - at < 512 ? total - at : 512;
         rs_next_u64_fill(s, u, len);
-        for (size_t t = 0; t < len; t++, at++)
-            xt[at / (size_t)d0 * (size_t)p + at % (size_t)d0] = rs_u64_to_01(u[t]);
+        for (size_t t = 0; t < len; t++, at++) {
+            xt[i * (size_t)p + r] = rs_u64_to_01(u[t]);
+            if (++r == (size_t)d0) r = 0, i++;
+        }
     }
 }
 
