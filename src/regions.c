@@ -10,6 +10,8 @@
 #include "reluscape/regions.h"
 #include "util.h"
 
+#define GP_TOL 1e-9 /* general position: a point nearer a hyperplane than this (relative) is degenerate */
+
 double rs_cover_count(int n, int p)
 {
     double sum = 0, b = 1; /* binom(n-1, k) */
@@ -134,6 +136,30 @@ void rs_regions_free(rs_regions *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Are the n <= p points independent: is every point farther than 1e-9 of its norm from
+ * the span of the points before it (modified Gram-Schmidt, twice)?  1 yes, 0 no, -1 out of memory. */
+static int independent(const double *xt, int p, int n)
+{
+    double *q = rs_calloc((size_t)n * p, sizeof *q);
+    if (!q) return -1;
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        double *u = q + (size_t)i * p;
+        memcpy(u, xt + (size_t)i * p, (size_t)p * sizeof *u);
+        const double norm = sqrt(dot(u, u, p));
+        for (int pass = 0; pass < 2; pass++) /* twice: enough for orthogonality to rounding */
+            for (int j = 0; j < i; j++) {
+                const double *e = q + (size_t)j * p, t = dot(u, e, p);
+                for (int c = 0; c < p; c++) u[c] -= t * e[c];
+            }
+        const double rest = sqrt(dot(u, u, p));
+        ok = rest > GP_TOL * norm;
+        for (int c = 0; c < p && ok; c++) u[c] /= rest;
+    }
+    free(q);
+    return ok;
+}
+
 int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
 {
     memset(r, 0, sizeof *r);
@@ -143,16 +169,10 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
     const int words = (n + 63) / 64, k = p - 1;
     if (n <= k) { /* at most p - 1 points: every pattern, if they are independent */
         if (n > 22) return -1;
-        double *g = rs_calloc((size_t)n * n, sizeof *g), trace = 0;
-        if (!g) return -1;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-                for (int c = 0; c < p; c++) g[i * n + j] += xt[(size_t)i * p + c] * xt[(size_t)j * p + c];
-        for (int i = 0; i < n; i++) trace += g[i * n + i];
-        double dg = det(n, g);
-        free(g);
+        int indep = independent(xt, p, n);
+        if (indep < 0) return -1;
         r->n = n, r->p = p, r->words = words;
-        if (!(dg > 1e-12 * pow(trace / n, n))) return -2; /* dependent points */
+        if (!indep) return -2; /* dependent points */
         r->count = (int64_t)1 << n;
         if (!(r->rows = rs_calloc((size_t)r->count, sizeof *r->rows))) return -1;
         for (int64_t q = 0; q < r->count; q++) r->rows[q] = (uint64_t)q;
@@ -185,7 +205,7 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
                 for (int c = 0; c < p; c++) dot += rv[c] * xt[(size_t)i * p + c], nx += xt[(size_t)i * p + c] * xt[(size_t)i * p + c];
                 dot *= sign;
                 /* a point (nearly) on the ray's line: not general position here */
-                if (fabs(dot) <= 1e-9 * sqrt(nr * nx)) degenerate = 1;
+                if (fabs(dot) <= GP_TOL * sqrt(nr * nx)) degenerate = 1;
                 if (dot > 0) base[i / 64] |= (uint64_t)1 << (i % 64);
             }
             if (degenerate) continue;
@@ -220,8 +240,6 @@ done:
 
 /* ---------------------------------------------------------------- uniform draws (regions.h) */
 
-#define WALK_TOL 1e-9 /* relative distance from a hyperplane below which the data count as degenerate */
-
 void rs_region_walk_free(rs_region_walk *w)
 {
     free(w->norm);
@@ -246,30 +264,6 @@ double rs_region_draw_cost(int n, int p)
     if (n <= p) return n;
     double mean_rays = rs_regions_candidates(n, p) / rs_cover_count(n, p), pp = p;
     return mean_rays * (1 + log(mean_rays / pp)) * pp * (n * pp + pp * pp * pp * pp / 3);
-}
-
-/* Are the n <= p points independent: is every point farther than 1e-9 of its norm from
- * the span of the points before it (modified Gram-Schmidt, twice)?  1 yes, 0 no, -1 out of memory. */
-static int independent(const double *xt, int p, int n)
-{
-    double *q = rs_calloc((size_t)n * p, sizeof *q);
-    if (!q) return -1;
-    int ok = 1;
-    for (int i = 0; i < n && ok; i++) {
-        double *u = q + (size_t)i * p;
-        memcpy(u, xt + (size_t)i * p, (size_t)p * sizeof *u);
-        const double norm = sqrt(dot(u, u, p));
-        for (int pass = 0; pass < 2; pass++) /* twice: enough for orthogonality to rounding */
-            for (int j = 0; j < i; j++) {
-                const double *e = q + (size_t)j * p, t = dot(u, e, p);
-                for (int c = 0; c < p; c++) u[c] -= t * e[c];
-            }
-        const double rest = sqrt(dot(u, u, p));
-        ok = rest > WALK_TOL * norm;
-        for (int c = 0; c < p && ok; c++) u[c] /= rest;
-    }
-    free(q);
-    return ok;
 }
 
 int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
@@ -389,7 +383,7 @@ static int visit(rs_region_walk *w, const double *xt, const int *T, int left, in
     double nr = 0;
     for (int c = 0; c < p; c++) w->r[c] *= sign, nr += w->r[c] * w->r[c];
     if (!(nr > 0)) return -2;
-    const double tol = WALK_TOL * sqrt(nr);
+    const double tol = GP_TOL * sqrt(nr);
     w->stamp++;
     for (int q = 0; q < k; q++) w->mark[T[q]] = w->stamp;
     dots(w, w->r, w->a);
@@ -416,7 +410,7 @@ static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
     w->vec[k - 1] = w->r;
     cross(w->vec, p, w->d, w->mat);
     double dt = w->sgn[t] * dot(xt + (size_t)t * p, w->d, p), nd = sqrt(dot(w->d, w->d, p));
-    if (!(fabs(dt) > WALK_TOL * nd * w->norm[t])) return -2;
+    if (!(fabs(dt) > GP_TOL * nd * w->norm[t])) return -2;
     const double o = dt > 0 ? 1 : -1;
     double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
     int at = -2;
