@@ -531,12 +531,25 @@ static keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
     return k;
 }
 
+static uint64_t rotl64(uint64_t x, int r)
+{
+    return x << r | x >> (64 - r);
+}
+
 uint64_t rs_regions_data_key(const double *xt, int p, int n)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)p; /* FNV-1a over the bytes */
-    const unsigned char *b = (const unsigned char *)xt;
-    for (size_t i = 0; i < (size_t)p * n * sizeof *xt; i++) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h ^ (uint64_t)n << 32;
+    /* a word at a time (a byte at a time cost as much as a small trial's rank), four
+     * independent lanes so that the multiplications overlap */
+    uint64_t h[4] = {0xcbf29ce484222325ull ^ (uint64_t)p, 0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full,
+                     0x165667b19e3779f9ull};
+    const size_t words = (size_t)p * (size_t)n;
+    for (size_t i = 0; i < words; i++) {
+        uint64_t w;
+        memcpy(&w, xt + i, sizeof w);
+        h[i % 4] = (h[i % 4] ^ w) * 0xff51afd7ed558ccdull;
+        h[i % 4] ^= h[i % 4] >> 29;
+    }
+    return (h[0] ^ rotl64(h[1], 17) ^ rotl64(h[2], 31) ^ rotl64(h[3], 47)) ^ (uint64_t)n << 32;
 }
 
 /* The enumerated rows of xt in w, built once per dataset when small: 1, or 0 (use the LP). */
