@@ -73,7 +73,8 @@ static inline int rs_row_sign(const uint64_t *row, int i)
 }
 
 /* xh = x~_i 2^-e_i (||xh_i||_inf in [1/2, 1), exact barring underflow of entries ~2^-1000
- * below their column's largest), nrm[i] = ||xh_i||_2, nrm[n + i] = 2^-e_i. */
+ * below their column's largest), nrm[i] = ||xh_i||_2, nrm[n + i] = 2^-e_i; nrm[2n + i] is
+ * the perceptron's scratch (s_i / nrm[i] of the row it tests). */
 static void rs_prepare_points(rs_lp_ctx *c)
 {
     const int p = c->p;
@@ -221,10 +222,13 @@ static int rs_row_perceptron(const rs_lp_ctx *c, const uint64_t *row, double *wv
 {
     const int p = c->p, n = c->n, maxit = 2 * n + 8;
     const double *xh = c->w->xh, *nrm = c->w->nrm;
+    /* f_i = s_i / ||xh_i|| once per row, not once per point and step (the same doubles:
+     * a division per point and step was most of the cost on rows it cannot realise) */
+    double *f = c->w->nrm + 2 * (size_t)n;
     for (int k = 0; k < p; k++) wv[k] = 0;
     for (int i = 0; i < n; i++) {
-        double f = rs_row_sign(row, i) / nrm[i];
-        for (int k = 0; k < p; k++) wv[k] += f * xh[(size_t)p * i + k];
+        f[i] = rs_row_sign(row, i) / nrm[i];
+        for (int k = 0; k < p; k++) wv[k] += f[i] * xh[(size_t)p * i + k];
     }
     for (int it = 0; it < maxit; it++) {
         double best = INFINITY;
@@ -233,12 +237,11 @@ static int rs_row_perceptron(const rs_lp_ctx *c, const uint64_t *row, double *wv
             const double *h = xh + (size_t)p * i;
             double d = 0;
             for (int k = 0; k < p; k++) d += wv[k] * h[k];
-            d *= rs_row_sign(row, i) / nrm[i];
+            d *= f[i];
             if (d < best) best = d, bi = i;
         }
         if (best > 0) return rs_row_verify(c, row, wv);
-        double f = rs_row_sign(row, bi) / nrm[bi];
-        for (int k = 0; k < p; k++) wv[k] += f * xh[(size_t)p * bi + k];
+        for (int k = 0; k < p; k++) wv[k] += f[bi] * xh[(size_t)p * bi + k];
     }
     return 0;
 }
@@ -356,7 +359,7 @@ static int rs_reserve_common(rs_lp_work *w, int d1, int n, int p, int nw)
 {
     size_t T = 2;
     while (T < 2 * (size_t)d1) T *= 2;
-    if (RS_GROW(w, xh, (size_t)p * n) || RS_GROW(w, nrm, 2 * (size_t)n) || RS_GROW(w, rows, (size_t)d1 * nw) ||
+    if (RS_GROW(w, xh, (size_t)p * n) || RS_GROW(w, nrm, 3 * (size_t)n) || RS_GROW(w, rows, (size_t)d1 * nw) ||
         RS_GROW(w, cls, d1) || RS_GROW(w, rep, d1) || RS_GROW(w, hash, T) ||
         RS_GROW(w, wc, (size_t)d1 * p))
         return -1;
