@@ -67,7 +67,8 @@ void rs_step_vector_set(rs_pattern *A, int j, int k, const int *order)
 /* Draw order (docs/CONVENTIONS.md, "Draw orders"):
  *  - p = 1/2: a_ji = bit j % 64 of word i words + j / 64 of the stream, i.e. the words
  *    are the pattern's storage, drawn in order; the bits at j >= d1 of a point's last word
- *    are discarded.  One word per 64 entries (one word per entry cost 63 % of a trial).
+ *    are discarded.  One word per 64 entries (a word per entry was 60 % of a trial's
+ *    instructions, the realizability test aside: docs/performance.md).
  *  - any other p: neuron j outer, point i inner, one word u per entry, a_ji =
  *    [rs_u64_to_01(u) < p] (as rs_bernoulli). */
 static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_stream *s,
