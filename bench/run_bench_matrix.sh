@@ -36,6 +36,10 @@
 #   BENCH_MATRIX_REPEAT (1)          runs of each program per setting; the best CPU is kept
 #   BENCH_MATRIX_PROFILE (3)         settings to profile (0: none)
 #   BENCH_MATRIX_PROFILE_TRIALS (10) trials per cell of the profiled run (region: 1)
+#   BENCH_MATRIX_SET (none)          space-separated section.key=value, passed to reluscape as
+#                                    --set (the reference does not read them), e.g.
+#                                    'pattern.realizable=never': bernoulli without its
+#                                    realizability test, which the reference does not do
 # The defaults take about 8 minutes on a 2-core machine, and 2-4 more for the profile.
 set -eu
 
@@ -51,6 +55,8 @@ ONLY=${BENCH_MATRIX_ONLY:-}
 REPEAT=${BENCH_MATRIX_REPEAT:-1}
 NPROFILE=${BENCH_MATRIX_PROFILE:-3}
 PROFILE_TRIALS=${BENCH_MATRIX_PROFILE_TRIALS:-10}
+RS_SETS=""
+for kv in ${BENCH_MATRIX_SET:-}; do RS_SETS="$RS_SETS --set $kv"; done
 RS="$BUILDDIR/reluscape"
 
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
@@ -119,7 +125,8 @@ run_setting() {
     k=0
     while [ $k -lt "$REPEAT" ]; do
         k=$((k + 1))
-        /usr/bin/time -o "$WORK/rs.time" -f '%U %S %e' "$RS" -q run "$ini" -o "$WORK/rs.h5" --force \
+        # shellcheck disable=SC2086
+        /usr/bin/time -o "$WORK/rs.time" -f '%U %S %e' "$RS" -q run "$ini" $RS_SETS -o "$WORK/rs.h5" --force \
             >"$WORK/rs.out" 2>&1 || { cat "$WORK/rs.out" >&2; echo "run_bench_matrix.sh: $name: reluscape run failed" >&2; exit 1; }
         # shellcheck disable=SC2086
         /usr/bin/time -o "$WORK/np.time" -f '%U %S %e' "$PYTHON3" "$SRCDIR/bench/reference.py" \
@@ -146,6 +153,7 @@ print("%.4f %.3f %.3f %d" % (f["run/busy_cpu_seconds"][()].sum(), s["certified"]
 
 echo "== machine: $NPROC cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== matrix: $TRIALS trials per cell ($REGION_TRIALS for region), best of $REPEAT; CPU seconds (user + system), one core each"
+[ -z "$RS_SETS" ] || echo "== reluscape runs with$RS_SETS"
 printf '%-34s %7s %8s %9s %8s %8s %9s %5s %11s %6s\n' setting "rs s" "np s" "process" "rs trl s" "np trl s" "trials" cert "full rs|np" trials
 skipped=""
 for fam in fixed ratio; do
@@ -187,7 +195,8 @@ sort -k1,1 "$RESULTS" | awk '{ print $5 / $4, $0 }' | sort -g | head -n "$NPROFI
     ini="$WORK/$fam.$sampler.$init.$data.$bias.ini"
     sed "s/^trials = .*/trials = $t/" "$ini" >"$WORK/prof.ini"
     # reluscape in the build tree is a libtool wrapper script: run valgrind on the program
-    (cd "$WORK" && "$BUILDDIR/libtool" --mode=execute valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$RS" -q run "$WORK/prof.ini" \
+    # shellcheck disable=SC2086
+    (cd "$WORK" && "$BUILDDIR/libtool" --mode=execute valgrind --tool=callgrind --callgrind-out-file="$WORK/cg.out" "$RS" -q run "$WORK/prof.ini" $RS_SETS \
         -o "$WORK/prof.h5" --force >"$WORK/cg.log" 2>&1) ||
         { echo "$name: callgrind run failed (see valgrind's log)"; tail -n 5 "$WORK/cg.log"; continue; }
     callgrind_annotate --inclusive=yes --threshold=100 "$WORK/cg.out" 2>/dev/null >"$WORK/cg.txt"

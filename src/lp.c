@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <glpk.h>
 #include <lapacke.h>
@@ -46,7 +49,7 @@ void rs_lp_work_free(rs_lp_work *w)
     if (!w) return;
     if (w->row_lp) glp_delete_prob(w->row_lp);
     if (w->big_lp) glp_delete_prob(w->big_lp);
-    free(w->xh), free(w->nrm), free(w->wc), free(w->W), free(w->K), free(w->tau), free(w->sub);
+    free(w->xh), free(w->xhT), free(w->nrm), free(w->pw), free(w->wc), free(w->W), free(w->K), free(w->tau), free(w->sub);
     free(w->yq), free(w->ar), free(w->tmp);
     free(w->ia), free(w->ja), free(w->cls), free(w->rep), free(w->act), free(w->hash);
     free(w->ind), free(w->sel), free(w->piv), free(w->rows), free(w->inlp);
@@ -73,7 +76,8 @@ static inline int rs_row_sign(const uint64_t *row, int i)
 }
 
 /* xh = x~_i 2^-e_i (||xh_i||_inf in [1/2, 1), exact barring underflow of entries ~2^-1000
- * below their column's largest), nrm[i] = ||xh_i||_2, nrm[n + i] = 2^-e_i. */
+ * below their column's largest), nrm[i] = ||xh_i||_2, nrm[n + i] = 2^-e_i; xhT the same
+ * points by coordinate (p x n: xhT[k n + i] = xh[p i + k]), for the perceptron. */
 static void rs_prepare_points(rs_lp_ctx *c)
 {
     const int p = c->p;
@@ -90,6 +94,7 @@ static void rs_prepare_points(rs_lp_ctx *c)
         }
         c->w->nrm[i] = sqrt(s2);
         c->w->nrm[c->n + i] = ldexp(1.0, -e);
+        for (int k = 0; k < p; k++) c->w->xhT[(size_t)k * c->n + i] = h[k];
     }
 }
 
@@ -216,29 +221,40 @@ static int rs_glp_exact(glp_prob *P, int warm, double *t)
 /* ------------------------------------------------------------------ per-neuron test */
 
 /* Perceptron from the mean of z_i = s_i xh_i / ||xh_i|| (the most violated point each step).
- * Cheap, and on realisable rows it usually lands inside the cone within a few steps. */
+ * Cheap, and on realisable rows it usually lands inside the cone within a few steps.
+ * Each step's dot products <wv, xh_i> run coordinate by coordinate over all points
+ * (xhT), several points at once; each is still the sum over k in order, the same doubles
+ * as one point at a time.  f_i = s_i / ||xh_i|| once per row (pw[0..n), the dots pw[n..2n)). */
 static int rs_row_perceptron(const rs_lp_ctx *c, const uint64_t *row, double *wv)
 {
     const int p = c->p, n = c->n, maxit = 2 * n + 8;
     const double *xh = c->w->xh, *nrm = c->w->nrm;
+    double *restrict f = c->w->pw, *restrict dot = c->w->pw + n;
     for (int k = 0; k < p; k++) wv[k] = 0;
     for (int i = 0; i < n; i++) {
-        double f = rs_row_sign(row, i) / nrm[i];
-        for (int k = 0; k < p; k++) wv[k] += f * xh[(size_t)p * i + k];
+        f[i] = rs_row_sign(row, i) / nrm[i];
+        for (int k = 0; k < p; k++) wv[k] += f[i] * xh[(size_t)p * i + k];
     }
     for (int it = 0; it < maxit; it++) {
+        for (int i = 0; i < n; i++) dot[i] = 0;
+        for (int k = 0; k < p; k++) {
+            const double wk = wv[k], *restrict col = c->w->xhT + (size_t)k * n;
+            int i = 0;
+#ifdef __SSE2__ /* two points per instruction, the same products and sums */
+            const __m128d w2 = _mm_set1_pd(wk);
+            for (; i + 2 <= n; i += 2)
+                _mm_storeu_pd(dot + i, _mm_add_pd(_mm_loadu_pd(dot + i), _mm_mul_pd(w2, _mm_loadu_pd(col + i))));
+#endif
+            for (; i < n; i++) dot[i] += wk * col[i];
+        }
         double best = INFINITY;
         int bi = 0;
         for (int i = 0; i < n; i++) {
-            const double *h = xh + (size_t)p * i;
-            double d = 0;
-            for (int k = 0; k < p; k++) d += wv[k] * h[k];
-            d *= rs_row_sign(row, i) / nrm[i];
+            const double d = dot[i] * f[i];
             if (d < best) best = d, bi = i;
         }
         if (best > 0) return rs_row_verify(c, row, wv);
-        double f = rs_row_sign(row, bi) / nrm[bi];
-        for (int k = 0; k < p; k++) wv[k] += f * xh[(size_t)p * bi + k];
+        for (int k = 0; k < p; k++) wv[k] += f[bi] * xh[(size_t)p * bi + k];
     }
     return 0;
 }
@@ -356,7 +372,8 @@ static int rs_reserve_common(rs_lp_work *w, int d1, int n, int p, int nw)
 {
     size_t T = 2;
     while (T < 2 * (size_t)d1) T *= 2;
-    if (RS_GROW(w, xh, (size_t)p * n) || RS_GROW(w, nrm, 2 * (size_t)n) || RS_GROW(w, rows, (size_t)d1 * nw) ||
+    if (RS_GROW(w, xh, (size_t)p * n) || RS_GROW(w, xhT, (size_t)p * n) || RS_GROW(w, nrm, 2 * (size_t)n) ||
+        RS_GROW(w, pw, 2 * (size_t)n) || RS_GROW(w, rows, (size_t)d1 * nw) ||
         RS_GROW(w, cls, d1) || RS_GROW(w, rep, d1) || RS_GROW(w, hash, T) ||
         RS_GROW(w, wc, (size_t)d1 * p))
         return -1;

@@ -64,11 +64,27 @@ void rs_step_vector_set(rs_pattern *A, int j, int k, const int *order)
 
 /* ---------------------------------------------------------------- samplers */
 
-/* Draw order: neuron j outer, point i inner; one uniform per entry. */
+/* Draw order (docs/CONVENTIONS.md, "Draw orders"):
+ *  - p = 1/2: a_ji = bit j % 64 of word i words + j / 64 of the stream, i.e. the words
+ *    are the pattern's storage, drawn in order; the bits at j >= d1 of a point's last word
+ *    are discarded.  One word per 64 entries (a word per entry was 60 % of a trial's
+ *    instructions, the realizability test aside: docs/performance.md).
+ *  - any other p: neuron j outer, point i inner, one word u per entry, a_ji =
+ *    [rs_u64_to_01(u) < p] (as rs_bernoulli). */
 static int sample_bernoulli(const rs_sampler_params *prm, const double *xt, rs_stream *s,
                             rs_pattern *A)
 {
     (void)xt;
+    if (!prm->exhaustive && prm->p == 0.5) {
+        const size_t words = (size_t)A->words;
+        rs_next_u64_fill(s, A->bits, (size_t)A->n * words);
+        if (A->d1 % 64) { /* the layout's invariant: no bits beyond d1 */
+            const uint64_t keep = ((uint64_t)1 << (A->d1 % 64)) - 1;
+            for (size_t i = 0; i < (size_t)A->n; i++)
+                A->bits[i * words + words - 1] &= keep;
+        }
+        return 0;
+    }
     rs_pattern_clear(A);
     if (prm->exhaustive) { /* pattern number index: bit j n + i is a_ji */
         for (int j = 0; j < A->d1; j++)

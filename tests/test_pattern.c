@@ -310,29 +310,6 @@ static void test_bernoulli(void)
     double f = (double)ones / (A.n * A.d1);
     CHECK(fabs(f - 0.5) < 8e-3, "bernoulli(0.5) frequency %g (se 1.6e-3)", f);
 
-    /* documented draw order: neuron j outer, point i inner, one uniform each */
-    rs_stream_init(&s, 3, 1, 4, RS_STREAM_PATTERN);
-    int order_ok = 1;
-    for (int j = 0; j < A.d1; j++)
-        for (int i = 0; i < A.n; i++)
-            order_ok &= rs_pattern_get(&A, j, i) == rs_bernoulli(&s, 0.5);
-    CHECK(order_ok, "bernoulli draw order j outer, i inner");
-
-    /* the bulk draws against one rs_bernoulli per entry on a shape with a partial last
-     * word and a partial last block of draws */
-    rs_pattern B;
-    rs_pattern_alloc(&B, 67, 13);
-    prm.p = 0.3;
-    rs_stream_init(&s, 5, 2, 9, RS_STREAM_PATTERN);
-    CHECK(b->sample(&prm, NULL, &s, &B) == 0, "bernoulli(0.3) rc");
-    rs_stream_init(&s, 5, 2, 9, RS_STREAM_PATTERN);
-    order_ok = 1;
-    for (int j = 0; j < B.d1; j++)
-        for (int i = 0; i < B.n; i++) order_ok &= rs_pattern_get(&B, j, i) == rs_bernoulli(&s, 0.3);
-    CHECK(order_ok, "bernoulli(0.3), 67 x 13: the same bits as rs_bernoulli entry by entry");
-    rs_pattern_free(&B);
-    prm.p = 0.5;
-
     prm.p = 0.0;
     b->sample(&prm, NULL, &s, &A);
     long none = 0;
@@ -340,6 +317,140 @@ static void test_bernoulli(void)
         none += A.bits[k] != 0;
     CHECK(none == 0, "bernoulli(0) clears the previous pattern");
     rs_pattern_free(&A);
+}
+
+/* p = 1/2, the definition (docs/CONVENTIONS.md): a_ji = bit j % 64 of word i W + j / 64
+ * of the stream, W = ceil(d1 / 64), the bits at j >= d1 of a point's last word discarded.
+ * Computed here from rs_next_u64 on a second copy of the stream, entry by entry; A starts
+ * all ones, so a bit the sampler fails to write or to mask shows.  Also: the stream is
+ * left after exactly n W words (the next draw is the definition's next word). */
+static void test_bernoulli_half_definition(void)
+{
+    const rs_sampler *b = rs_sampler_lookup("bernoulli");
+    const int widths[] = {1, 2, 63, 64, 65, 127, 128, 130}, points[] = {1, 2, 3, 7, 20};
+    rs_sampler_params prm = {.p = 0.5, .d0 = 1};
+    for (size_t t = 0; t < sizeof widths / sizeof widths[0]; t++)
+        for (size_t q = 0; q < sizeof points / sizeof points[0]; q++) {
+            const int d1 = widths[t], n = points[q], W = (d1 + 63) / 64;
+            rs_pattern A;
+            rs_pattern_alloc(&A, d1, n);
+            memset(A.bits, 0xff, (size_t)n * (size_t)W * sizeof *A.bits);
+            rs_stream s, r;
+            rs_stream_init(&s, 21, (uint64_t)d1, (uint64_t)n, RS_STREAM_PATTERN);
+            r = s;
+            CHECK(b->sample(&prm, NULL, &s, &A) == 0, "bernoulli(1/2) %d x %d rc", d1, n);
+            int same = 1;
+            for (int i = 0; i < n; i++)
+                for (int w = 0; w < W; w++) {
+                    const uint64_t u = rs_next_u64(&r); /* word i W + w */
+                    for (int k = 0; k < 64 && 64 * w + k < d1; k++)
+                        same &= rs_pattern_get(&A, 64 * w + k, i) == (int)(u >> k & 1);
+                }
+            CHECK(same, "bernoulli(1/2) %d x %d: a_ji = bit j%%64 of word i W + j/64", d1, n);
+            int clean = 1;
+            for (int i = 0; i < n; i++)
+                if (d1 % 64) clean &= A.bits[(size_t)i * W + W - 1] >> (d1 % 64) == 0;
+            CHECK(clean, "bernoulli(1/2) %d x %d: no bits beyond d1", d1, n);
+            CHECK(rs_next_u64(&s) == rs_next_u64(&r), "bernoulli(1/2) %d x %d: n W words drawn", d1, n);
+            rs_pattern_free(&A);
+        }
+    /* exhaustive mode keeps its own definition at p = 1/2: bit j n + i of the index */
+    rs_pattern E;
+    rs_pattern_alloc(&E, 3, 2);
+    rs_sampler_params ex = {.p = 0.5, .exhaustive = 1, .index = 0x2d, .d0 = 1}; /* 101101 */
+    rs_stream s;
+    rs_stream_init(&s, 1, 1, 1, RS_STREAM_PATTERN);
+    CHECK(b->sample(&ex, NULL, &s, &E) == 0, "exhaustive rc");
+    int ok = 1;
+    for (int j = 0; j < 3; j++)
+        for (int i = 0; i < 2; i++) ok &= rs_pattern_get(&E, j, i) == (int)(0x2d >> (j * 2 + i) & 1);
+    CHECK(ok, "exhaustive at p = 1/2: pattern 0x2d has a_ji = bit 2j + i");
+    rs_pattern_free(&E);
+}
+
+/* Pearson's chi-square of a 2x2 table against independence of its margins (1 degree of
+ * freedom when the pairs are iid). */
+static double chi2_independence(const long c[2][2])
+{
+    const double N = (double)(c[0][0] + c[0][1] + c[1][0] + c[1][1]);
+    double x = 0;
+    for (int a = 0; a < 2; a++)
+        for (int e = 0; e < 2; e++) {
+            const double expect = (double)(c[a][0] + c[a][1]) * (double)(c[0][e] + c[1][e]) / N;
+            x += ((double)c[a][e] - expect) * ((double)c[a][e] - expect) / expect;
+        }
+    return x;
+}
+
+/* p = 1/2, the law: over 20,000 patterns 130 x 4 (5.2e6 entries) the fraction of ones is
+ * 1/2 within 5 sigma (sigma = 0.5 / sqrt(N)), and three kinds of disjoint pairs are
+ * independent: the same neuron at points 2k, 2k+1 (adjacent words), neurons 2k, 2k+1 at
+ * one point (adjacent bits of a word), neurons j, j+64 at one point (one bit of two
+ * words).  The chi-square threshold 19.5 is chi2_1's 1 - 1e-5 quantile (fixed seeds: the
+ * test is deterministic).  Mutants tried by hand, each failing here: every point reusing
+ * its first word (same-neuron pairs: chi2 = 5.2e6), both words of a point the same word
+ * (j, j+64: chi2 = 5.1e6), a_ji = bit j/2 of the word (adjacent neurons: chi2 = 5.2e6),
+ * 8 bits of a word ORed with other bits half the time (ones 113 sigma above). */
+static void test_bernoulli_half_law(void)
+{
+    const rs_sampler *b = rs_sampler_lookup("bernoulli");
+    const int d1 = 130, n = 4, T = 20000;
+    rs_sampler_params prm = {.p = 0.5, .d0 = 1};
+    rs_pattern A;
+    rs_pattern_alloc(&A, d1, n);
+    long ones = 0, pts[2][2] = {{0}}, nbr[2][2] = {{0}}, far[2][2] = {{0}};
+    for (int t = 0; t < T; t++) {
+        rs_stream s;
+        rs_stream_init(&s, 8, 3, (uint64_t)t, RS_STREAM_PATTERN);
+        b->sample(&prm, NULL, &s, &A);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d1; j++) ones += rs_pattern_get(&A, j, i);
+        for (int j = 0; j < d1; j++)
+            for (int i = 0; i + 1 < n; i += 2) pts[rs_pattern_get(&A, j, i)][rs_pattern_get(&A, j, i + 1)]++;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j + 1 < d1; j += 2) nbr[rs_pattern_get(&A, j, i)][rs_pattern_get(&A, j + 1, i)]++;
+            for (int j = 0; j < 64; j++) far[rs_pattern_get(&A, j, i)][rs_pattern_get(&A, j + 64, i)]++;
+        }
+    }
+    const double N = (double)d1 * n * T;
+    CHECK(fabs((double)ones - N / 2) <= 5 * 0.5 * sqrt(N), "bernoulli(1/2): %ld ones of %.0f, within 5 sigma",
+          ones, N);
+    double x;
+    CHECK((x = chi2_independence(pts)) < 19.5, "bernoulli(1/2): a_j,2k and a_j,2k+1 independent (chi2 %g)", x);
+    CHECK((x = chi2_independence(nbr)) < 19.5, "bernoulli(1/2): a_2k,i and a_2k+1,i independent (chi2 %g)", x);
+    CHECK((x = chi2_independence(far)) < 19.5, "bernoulli(1/2): a_j,i and a_j+64,i independent (chi2 %g)", x);
+    /* the statistic can reject: pairs (a, a) and (a, 1-a) mixed 52:48 */
+    long dep[2][2] = {{26000, 24000}, {24000, 26000}}; /* chi2 = 10^5 (0.04)^2 = 160 */
+    CHECK(fabs(chi2_independence(dep) - 160) < 1e-9, "chi2 of a 52:48 dependent table is 160");
+    rs_pattern_free(&A);
+}
+
+/* p != 1/2 keeps the one-word-per-entry definition: neuron j outer, point i inner,
+ * a_ji = [rs_u64_to_01(u) < p] for the next word u; also for p one ulp above 1/2 (only
+ * p = 1/2 exactly takes the bit path). */
+static void test_bernoulli_other_p(void)
+{
+    const rs_sampler *b = rs_sampler_lookup("bernoulli");
+    const double ps[] = {0.3, 0.25, 0.75, nextafter(0.5, 1.0), nextafter(0.5, 0.0)};
+    const int shapes[][2] = {{1, 1}, {67, 13}, {64, 3}, {130, 5}};
+    for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++)
+        for (size_t h = 0; h < sizeof shapes / sizeof shapes[0]; h++) {
+            const int d1 = shapes[h][0], n = shapes[h][1];
+            rs_sampler_params prm = {.p = ps[k], .d0 = 1};
+            rs_pattern A;
+            rs_pattern_alloc(&A, d1, n);
+            memset(A.bits, 0xff, (size_t)n * (size_t)A.words * sizeof *A.bits);
+            rs_stream s, r;
+            rs_stream_init(&s, 5, (uint64_t)h, k, RS_STREAM_PATTERN);
+            r = s;
+            CHECK(b->sample(&prm, NULL, &s, &A) == 0, "bernoulli(%.17g) rc", ps[k]);
+            int same = 1;
+            for (int j = 0; j < d1; j++)
+                for (int i = 0; i < n; i++) same &= rs_pattern_get(&A, j, i) == (rs_u64_to_01(rs_next_u64(&r)) < ps[k]);
+            CHECK(same, "bernoulli(%.17g) %d x %d: one word per entry, j outer, i inner", ps[k], d1, n);
+            CHECK(rs_next_u64(&s) == rs_next_u64(&r), "bernoulli(%.17g) %d x %d: d1 n words drawn", ps[k], d1, n);
+            rs_pattern_free(&A);
+        }
 }
 
 /* ---------------------------------------------------------------- init sampler */
@@ -534,6 +645,9 @@ int main(void)
     test_step_vectors();
     test_region();
     test_bernoulli();
+    test_bernoulli_half_definition();
+    test_bernoulli_half_law();
+    test_bernoulli_other_p();
     test_init();
     test_init_shapes();
     test_vout();

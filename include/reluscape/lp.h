@@ -133,8 +133,8 @@ struct glp_prob;
  * Zero-initialise before first use; free with rs_lp_work_free.  Fields are private. */
 typedef struct rs_lp_work {
     struct glp_prob *row_lp, *big_lp;
-    double *xh, *nrm, *wc, *W, *K, *tau, *sub, *yq, *ar, *tmp;
-    size_t xh_cap, nrm_cap, wc_cap, W_cap, K_cap, tau_cap, sub_cap, yq_cap, ar_cap, tmp_cap;
+    double *xh, *xhT, *nrm, *pw, *wc, *W, *K, *tau, *sub, *yq, *ar, *tmp;
+    size_t xh_cap, xhT_cap, nrm_cap, pw_cap, wc_cap, W_cap, K_cap, tau_cap, sub_cap, yq_cap, ar_cap, tmp_cap;
     int *ia, *ja, *cls, *rep, *act, *hash, *ind, *sel, *piv;
     size_t ia_cap, ja_cap, cls_cap, rep_cap, act_cap, hash_cap, ind_cap, sel_cap, piv_cap;
     uint64_t *rows;
