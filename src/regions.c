@@ -253,7 +253,8 @@ void rs_region_walk_free(rs_region_walk *w)
     free(w->r);
     free(w->d);
     free(w->mat);
-    free(w->vec);
+    free(w->tau);
+    free(w->rdiag);
     free(w->verts);
     free(w->vslot);
     memset(w, 0, sizeof *w);
@@ -263,7 +264,7 @@ double rs_region_draw_cost(int n, int p)
 {
     if (n <= p) return n;
     double mean_rays = rs_regions_candidates(n, p) / rs_cover_count(n, p), pp = p;
-    return mean_rays * (1 + log(mean_rays / pp)) * pp * (n * pp + pp * pp * pp * pp / 3);
+    return mean_rays * (1 + log(mean_rays / pp)) * pp * (n * pp + pp * pp);
 }
 
 int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
@@ -285,8 +286,9 @@ int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
         w->r = rs_calloc((size_t)p, sizeof *w->r);
         w->d = rs_calloc((size_t)p, sizeof *w->d);
         w->mat = rs_calloc((size_t)p * p, sizeof *w->mat);
-        w->vec = rs_calloc((size_t)p, sizeof *w->vec);
-        if (!w->norm || !w->xc || !w->b || !w->a || !w->c || !w->sgn || !w->perm || !w->mark || !w->r || !w->d || !w->mat || !w->vec) {
+        w->tau = rs_calloc((size_t)p, sizeof *w->tau);
+        w->rdiag = rs_calloc((size_t)p, sizeof *w->rdiag);
+        if (!w->norm || !w->xc || !w->b || !w->a || !w->c || !w->sgn || !w->perm || !w->mark || !w->r || !w->d || !w->mat || !w->tau || !w->rdiag) {
             rs_region_walk_free(w);
             return -1;
         }
@@ -371,14 +373,61 @@ static void dots(const rs_region_walk *w, const double *v, double *out)
     }
 }
 
-/* Visit vertex v of the cell w->sgn: its ray into w->r, oriented so that sgn_left <x_left, r>
- * > 0 (the start: sign times the cross product), and w->a[i] = sgn_i <x_i, r> off T.  Every
+static void apply_q(const rs_region_walk *w, double *z);
+
+/* The frame of vertex T: a Householder QR of the p x k matrix X_T = [x~_T[0] .. x~_T[k-1]]
+ * = Q [R; 0] in w->mat (column-major p x k: the reflectors from the diagonal down, R above
+ * it; its diagonal in w->rdiag), and the ray, Q's last column (unit length: the points'
+ * null space), in w->r.  One factorisation serves the ray and every edge of the vertex.
+ * -2 when the points are dependent (a diagonal of R below GP_TOL of its point's norm). */
+static int frame(rs_region_walk *w, const double *xt, const int *T)
+{
+    const int p = w->p, k = w->k;
+    double *a = w->mat;
+    for (int s = 0; s < k; s++) memcpy(a + (size_t)s * p, xt + (size_t)T[s] * p, (size_t)p * sizeof *a);
+    for (int s = 0; s < k; s++) {
+        double *v = a + (size_t)s * p, nn = 0;
+        for (int c = s; c < p; c++) nn += v[c] * v[c];
+        const double alpha = v[s] > 0 ? -sqrt(nn) : sqrt(nn); /* no cancellation in v_s - alpha */
+        if (!(fabs(alpha) > GP_TOL * w->norm[T[s]])) return -2;
+        v[s] -= alpha;
+        double vv = 0;
+        for (int c = s; c < p; c++) vv += v[c] * v[c];
+        w->rdiag[s] = alpha;
+        w->tau[s] = 2 / vv;
+        for (int j = s + 1; j < k; j++) { /* H_s on the columns to the right */
+            double *x = a + (size_t)j * p, t = 0;
+            for (int c = s; c < p; c++) t += v[c] * x[c];
+            t *= w->tau[s];
+            for (int c = s; c < p; c++) x[c] -= t * v[c];
+        }
+    }
+    for (int c = 0; c < p; c++) w->r[c] = c == p - 1;
+    apply_q(w, w->r);
+    return 0;
+}
+
+/* z = Q z = H_0 H_1 .. H_(k-1) z. */
+static void apply_q(const rs_region_walk *w, double *z)
+{
+    const int p = w->p;
+    for (int s = w->k - 1; s >= 0; s--) {
+        const double *v = w->mat + (size_t)s * p;
+        double t = 0;
+        for (int c = s; c < p; c++) t += v[c] * z[c];
+        t *= w->tau[s];
+        for (int c = s; c < p; c++) z[c] -= t * v[c];
+    }
+}
+
+/* Visit vertex v of the cell w->sgn: its frame, the ray w->r oriented so that sgn_left
+ * <x_left, r> > 0 (the start: sign times Q's last column), and w->a[i] = sgn_i <x_i, r> off T.  Every
  * point off T must lie strictly inside: -2 if not (degenerate data, or a walk misled by a
  * near tie). */
 static int visit(rs_region_walk *w, const double *xt, const int *T, int left, int sign)
 {
     const int p = w->p, k = w->k, n = w->n;
-    ray(xt, p, T, w->r, w->mat, w->vec);
+    if (frame(w, xt, T)) return -2;
     if (left >= 0) sign = w->sgn[left] * dot(xt + (size_t)left * p, w->r, p) > 0 ? 1 : -1;
     double nr = 0;
     for (int c = 0; c < p; c++) w->r[c] *= sign, nr += w->r[c] * w->r[c];
@@ -399,22 +448,26 @@ static int visit(rs_region_walk *w, const double *xt, const int *T, int left, in
 
 /* From the visited vertex T with ray w->r, along the edge that leaves T[q]: the point off T
  * that becomes tight first, or -2.  The edge's 2-face is spanned by r and d, d orthogonal
- * to r and to the points T \ {t}, oriented into the cell (sgn_t <x_t, d> > 0); on r cos th
- * + d sin th, point i is tight where cot th = -sgn_i b_i / a_i (b_i = <x_i, d>), and the
- * first one, the smallest th, has the largest -sgn_i b_i / a_i: the least o b_i c_i. */
+ * to the points T \ {t} with <x_t, d> = 1 (d = Q [R^-T e_q; 0] from the vertex's frame),
+ * turned into the cell (o = sgn_t); on r cos th + o d sin th, point i is tight where
+ * cot th = -o sgn_i b_i / a_i (b_i = <x_i, d>), and the first one, the smallest th, has
+ * the largest of these: the least o b_i c_i. */
 static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
 {
     const int p = w->p, k = w->k, n = w->n, t = T[q];
-    for (int s = 0, c = 0; s < k; s++)
-        if (s != q) w->vec[c++] = xt + (size_t)T[s] * p;
-    w->vec[k - 1] = w->r;
-    cross(w->vec, p, w->d, w->mat);
-    double dt = w->sgn[t] * dot(xt + (size_t)t * p, w->d, p), nd = sqrt(dot(w->d, w->d, p));
-    if (!(fabs(dt) > GP_TOL * nd * w->norm[t])) return -2;
-    const double o = dt > 0 ? 1 : -1;
+    double *d = w->d;
+    for (int s = 0; s < k; s++) { /* R^T y = e_q, forward */
+        double y = s == q;
+        for (int j = 0; j < s; j++) y -= w->mat[(size_t)s * p + j] * d[j];
+        d[s] = y / w->rdiag[s];
+    }
+    for (int c = k; c < p; c++) d[c] = 0;
+    apply_q(w, d);
+    if (!(dot(xt + (size_t)t * p, d, p) > 0.5)) return -2; /* 1 but for rounding: else ill-conditioned */
+    const double o = w->sgn[t];
     double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
     int at = -2;
-    dots(w, w->d, w->b);
+    dots(w, d, w->b);
     for (int i = 0; i < n; i++) {
         double v = o * w->b[i] * w->c[i];
         if (v < best) best = v, at = i;
@@ -482,7 +535,7 @@ int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *
         }
         const uint64_t side = rs_next_u64(s);
         const int sign = side & 1 ? -1 : 1;
-        ray(xt, p, S, w->r, w->mat, w->vec);
+        if (frame(w, xt, S)) return -2; /* dependent points */
         memset(row, 0, (size_t)words * sizeof *row);
         w->stamp++;
         for (int q = 0; q < k; q++) {

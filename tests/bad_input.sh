@@ -96,8 +96,8 @@ d0 = 1
 d1 = 2"
 case_ ppd "ppd.ini:7: key 'sweep.patterns_per_dataset': 3 does not divide sweep.trials = 4" "$good
 patterns_per_dataset = 3"
-case_ region_too_large "key 'pattern.sampler': region sampling at d0 = 12, n = 100 would cost about .* multiply-adds per neuron" "[grid]
-d0 = 12
+case_ region_too_large "key 'pattern.sampler': region sampling at d0 = 14, n = 100 would cost about .* multiply-adds per neuron" "[grid]
+d0 = 14
 d1 = 2
 n = 100
 [pattern]

@@ -50,7 +50,8 @@ int rs_regions_contains(const rs_regions *r, const uint64_t *row);
  *
  * n > p: rejection from the extreme rays.  An attempt draws a (p-1)-subset S of the
  * points, a sign and a side for each point of S; that names an extreme ray (the sign
- * times the cross product of S) and one of the 2^(p-1) cells around it, so a cell C comes
+ * times the last column of the Householder QR of the points of S, their null space) and
+ * one of the 2^(p-1) cells around it, so a cell C comes
  * with probability m(C) / (2^p binom(n, p-1)), m(C) its number of extreme rays.  The walk
  * counts m(C) over C's vertex graph (in general position each extreme ray is tight on
  * p - 1 points; an edge drops one of them, and the first other point to become tight
@@ -79,8 +80,8 @@ typedef struct rs_region_walk {
     double *sgn;        /* the cell's sides: +1 active, -1 not */
     int *perm, *mark;   /* subset draws; T's members (mark[i] == stamp) */
     int stamp;
-    double *r, *d, *mat; /* a ray, an edge's direction, (p-1)^2 scratch */
-    const double **vec; /* p - 1 vectors of a cross product */
+    double *r, *d;      /* a vertex's ray, an edge's direction */
+    double *mat, *tau, *rdiag; /* the vertex's Householder QR (p x (p-1)), its scales, R's diagonal */
     int *verts;         /* visited vertices: (k + 2) ints each: T sorted, entered point, left point */
     int64_t nverts, vcap;
     int64_t *vslot;     /* hash table of vertex indices + 1 */
@@ -88,8 +89,8 @@ typedef struct rs_region_walk {
 } rs_region_walk;
 /* About the work of one draw, in multiply-adds (about a nanosecond each, measured): a
  * cell has M = 2^p binom(n, p-1) / C(n, p) extreme rays on average, a row costs M / p
- * attempts whose walks stop after about p (1 + ln(M / p)) vertices, and a vertex p cross
- * products (p^4 / 3) and p passes over the points (n p). */
+ * attempts whose walks stop after about p (1 + ln(M / p)) vertices, and a vertex costs a
+ * QR factorisation and p solves (about p^3) and p passes over the points (n p each). */
 double rs_region_draw_cost(int n, int p);
 #define RS_REGIONS_MAX_DRAW_COST 1e9 /* a second or so per row: beyond it sampling is refused */
 /* Ready w for data xt (p x n; p <= 63 unless n <= p): 0, -1 out of memory or p too large, -2 n <= p and
@@ -98,8 +99,8 @@ int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n);
 /* Draw one row into row (ceil(n/64) words, bit i = point i active).  0, -1 out of memory,
  * -2 not in general position. */
 int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *row);
-/* The number of extreme rays of the cell around the ray sign * (cross product of the
- * points S, sorted) on the side of row (S's bits choose the side on S), or limit when it
+/* The number of extreme rays of the cell around the ray sign * (the null vector of the
+ * points S, sorted, as rs_region_draw computes it) on the side of row (S's bits choose the side on S), or limit when it
  * has at least that many: -2 degenerate (see above), -1 out of memory.  The walk of
  * rs_region_draw, exposed for the tests. */
 int64_t rs_region_cell_rays(rs_region_walk *w, const double *xt, const int *S, int sign, const uint64_t *row,
