@@ -8,7 +8,7 @@
 "$PYTHON3" -c 'import xarray, h5netcdf' 2>/dev/null || skip "python3 xarray/h5netcdf missing"
 cd "$WORK" || exit 1
 mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/default.ini" --set sweep.trials=4 -o d0.h5
-mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/paper-ratio-d0.ini" --set sweep.trials=4 --set grid.n=10:50:20 \
+mpirun 1 "$RELUSCAPE" -q run "$top_srcdir/jobs/configs/paper-ratio-d0.ini" --set sweep.trials=4 --set grid.n=10:50:20 --set rank.method=svd \
     --set sweep.patterns_per_dataset=2 -o ratio.h5
 check "runs exit 0" all_present d0.h5 ratio.h5
 py() { "$PYTHON3" -c "import sys, math, xarray as xr; f = sys.argv[1]; s = xr.open_dataset(f, group='stats', engine='h5netcdf'); r = xr.open_dataset(f, engine='h5netcdf'); $2" "$1"; }
