@@ -168,11 +168,145 @@ static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
 static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w);
 static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, const rs_engine_work *w);
 
+/* ------------------------------------------------------------------ peeling (exact step)
+ *
+ * J's column space is the sum over the vectors b of the row space L of A' (the span of
+ * its neuron rows, as vectors over the points) of W(b) = {(b_i x~_i . t)_i : t in R^p}:
+ * W(a_j) is neuron j's block of columns, and W(b + c) lies in W(b) + W(c).  If some b in
+ * L has k <= p non-zero entries and the inputs x~_i of its support are linearly
+ * independent, W(b) is all of R^supp(b), so e_i lies in col J for each i of the support,
+ * and rank J = 1 + rank J_{-i} (deleting coordinate i maps col J onto col J_{-i} with
+ * kernel span(e_i)).  J_{-i} is the same kind of matrix on the points left (L restricted
+ * to them), so rows peel one support at a time: rank J = peeled + rank J_core, exactly.
+ * The vectors tried are the neuron rows and the differences of two (restricted to the
+ * points left: entries +-1 on their support), found by popcount; independence is proven
+ * by a non-zero minor modulo the prime (a minor that vanishes over Q vanishes mod p).
+ * Without a bias column on centred data most rows of the rank-deficient trials peel
+ * (the neurons' half-spaces come in neighbouring and near-complementary pairs that
+ * differ on a few points), and the sketch is left a small core (docs/performance.md,
+ * issue 15). */
+
+/* 1 if the inputs of the k <= p points in mask are linearly independent (x~_i != 0 for
+ * k = 1, else a k x k minor non-zero modulo the prime), else 0; minor: k p words. */
+static int inputs_independent(const rs_modp *m, const double *xt, int p, const uint64_t *mask, int W, int k,
+                              uint64_t *minor)
+{
+    int r = 0;
+    for (int q = 0; q < W; q++)
+        for (uint64_t b = mask[q]; b; b &= b - 1) {
+            const double *x = xt + (size_t)(64 * q + __builtin_ctzll(b)) * (size_t)p;
+            if (k == 1) {
+                for (int t = 0; t < p; t++)
+                    if (x[t] != 0) return 1;
+                return 0;
+            }
+            for (int t = 0; t < p; t++)
+                if (rs_modp_from_double(m, x[t], &minor[(size_t)r * p + t])) return 0;
+            r++;
+        }
+    return rs_modp_rank_dense(m, k, p, minor, &r) == 0 && r == k;
+}
+
+/* One pass over the neuron rows s (d1 of them, W words, restricted to the points left R)
+ * in the order of their counts cnt: peels every support of a row or of the difference of
+ * two that is small and independent; returns the number of points peeled.  Rows whose
+ * counts differ by more than p cannot differ on p points or fewer. */
+static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m, const double *xt, int p,
+                                                                  const uint64_t *s, int d1, int W,
+                                                                  const int *order, const int *cnt,
+                                                                  uint64_t *R, uint64_t *d, uint64_t *minor)
+{
+    int peeled = 0;
+    for (int a = 0; a < d1; a++) {
+        const int ja = order[a];
+        const uint64_t *sa = s + (size_t)ja * W;
+        for (int b = a; b < d1 && cnt[order[b]] - cnt[ja] <= p; b++) { /* b = a: the row itself */
+            const uint64_t *sb = s + (size_t)order[b] * W;
+            int k = 0;
+            for (int q = 0; q < W; q++) k += __builtin_popcountll(d[q] = (b == a ? sa[q] : sa[q] ^ sb[q]) & R[q]);
+            if (k == 0 || k > p || !inputs_independent(m, xt, p, d, W, k, minor)) continue;
+            for (int q = 0; q < W; q++) R[q] &= ~d[q];
+            peeled += k;
+        }
+    }
+    return peeled;
+}
+
+static int peel_pass_generic(const rs_modp *m, const double *xt, int p, const uint64_t *s, int d1, int W,
+                             const int *order, const int *cnt, uint64_t *R, uint64_t *d, uint64_t *minor)
+{
+    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) static int peel_pass_popcnt(const rs_modp *m, const double *xt, int p,
+                                                              const uint64_t *s, int d1, int W, const int *order,
+                                                              const int *cnt, uint64_t *R, uint64_t *d,
+                                                              uint64_t *minor)
+{
+    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+}
+#endif
+
+/* Peels the rows of J it can prove independent of the others (see above), starting from
+ * the points rows[0..nrows) (ascending; NULL: all n); w->keep[0..*nkeep) gets the points
+ * left, ascending.  Returns the number of points peeled, -1 out of memory. */
+static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, int p, const int *rows, int nrows,
+                     rs_engine_work *w, int *nkeep)
+{
+    const int n = A->n, d1 = A->d1, W = (n + 63) / 64;
+    if (rs_reserve((void **)&w->peel, &w->peel_cap, (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p, sizeof(uint64_t)) ||
+        rs_reserve((void **)&w->keep, &w->keep_cap, 2 * (size_t)n + 2 * (size_t)d1 + 2, sizeof(int)))
+        return -1;
+    uint64_t *s = w->peel, *R = s + (size_t)d1 * W, *d = R + W, *minor = d + W;
+    int *keep = w->keep, *order = keep + n, *cnt = order + d1, *start = cnt + d1;
+    memset(s, 0, sizeof *s * (size_t)d1 * (size_t)W);
+    for (int i = 0; i < n; i++) { /* neuron-major copy: row j = the points neuron j is active on */
+        const uint64_t *bits = A->bits + (size_t)i * (size_t)A->words, bit = (uint64_t)1 << (i % 64);
+        for (int q = 0; q < A->words; q++)
+            for (uint64_t b = bits[q]; b; b &= b - 1) {
+                const int j = 64 * q + __builtin_ctzll(b);
+                if (j < d1) s[(size_t)j * W + (size_t)(i / 64)] |= bit;
+            }
+    }
+    memset(R, 0, sizeof *R * (size_t)W);
+    for (int a = 0; a < (rows ? nrows : n); a++) {
+        const int i = rows ? rows[a] : a;
+        R[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    const int left0 = rows ? nrows : n;
+    int peeled = 0, more;
+    do { /* until a pass peels nothing: each peel shrinks the other supports */
+        memset(start, 0, sizeof *start * (size_t)(n + 2));
+        for (int j = 0; j < d1; j++) {
+            int c = 0;
+            for (int q = 0; q < W; q++) c += __builtin_popcountll(s[(size_t)j * W + q] & R[q]);
+            cnt[j] = c;
+            start[c + 1]++;
+        }
+        for (int c = 0; c < n; c++) start[c + 1] += start[c];
+        for (int j = 0; j < d1; j++) order[start[cnt[j]]++] = j; /* by count, ascending */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (rs_cpu_has(RS_CPU_POPCNT))
+            more = peel_pass_popcnt(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+        else
+#endif
+            more = peel_pass_generic(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+        peeled += more;
+    } while (more && peeled < left0);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (R[i / 64] >> (i % 64) & 1) keep[k++] = i;
+    *nkeep = k;
+    return peeled;
+}
+
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only.  When some cell is crowded and
  * the points the cell bound keeps span each crowded cell's inputs, the rank is that of
  * J_S, the rows S alone (U of them instead of n): every other row of a crowded cell is a
- * combination of the kept rows of its cell. */
+ * combination of the kept rows of its cell.  Then the rows that peel (above) are counted
+ * and only the rest, the core, is sketched. */
 static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
 {
     const rs_pattern *A = pb->A;
@@ -181,24 +315,36 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     int n = pb_n(pb);
     const int k = cell_rows(pb, w), V = neuron_bound_of(pb, w);
     if (k < -1) return -1;
+    const int *rows = NULL; /* the rows ranked (NULL: all n) */
     if (k >= 0 && k < n) {
         const int span = crowded_cells_span(e, pb, w);
-        if (span < 0 || (span && sub_problem(pb, w->S, k, A->d1, w, &sub))) return -1;
-        if (span) A = &sub, xt = w->xs, n = k;
+        if (span < 0) return -1;
+        if (span) rows = w->S, n = k;
     }
-    /* rank J <= min(n, V, U): a sketch of that width keeps the rank but for the same
-     * probability (and stops early anyway) */
-    int width = n;
-    if (V < width) width = V;
-    if (k >= 0 && k < width) width = k;
+    /* rank J <= min(n, V, U) */
+    int bound = n;
+    if (V < bound) bound = V;
+    if (k >= 0 && k < bound) bound = k;
+    int core = 0;
+    const int peeled = peel_rows(&e->modp[0], pb->A, pb->xt, pb->p, rows, n, w, &core);
+    if (peeled < 0) return -1;
+    w->peeled = peeled;
+    if (peeled > 0 || rows) {
+        if (sub_problem(pb, w->keep, core, pb->A->d1, w, &sub)) return -1;
+        A = &sub, xt = w->xs, n = core;
+    }
+    /* rank J_core <= min(its rows, bound - peeled): a sketch of that width keeps the rank
+     * but for the same probability (and stops early anyway) */
+    const int width = bound - peeled < n ? bound - peeled : n;
     *matrank = 0;
-    for (int q = 0; q < e->nprimes; q++) {
+    for (int q = 0; q < e->nprimes && width > 0; q++) {
         rs_stream s;
         rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
         int r = 0;
         if (rs_modp_rank_khatri_rao_width(&e->modp[q], A, xt, pb->p, width, &s, &w->ws, &r)) return -1;
         if (r > *matrank) *matrank = r; /* each is <= the true rank */
     }
+    *matrank += peeled;
     return 0;
 }
 
@@ -455,6 +601,7 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
 {
     memset(res, 0, sizeof *res);
     w->bound_k = w->bound_v = -1;
+    w->peeled = 0;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->info.certifies && e->certify &&
@@ -490,5 +637,7 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->cells);
     free(w->subbits);
     free(w->xs);
+    free(w->peel);
+    free(w->keep);
     memset(w, 0, sizeof *w);
 }

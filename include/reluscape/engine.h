@@ -86,6 +86,10 @@ typedef struct rs_engine_work {
     uint64_t *subbits;    /* the certificate's sub-pattern (points S, first neurons) */
     double *xs;           /* ... and its inputs */
     size_t subbits_cap, xs_cap;
+    uint64_t *peel;       /* the exact step's peeling: neuron-major rows, kept points, a minor */
+    int *keep;            /* ... the points left after it, and the neurons by count */
+    size_t peel_cap, keep_cap;
+    int peeled;           /* rows the last exact step peeled (for tests and benchmarks) */
 } rs_engine_work;
 
 /* 0, or -1 with a message naming rank.method. */
