@@ -186,12 +186,34 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
  * differ on a few points), and the sketch is left a small core (docs/performance.md,
  * issue 15). */
 
+/* 1 if the 2 x 2 minor of columns (t, u) of the rows x, y is non-zero, by error-free
+ * products: x_t y_u = a + ea and x_u y_t = b + eb exactly (fma), and fl(.) of equal reals
+ * is equal, so the minor is zero iff a = b and ea = eb.  0 when it is zero or the products
+ * are near underflow (where ea, eb may be inexact): the caller then tries the minors mod p. */
+static int minor2_nonzero(const double *x, const double *y, int t, int u)
+{
+    const double a = x[t] * y[u], b = x[u] * y[t];
+    if (!(fabs(a) > 0x1p-900 || fabs(b) > 0x1p-900) || !(fabs(a) + fabs(b) < 0x1p1000)) return 0;
+    if (a != b) return 1;
+    return fma(x[t], y[u], -a) != fma(x[u], y[t], -b);
+}
+
 /* 1 if the inputs of the k <= p points in mask are linearly independent (x~_i != 0 for
- * k = 1, else a k x k minor non-zero modulo the prime), else 0; minor: k p words. */
+ * k = 1, a non-zero 2 x 2 minor of floats or, failing that, a k x k minor non-zero modulo
+ * the prime), else 0; minor: k p words. */
 static int inputs_independent(const rs_modp *m, const double *xt, int p, const uint64_t *mask, int W, int k,
                               uint64_t *minor)
 {
     int r = 0;
+    if (k == 2) { /* the common case: any non-zero 2 x 2 minor proves it */
+        const double *x2[2];
+        for (int q = 0; q < W; q++)
+            for (uint64_t b = mask[q]; b; b &= b - 1) x2[r++] = xt + (size_t)(64 * q + __builtin_ctzll(b)) * (size_t)p;
+        for (int t = 0; t < p; t++)
+            for (int u = t + 1; u < p; u++)
+                if (minor2_nonzero(x2[0], x2[1], t, u)) return 1;
+        r = 0;
+    }
     for (int q = 0; q < W; q++)
         for (uint64_t b = mask[q]; b; b &= b - 1) {
             const double *x = xt + (size_t)(64 * q + __builtin_ctzll(b)) * (size_t)p;
@@ -223,7 +245,8 @@ static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m
         for (int b = a; b < d1 && cnt[order[b]] - cnt[ja] <= p; b++) { /* b = a: the row itself */
             const uint64_t *sb = s + (size_t)order[b] * W;
             int k = 0;
-            for (int q = 0; q < W; q++) k += __builtin_popcountll(d[q] = (b == a ? sa[q] : sa[q] ^ sb[q]) & R[q]);
+            for (int q = 0; q < W && k <= p; q++) /* most pairs differ on more than p points */
+                k += __builtin_popcountll(d[q] = (b == a ? sa[q] : sa[q] ^ sb[q]) & R[q]);
             if (k == 0 || k > p || !inputs_independent(m, xt, p, d, W, k, minor)) continue;
             for (int q = 0; q < W; q++) R[q] &= ~d[q];
             peeled += k;
@@ -301,6 +324,23 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
     return peeled;
 }
 
+/* peel_rows from all rows (rows NULL) or from the cell bound's rows S, once per trial:
+ * auto's certificate and the exact step share it.  Returns the rows peeled (w->keep holds
+ * the *core rows left), -1 out of memory. */
+static int peel_once(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, const int *rows, int nrows,
+                     int *core)
+{
+    const int from = rows ? 1 : 0;
+    if (w->peel_from != from) {
+        const int peeled = peel_rows(&e->modp[0], pb->A, pb->xt, pb->p, rows, nrows, w, &w->core);
+        if (peeled < 0) return -1;
+        w->peeled = peeled;
+        w->peel_from = from;
+    }
+    *core = w->core;
+    return w->peeled;
+}
+
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only.  When some cell is crowded and
  * the points the cell bound keeps span each crowded cell's inputs, the rank is that of
@@ -326,9 +366,8 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     if (V < bound) bound = V;
     if (k >= 0 && k < bound) bound = k;
     int core = 0;
-    const int peeled = peel_rows(&e->modp[0], pb->A, pb->xt, pb->p, rows, n, w, &core);
+    const int peeled = peel_once(e, pb, w, rows, n, &core);
     if (peeled < 0) return -1;
-    w->peeled = peeled;
     if (peeled > 0 || rows) {
         if (sub_problem(pb, w->keep, core, pb->A->d1, w, &sub)) return -1;
         A = &sub, xt = w->xs, n = core;
@@ -511,7 +550,8 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
  * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
  * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
  * prove the rows S of the cell bound independent; then rank J = U = |S|, since U is also
- * an upper bound.
+ * an upper bound.  With cells = 1 the rows that peel (peel_rows) are taken out first and
+ * only the rest is proven, or nothing when no row is left.
  * First with the rows' Gram matrix over a subset of the neurons only (the first m, with
  * m p about 3 k columns): it is G_N = sum over those neurons of w_j^2 diag(a_j) S diag(a_j),
  * and G - G_N is the same sum over the others, positive semidefinite, so lambda_min(G) >=
@@ -539,6 +579,20 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         return 0; /* rank <= V < k, as below */
     *matrank = k;
     if (k == 0) return *decided = 1, 0;
+    /* the rows to prove independent: S (all n when k = n).  A deficient trial of auto
+     * (exact semantics) peels first, exactly: J_S has full row rank iff its core has, since
+     * rank J_S = peeled + rank of the core (peel_rows), and a trial with nothing left is
+     * decided without a Gram matrix.  (Where rank n is possible the Gram matrix of all
+     * rows usually proves it at once, cheaper than peeling.) */
+    const int *rows = k < n ? S : NULL;
+    int kc = k;
+    if (cells && pb->ruled_out) {
+        int core = 0;
+        const int peeled = peel_once(e, pb, w, rows, k, &core);
+        if (peeled < 0) return -1;
+        if (core == 0) return *decided = 1, 0;
+        if (peeled > 0) rows = w->keep, kc = core;
+    }
     /* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
      * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
      * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
@@ -551,13 +605,13 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
     for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
     const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
-    int m = (3 * k + p - 1) / p;
+    int m = (3 * kc + p - 1) / p;
     if (m < 8) m = 8;
     for (;;) {
         if (m >= d1r) m = d1r;
         if (be) {
             int proved = 0,
-                rc = be->certify_gram(be->ctx, pb, k < n ? S : NULL, k, m, weighted, rtol, trace, &proved);
+                rc = be->certify_gram(be->ctx, pb, rows, kc, m, weighted, rtol, trace, &proved);
             if (rc || proved) return rc ? rc : (*decided = 1, 0);
             if (m == d1r) return 0;
             m = d1r;
@@ -565,14 +619,14 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         }
         rs_pattern sub = *pb->A;
         const double *xs = pb->xt;
-        if (k < n || m < d1r) {
-            if (sub_problem(pb, k < n ? S : NULL, k, m, w, &sub)) return -1;
+        if (rows || m < d1r) {
+            if (sub_problem(pb, rows, kc, m, w, &sub)) return -1;
             xs = w->xs;
         }
         double sub_trace;
         double err = weighted ? rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch)
                               : unit_gram(&sub, xs, p, w->G, &sub_trace);
-        if (rs_matrank_certify_gram(k, w->G, err, rtol, trace)) return *decided = 1, 0;
+        if (rs_matrank_certify_gram(kc, w->G, err, rtol, trace)) return *decided = 1, 0;
         if (m == d1r) return 0;
         m = d1r;
     }
@@ -602,6 +656,7 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     memset(res, 0, sizeof *res);
     w->bound_k = w->bound_v = -1;
     w->peeled = 0;
+    w->peel_from = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->info.certifies && e->certify &&

@@ -274,8 +274,10 @@ static void test_planted_certificates(void)
 
     /* 1-D with bias, steps (cells are intervals of the sorted points), two points of one
      * cell 2^-40 apart: the cell bound U is the rank (two distinct points in a cell give
-     * two independent rows), but too ill-conditioned for a float proof; auto proves it on
-     * the U rows modulo p, and must agree with exact */
+     * two independent rows), but too ill-conditioned for a float proof.  auto's peeling
+     * proves it exactly: consecutive neurons differ on one cell, whose kept points have a
+     * non-zero 2 x 2 minor (2^-40 for the close pair, non-zero modulo p), so every kept row
+     * peels and the trial is decided without a Gram matrix; exact must agree */
     enum { N1 = 30, D11 = 6 };
     double x1[N1 * 2];
     rs_pattern_alloc(&A, D11, N1);
@@ -291,8 +293,8 @@ static void test_planted_certificates(void)
     U -= 2;                                /* points 0..3 fire nothing: a zero cell */
     a = planted("auto", 1, &A, w, x1, 2);
     x = planted("exact", 1, &A, w, x1, 2);
-    CHECK(x.matrank == U && a.matrank == U && !a.certified,
-          "1-D steps: exact %d, auto %d (certified %d: the float proof must fail here), want the cell bound %d",
+    CHECK(x.matrank == U && a.matrank == U && a.certified,
+          "1-D steps: exact %d, auto %d (certified %d: by peeling, not a float proof), want the cell bound %d",
           x.matrank, a.matrank, a.certified, U);
 
     /* the same steps, but the cell {4..7}'s first two points coincide: the cell bound's
