@@ -372,15 +372,18 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
         if (sub_problem(pb, w->keep, core, pb->A->d1, w, &sub)) return -1;
         A = &sub, xt = w->xs, n = core;
     }
-    /* rank J_core <= min(its rows, bound - peeled): a sketch of that width keeps the rank
-     * but for the same probability (and stops early anyway) */
-    const int width = bound - peeled < n ? bound - peeled : n;
+    /* rank J_core <= min(its rows, bound - peeled).  The core is ranked as the whole
+     * would have been, with a sketch no wider than min(rows, bound) or J_core^T itself when
+     * that has hardly more rows (modrank.c; a narrower width would trade the elimination of
+     * a few extra rows for a whole sketch), and the result capped by bound - peeled. */
+    const int width = bound < n ? bound : n, cap = bound - peeled;
     *matrank = 0;
-    for (int q = 0; q < e->nprimes && width > 0; q++) {
+    for (int q = 0; q < e->nprimes && cap > 0; q++) {
         rs_stream s;
         rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
         int r = 0;
         if (rs_modp_rank_khatri_rao_width(&e->modp[q], A, xt, pb->p, width, &s, &w->ws, &r)) return -1;
+        if (r > cap) r = cap; /* the sketch may run past it: the rank cannot */
         if (r > *matrank) *matrank = r; /* each is <= the true rank */
     }
     *matrank += peeled;
