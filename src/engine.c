@@ -168,7 +168,7 @@ static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
 static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w);
 static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, const rs_engine_work *w);
 
-/* ------------------------------------------------------------------ peeling (exact step)
+/* ------------------------------------------------------------------ peeling
  *
  * J's column space is the sum over the vectors b of the row space L of A' (the span of
  * its neuron rows, as vectors over the points) of W(b) = {(b_i x~_i . t)_i : t in R^p}:
@@ -180,11 +180,12 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
  * to them), so rows peel one support at a time: rank J = peeled + rank J_core, exactly.
  * The vectors tried are the neuron rows and the differences of two (restricted to the
  * points left: entries +-1 on their support), found by popcount; independence is proven
- * by a non-zero minor modulo the prime (a minor that vanishes over Q vanishes mod p).
- * Without a bias column on centred data most rows of the rank-deficient trials peel
- * (the neurons' half-spaces come in neighbouring and near-complementary pairs that
- * differ on a few points), and the sketch is left a small core (docs/performance.md,
- * issue 15). */
+ * by a non-zero minor: 2 x 2 of floats by error-free products, or k x k modulo the prime
+ * (a minor that vanishes over Q vanishes mod p).  The exact step and auto's certificate of
+ * a deficient trial use it.  Without a bias column on centred data most rows of the
+ * rank-deficient trials peel (the neurons' half-spaces come in neighbouring and
+ * near-complementary pairs that differ on a few points), and a small core is left
+ * (docs/performance.md, issue 15). */
 
 /* 1 if the 2 x 2 minor of columns (t, u) of the rows x, y is non-zero, by error-free
  * products: x_t y_u = a + ea and x_u y_t = b + eb exactly (fma), and fl(.) of equal reals
@@ -326,7 +327,7 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
 
 /* peel_rows from all rows (rows NULL) or from the cell bound's rows S, once per trial:
  * auto's certificate and the exact step share it.  Returns the rows peeled (w->keep holds
- * the *core rows left), -1 out of memory. */
+ * the core rows left), -1 out of memory. */
 static int peel_once(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, const int *rows, int nrows,
                      int *core)
 {
