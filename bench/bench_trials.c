@@ -6,8 +6,12 @@
  *
  *   bench_trials --cells "d0,d1,n;..." [--trials T] [--seconds S] [--seed N]
  *                [--method svd|qrcp|gram|exact|auto] [--verify F] [--certify 0|1]
+ *                [--data uniform01|uniform|gaussian|sphere] [--bias 0|1] [--init torch|gaussian|he]
  *
- * --verify and --certify set rank.verify and rank.certify (library defaults if absent).
+ * --verify and --certify set rank.verify and rank.certify (library defaults if absent);
+ * --data, --bias and --init the data law, data.bias and pattern.init (default: the
+ * authors' experiment, uniform01 with bias and torch init; bench/run_bench_matrix.sh
+ * measures the other settings, and these options rerun one of its slow cells alone).
  * Trials go round-robin over the cells until each has T trials or S seconds have passed.
  * Output lines match reference.py (the cell line adds the engine's counts):
  *   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S certified=C verified=V disagree=D
@@ -56,27 +60,33 @@ static long peak_rss_kb(void)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: bench_trials --cells \"d0,d1,n;...\" [--trials T] [--seconds S] [--seed N]\n"
-                 "                    [--method svd|qrcp|gram|exact|auto] [--verify F] [--certify 0|1]\n");
+                 "                    [--method svd|qrcp|gram|exact|auto] [--verify F] [--certify 0|1]\n"
+                 "                    [--data uniform01|uniform|gaussian|sphere] [--bias 0|1] [--init torch|gaussian|he]\n");
 }
 
-/* The config the authors' experiment corresponds to, with one cell on the grid. */
+/* The setting's config (the authors' experiment by default), with one cell on the grid. */
+typedef struct bench_setting {
+    const char *method, *data, *init;
+    int bias, certify;
+    double verify;
+} bench_setting;
+
 static int cell_config(int d0, int d1, int n, long long trials, unsigned long long seed,
-                       const char *method, double verify, int certify, rs_config *cfg, char *err,
-                       size_t errlen)
+                       const bench_setting *bs, rs_config *cfg, char *err, size_t errlen)
 {
     char text[1024];
     int len = snprintf(text, sizeof text,
              "[grid]\nd0 = %d\nd1 = %d\nn = %d\n"
              "[sweep]\ntrials = %lld\nseed = %llu\n"
-             "[data]\nlaw = uniform01\nbias = true\n"
-             "[pattern]\nsampler = init\ninit = torch\n"
+             "[data]\nlaw = %s\nbias = %s\n"
+             "[pattern]\nsampler = init\ninit = %s\n"
              "[network]\nv = gaussian\n"
              "[rank]\nmethod = %s\n",
-             d0, d1, n, trials, seed, method);
+             d0, d1, n, trials, seed, bs->data, bs->bias ? "true" : "false", bs->init, bs->method);
     /* absent keys keep the library's defaults */
-    if (verify >= 0) len += snprintf(text + len, sizeof text - (size_t)len, "verify = %.17g\n", verify);
-    if (certify >= 0)
-        snprintf(text + len, sizeof text - (size_t)len, "certify = %s\n", certify ? "true" : "false");
+    if (bs->verify >= 0) len += snprintf(text + len, sizeof text - (size_t)len, "verify = %.17g\n", bs->verify);
+    if (bs->certify >= 0)
+        snprintf(text + len, sizeof text - (size_t)len, "certify = %s\n", bs->certify ? "true" : "false");
     return rs_config_parse(text, "bench", 0, NULL, cfg, err, errlen);
 }
 
@@ -125,12 +135,12 @@ static int parse_cells(const char *s, int **out, int *count)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    const char *cells_arg = NULL, *method = "svd";
+    const char *cells_arg = NULL, *method = "svd", *data_law = "uniform01", *init = "torch";
     long long trials = 100;
     double seconds = 1e9;
     unsigned long long seed = 1;
     double verify = -1;
-    long certify = -1;
+    long certify = -1, bias = 1;
     int rc = 1;
 
     for (int i = 1; i < argc; i++) {
@@ -154,6 +164,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed")) seed = strtoull(val, &end, 10);
         else if (!strcmp(a, "--verify")) verify = strtod(val, &end);
         else if (!strcmp(a, "--certify")) certify = strtol(val, &end, 10);
+        else if (!strcmp(a, "--data")) data_law = val;
+        else if (!strcmp(a, "--bias")) bias = strtol(val, &end, 10);
+        else if (!strcmp(a, "--init")) init = val;
         else {
             fprintf(stderr, "bench_trials: unknown option '%s'\n", a);
             usage(stderr);
@@ -164,7 +177,7 @@ int main(int argc, char **argv)
             goto done_mpi;
         }
     }
-    if (!cells_arg || trials < 1 || !(seconds > 0) || verify > 1 || certify > 1) {
+    if (!cells_arg || trials < 1 || !(seconds > 0) || verify > 1 || certify > 1 || bias < 0 || bias > 1) {
         usage(stderr);
         goto done_mpi;
     }
@@ -182,7 +195,16 @@ int main(int argc, char **argv)
 
     /* rs_trial_setup keeps a pointer to the data spec; the config only has to outlive
      * rs_trial_setup_init, which copies what it needs. */
-    static const rs_data_spec data = {.law = RS_DATA_UNIFORM01, .bias = 1};
+    const int law = rs_data_law_from_name(data_law);
+    if (law < 0 || law == RS_DATA_FILE) {
+        fprintf(stderr, "bench_trials: --data: '%s' is not allowed (allowed: uniform01|uniform|gaussian|sphere)\n", data_law);
+        free(triples);
+        free(bc);
+        goto done_mpi;
+    }
+    const rs_data_spec data = {.law = (rs_data_law)law, .bias = (int)bias};
+    const bench_setting bs = {.method = method, .data = data_law, .init = init, .bias = (int)bias,
+                              .certify = (int)certify, .verify = verify};
     rs_trial_setup ts;
     char err[RS_ERR_MAX];
     int setup_ok = 1;
@@ -190,8 +212,8 @@ int main(int argc, char **argv)
         rs_config cfg;
         rs_grid grid;
         setup_ok = 0;
-        if (cell_config(triples[3 * c], triples[3 * c + 1], triples[3 * c + 2], trials, seed, method,
-                        verify, (int)certify, &cfg, err, sizeof err)) {
+        if (cell_config(triples[3 * c], triples[3 * c + 1], triples[3 * c + 2], trials, seed, &bs, &cfg,
+                        err, sizeof err)) {
             fprintf(stderr, "bench_trials: %s\n", err);
             break;
         }

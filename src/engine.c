@@ -168,11 +168,193 @@ static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w);
 static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w);
 static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, const rs_engine_work *w);
 
+/* ------------------------------------------------------------------ peeling
+ *
+ * J's column space is the sum over the vectors b of the row space L of A' (the span of
+ * its neuron rows, as vectors over the points) of W(b) = {(b_i x~_i . t)_i : t in R^p}:
+ * W(a_j) is neuron j's block of columns, and W(b + c) lies in W(b) + W(c).  If some b in
+ * L has k <= p non-zero entries and the inputs x~_i of its support are linearly
+ * independent, W(b) is all of R^supp(b), so e_i lies in col J for each i of the support,
+ * and rank J = 1 + rank J_{-i} (deleting coordinate i maps col J onto col J_{-i} with
+ * kernel span(e_i)).  J_{-i} is the same kind of matrix on the points left (L restricted
+ * to them), so rows peel one support at a time: rank J = peeled + rank J_core, exactly.
+ * The vectors tried are the neuron rows and the differences of two (restricted to the
+ * points left: entries +-1 on their support), found by popcount; independence is proven
+ * by a non-zero minor: 2 x 2 of floats by error-free products, or k x k modulo the prime
+ * (a minor that vanishes over Q vanishes mod p).  The exact step and auto's certificate of
+ * a deficient trial use it.  Without a bias column on centred data most rows of the
+ * rank-deficient trials peel (the neurons' half-spaces come in neighbouring and
+ * near-complementary pairs that differ on a few points), and a small core is left
+ * (docs/performance.md, issue 15). */
+
+/* 1 if the 2 x 2 minor of columns (t, u) of the rows x, y is non-zero, by error-free
+ * products: x_t y_u = a + ea and x_u y_t = b + eb exactly (fma), and fl(.) of equal reals
+ * is equal, so the minor is zero iff a = b and ea = eb.  0 when it is zero or the products
+ * are near underflow (where ea, eb may be inexact): the caller then tries the minors mod p. */
+static int minor2_nonzero(const double *x, const double *y, int t, int u)
+{
+    const double a = x[t] * y[u], b = x[u] * y[t];
+    if (!(fabs(a) > 0x1p-900 || fabs(b) > 0x1p-900) || !(fabs(a) + fabs(b) < 0x1p1000)) return 0;
+    if (a != b) return 1;
+    return fma(x[t], y[u], -a) != fma(x[u], y[t], -b);
+}
+
+/* 1 if the inputs of the k <= p points in mask are linearly independent (x~_i != 0 for
+ * k = 1, a non-zero 2 x 2 minor of floats or, failing that, a k x k minor non-zero modulo
+ * the prime), else 0; minor: k p words. */
+static int inputs_independent(const rs_modp *m, const double *xt, int p, const uint64_t *mask, int W, int k,
+                              uint64_t *minor)
+{
+    int r = 0;
+    if (k == 2) { /* the common case: any non-zero 2 x 2 minor proves it */
+        const double *x2[2];
+        for (int q = 0; q < W; q++)
+            for (uint64_t b = mask[q]; b; b &= b - 1) x2[r++] = xt + (size_t)(64 * q + __builtin_ctzll(b)) * (size_t)p;
+        for (int t = 0; t < p; t++)
+            for (int u = t + 1; u < p; u++)
+                if (minor2_nonzero(x2[0], x2[1], t, u)) return 1;
+        r = 0;
+    }
+    for (int q = 0; q < W; q++)
+        for (uint64_t b = mask[q]; b; b &= b - 1) {
+            const double *x = xt + (size_t)(64 * q + __builtin_ctzll(b)) * (size_t)p;
+            if (k == 1) {
+                for (int t = 0; t < p; t++)
+                    if (x[t] != 0) return 1;
+                return 0;
+            }
+            for (int t = 0; t < p; t++)
+                if (rs_modp_from_double(m, x[t], &minor[(size_t)r * p + t])) return 0;
+            r++;
+        }
+    return rs_modp_rank_dense(m, k, p, minor, &r) == 0 && r == k;
+}
+
+/* Supports of at most this many points are tried: with many input dimensions (the ratio
+ * family: p up to 181) nearly every row would qualify and each minor costs k^2 p, while
+ * the peels that matter (d0 <= 5) have 1-3 points.  Measured: 4 peels as much as no cap on
+ * the fixed family and keeps the ratio family at its cost without peeling. */
+#define PEEL_MAX_SUPPORT 4
+
+/* One pass over the neuron rows s (d1 of them, W words, restricted to the points left R)
+ * in the order of their counts cnt: peels every support of a row or of the difference of
+ * two that is small and independent; returns the number of points peeled.  Rows whose
+ * counts differ by more than p cannot differ on p points or fewer. */
+static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m, const double *xt, int p,
+                                                                  const uint64_t *s, int d1, int W,
+                                                                  const int *order, const int *cnt,
+                                                                  uint64_t *R, uint64_t *d, uint64_t *minor)
+{
+    int peeled = 0;
+    for (int a = 0; a < d1; a++) {
+        const int ja = order[a];
+        const uint64_t *sa = s + (size_t)ja * W;
+        for (int b = a; b < d1 && cnt[order[b]] - cnt[ja] <= p; b++) { /* b = a: the row itself */
+            const uint64_t *sb = s + (size_t)order[b] * W;
+            int k = 0;
+            for (int q = 0; q < W && k <= p; q++) /* most pairs differ on more than p points */
+                k += __builtin_popcountll(d[q] = (b == a ? sa[q] : sa[q] ^ sb[q]) & R[q]);
+            if (k == 0 || k > p || k > PEEL_MAX_SUPPORT || !inputs_independent(m, xt, p, d, W, k, minor))
+                continue;
+            for (int q = 0; q < W; q++) R[q] &= ~d[q];
+            peeled += k;
+        }
+    }
+    return peeled;
+}
+
+static int peel_pass_generic(const rs_modp *m, const double *xt, int p, const uint64_t *s, int d1, int W,
+                             const int *order, const int *cnt, uint64_t *R, uint64_t *d, uint64_t *minor)
+{
+    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("popcnt"))) static int peel_pass_popcnt(const rs_modp *m, const double *xt, int p,
+                                                              const uint64_t *s, int d1, int W, const int *order,
+                                                              const int *cnt, uint64_t *R, uint64_t *d,
+                                                              uint64_t *minor)
+{
+    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+}
+#endif
+
+/* Peels the rows of J it can prove independent of the others (see above), starting from
+ * the points rows[0..nrows) (ascending; NULL: all n); w->keep[0..*nkeep) gets the points
+ * left, ascending.  Returns the number of points peeled, -1 out of memory. */
+static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, int p, const int *rows, int nrows,
+                     rs_engine_work *w, int *nkeep)
+{
+    const int n = A->n, d1 = A->d1, W = (n + 63) / 64;
+    if (rs_reserve((void **)&w->peel, &w->peel_cap, (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p, sizeof(uint64_t)) ||
+        rs_reserve((void **)&w->keep, &w->keep_cap, 2 * (size_t)n + 2 * (size_t)d1 + 2, sizeof(int)))
+        return -1;
+    uint64_t *s = w->peel, *R = s + (size_t)d1 * W, *d = R + W, *minor = d + W;
+    int *keep = w->keep, *order = keep + n, *cnt = order + d1, *start = cnt + d1;
+    memset(s, 0, sizeof *s * (size_t)d1 * (size_t)W);
+    for (int i = 0; i < n; i++) { /* neuron-major copy: row j = the points neuron j is active on */
+        const uint64_t *bits = A->bits + (size_t)i * (size_t)A->words, bit = (uint64_t)1 << (i % 64);
+        for (int q = 0; q < A->words; q++)
+            for (uint64_t b = bits[q]; b; b &= b - 1) {
+                const int j = 64 * q + __builtin_ctzll(b);
+                if (j < d1) s[(size_t)j * W + (size_t)(i / 64)] |= bit;
+            }
+    }
+    memset(R, 0, sizeof *R * (size_t)W);
+    for (int a = 0; a < (rows ? nrows : n); a++) {
+        const int i = rows ? rows[a] : a;
+        R[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+    const int left0 = rows ? nrows : n;
+    int peeled = 0, more;
+    do { /* until a pass peels nothing: each peel shrinks the other supports */
+        memset(start, 0, sizeof *start * (size_t)(n + 2));
+        for (int j = 0; j < d1; j++) {
+            int c = 0;
+            for (int q = 0; q < W; q++) c += __builtin_popcountll(s[(size_t)j * W + q] & R[q]);
+            cnt[j] = c;
+            start[c + 1]++;
+        }
+        for (int c = 0; c < n; c++) start[c + 1] += start[c];
+        for (int j = 0; j < d1; j++) order[start[cnt[j]]++] = j; /* by count, ascending */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (rs_cpu_has(RS_CPU_POPCNT))
+            more = peel_pass_popcnt(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+        else
+#endif
+            more = peel_pass_generic(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+        peeled += more;
+    } while (more && peeled < left0);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (R[i / 64] >> (i % 64) & 1) keep[k++] = i;
+    *nkeep = k;
+    return peeled;
+}
+
+/* peel_rows from all rows (rows NULL) or from the cell bound's rows S, once per trial:
+ * auto's certificate and the exact step share it.  Returns the rows peeled (w->keep holds
+ * the core rows left), -1 out of memory. */
+static int peel_once(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, const int *rows, int nrows,
+                     int *core)
+{
+    const int from = rows ? 1 : 0;
+    if (w->peel_from != from) {
+        const int peeled = peel_rows(&e->modp[0], pb->A, pb->xt, pb->p, rows, nrows, w, &w->core);
+        if (peeled < 0) return -1;
+        w->peeled = peeled;
+        w->peel_from = from;
+    }
+    *core = w->core;
+    return w->peeled;
+}
+
 /* exact: rank of A' o_KR X~ modulo one or two primes from the seed, through a random
  * sketch whose stream depends on (seed, cell, trial) only.  When some cell is crowded and
  * the points the cell bound keeps span each crowded cell's inputs, the rank is that of
  * J_S, the rows S alone (U of them instead of n): every other row of a crowded cell is a
- * combination of the kept rows of its cell. */
+ * combination of the kept rows of its cell.  Then the rows that peel (above) are counted
+ * and only the rest, the core, is sketched. */
 static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
 {
     const rs_pattern *A = pb->A;
@@ -181,24 +363,38 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     int n = pb_n(pb);
     const int k = cell_rows(pb, w), V = neuron_bound_of(pb, w);
     if (k < -1) return -1;
+    const int *rows = NULL; /* the rows ranked (NULL: all n) */
     if (k >= 0 && k < n) {
         const int span = crowded_cells_span(e, pb, w);
-        if (span < 0 || (span && sub_problem(pb, w->S, k, A->d1, w, &sub))) return -1;
-        if (span) A = &sub, xt = w->xs, n = k;
+        if (span < 0) return -1;
+        if (span) rows = w->S, n = k;
     }
-    /* rank J <= min(n, V, U): a sketch of that width keeps the rank but for the same
-     * probability (and stops early anyway) */
-    int width = n;
-    if (V < width) width = V;
-    if (k >= 0 && k < width) width = k;
+    /* rank J <= min(n, V, U) */
+    int bound = n;
+    if (V < bound) bound = V;
+    if (k >= 0 && k < bound) bound = k;
+    int core = 0;
+    const int peeled = peel_once(e, pb, w, rows, n, &core);
+    if (peeled < 0) return -1;
+    if (peeled > 0 || rows) {
+        if (sub_problem(pb, w->keep, core, pb->A->d1, w, &sub)) return -1;
+        A = &sub, xt = w->xs, n = core;
+    }
+    /* rank J_core <= min(its rows, bound - peeled).  The core is ranked as the whole
+     * would have been, with a sketch no wider than min(rows, bound) or J_core^T itself when
+     * that has hardly more rows (modrank.c; a narrower width would trade the elimination of
+     * a few extra rows for a whole sketch), and the result capped by bound - peeled. */
+    const int width = bound < n ? bound : n, cap = bound - peeled;
     *matrank = 0;
-    for (int q = 0; q < e->nprimes; q++) {
+    for (int q = 0; q < e->nprimes && cap > 0; q++) {
         rs_stream s;
         rs_stream_init(&s, e->seed, pb->cell, pb->trial, RS_STREAM_SKETCH + (uint32_t)q);
         int r = 0;
         if (rs_modp_rank_khatri_rao_width(&e->modp[q], A, xt, pb->p, width, &s, &w->ws, &r)) return -1;
+        if (r > cap) r = cap; /* the sketch may run past it: the rank cannot */
         if (r > *matrank) *matrank = r; /* each is <= the true rank */
     }
+    *matrank += peeled;
     return 0;
 }
 
@@ -365,7 +561,8 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
  * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
  * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
  * prove the rows S of the cell bound independent; then rank J = U = |S|, since U is also
- * an upper bound.
+ * an upper bound.  With cells = 1 the rows that peel (peel_rows) are taken out first and
+ * only the rest is proven, or nothing when no row is left.
  * First with the rows' Gram matrix over a subset of the neurons only (the first m, with
  * m p about 3 k columns): it is G_N = sum over those neurons of w_j^2 diag(a_j) S diag(a_j),
  * and G - G_N is the same sum over the others, positive semidefinite, so lambda_min(G) >=
@@ -393,6 +590,20 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         return 0; /* rank <= V < k, as below */
     *matrank = k;
     if (k == 0) return *decided = 1, 0;
+    /* the rows to prove independent: S (all n when k = n).  A deficient trial of auto
+     * (exact semantics) peels first, exactly: J_S has full row rank iff its core has, since
+     * rank J_S = peeled + rank of the core (peel_rows), and a trial with nothing left is
+     * decided without a Gram matrix.  (Where rank n is possible the Gram matrix of all
+     * rows usually proves it at once, cheaper than peeling.) */
+    const int *rows = k < n ? S : NULL;
+    int kc = k;
+    if (cells && pb->ruled_out) {
+        int core = 0;
+        const int peeled = peel_once(e, pb, w, rows, k, &core);
+        if (peeled < 0) return -1;
+        if (core == 0) return *decided = 1, 0;
+        if (peeled > 0) rows = w->keep, kc = core;
+    }
     /* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
      * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
      * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
@@ -405,13 +616,13 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
     for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
     const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
-    int m = (3 * k + p - 1) / p;
+    int m = (3 * kc + p - 1) / p;
     if (m < 8) m = 8;
     for (;;) {
         if (m >= d1r) m = d1r;
         if (be) {
             int proved = 0,
-                rc = be->certify_gram(be->ctx, pb, k < n ? S : NULL, k, m, weighted, rtol, trace, &proved);
+                rc = be->certify_gram(be->ctx, pb, rows, kc, m, weighted, rtol, trace, &proved);
             if (rc || proved) return rc ? rc : (*decided = 1, 0);
             if (m == d1r) return 0;
             m = d1r;
@@ -419,14 +630,14 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         }
         rs_pattern sub = *pb->A;
         const double *xs = pb->xt;
-        if (k < n || m < d1r) {
-            if (sub_problem(pb, k < n ? S : NULL, k, m, w, &sub)) return -1;
+        if (rows || m < d1r) {
+            if (sub_problem(pb, rows, kc, m, w, &sub)) return -1;
             xs = w->xs;
         }
         double sub_trace;
         double err = weighted ? rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch)
                               : unit_gram(&sub, xs, p, w->G, &sub_trace);
-        if (rs_matrank_certify_gram(k, w->G, err, rtol, trace)) return *decided = 1, 0;
+        if (rs_matrank_certify_gram(kc, w->G, err, rtol, trace)) return *decided = 1, 0;
         if (m == d1r) return 0;
         m = d1r;
     }
@@ -455,6 +666,8 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
 {
     memset(res, 0, sizeof *res);
     w->bound_k = w->bound_v = -1;
+    w->peeled = 0;
+    w->peel_from = -1;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->info.certifies && e->certify &&
@@ -490,5 +703,7 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->cells);
     free(w->subbits);
     free(w->xs);
+    free(w->peel);
+    free(w->keep);
     memset(w, 0, sizeof *w);
 }

@@ -76,6 +76,12 @@ static int *ranks_of(const char *text, const char *method, const char *certify, 
     return out;
 }
 
+/* Central arrangements on centred data (no bias column): many rank-deficient trials whose
+ * exact step peels rows (engine.c); test_planted_peeling checks that it does. */
+#define PEEL_CONFIG                                                                             \
+    "[grid]\nd0 = 2, 3\nd1 = 8, 20, 40\nn = 16, 40\n[sweep]\ntrials = 60\nseed = 15\n"          \
+    "[data]\nlaw = gaussian\nbias = false\n[pattern]\nsampler = init\ninit = torch\n"
+
 static void test_agreement(void)
 {
     /* grids through the transition: P = d1 p from below n to well above */
@@ -88,6 +94,7 @@ static void test_agreement(void)
         "[data]\nlaw = uniform01\n[pattern]\nsampler = init\ninit = torch\n",
         "[grid]\nd0 = 2, 3, 5\nd1 = 5:40:7\nn = 8, 16, 24\n[sweep]\ntrials = 80\nseed = 13\n"
         "[data]\nlaw = sphere\n[pattern]\nsampler = init\ninit = he\n[network]\nv = balanced\n",
+        PEEL_CONFIG,
     };
     int total = 0, gram_differ = 0;
     for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
@@ -267,8 +274,10 @@ static void test_planted_certificates(void)
 
     /* 1-D with bias, steps (cells are intervals of the sorted points), two points of one
      * cell 2^-40 apart: the cell bound U is the rank (two distinct points in a cell give
-     * two independent rows), but too ill-conditioned for a float proof; auto proves it on
-     * the U rows modulo p, and must agree with exact */
+     * two independent rows), but too ill-conditioned for a float proof.  auto's peeling
+     * proves it exactly: consecutive neurons differ on one cell, whose kept points have a
+     * non-zero 2 x 2 minor (2^-40 for the close pair, non-zero modulo p), so every kept row
+     * peels and the trial is decided without a Gram matrix; exact must agree */
     enum { N1 = 30, D11 = 6 };
     double x1[N1 * 2];
     rs_pattern_alloc(&A, D11, N1);
@@ -284,8 +293,8 @@ static void test_planted_certificates(void)
     U -= 2;                                /* points 0..3 fire nothing: a zero cell */
     a = planted("auto", 1, &A, w, x1, 2);
     x = planted("exact", 1, &A, w, x1, 2);
-    CHECK(x.matrank == U && a.matrank == U && !a.certified,
-          "1-D steps: exact %d, auto %d (certified %d: the float proof must fail here), want the cell bound %d",
+    CHECK(x.matrank == U && a.matrank == U && a.certified,
+          "1-D steps: exact %d, auto %d (certified %d: by peeling, not a float proof), want the cell bound %d",
           x.matrank, a.matrank, a.certified, U);
 
     /* the same steps, but the cell {4..7}'s first two points coincide: the cell bound's
@@ -300,6 +309,76 @@ static void test_planted_certificates(void)
           "1-D steps, kept points dependent: exact %d, auto %d (certified %d), want %d", x.matrank,
           a.matrank, a.certified, U);
     rs_pattern_free(&A);
+}
+
+/* ------------------------------------------------------------ planted peeling */
+
+/* Hand-made problems whose rank is known, ranked by exact (which peels), auto and svd. */
+static void test_planted_peeling(void)
+{
+    static const double w[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    rs_pattern A;
+
+    /* x~_1 = 2 x~_0, both points under both neurons, point 2 under neuron 1 only: rows
+     * r_1 = 2 r_0 and r_2 = (0, x~_2), rank 2.  Neuron 0's support {0, 1} has p = 2 points,
+     * but their inputs are dependent, so it must not peel (else the rank would be 3); the
+     * difference of the two neurons, {2}, peels point 2 */
+    const double xd[6] = {1, 2, 2, 4, 3, 1};
+    rs_pattern_alloc(&A, 2, 3);
+    rs_pattern_set(&A, 0, 0), rs_pattern_set(&A, 0, 1);
+    rs_pattern_set(&A, 1, 0), rs_pattern_set(&A, 1, 1), rs_pattern_set(&A, 1, 2);
+    rs_rank_result x = planted("exact", 1, &A, w, xd, 2), a = planted("auto", 1, &A, w, xd, 2),
+                   v = planted("svd", 0, &A, w, xd, 2);
+    CHECK(x.matrank == 2 && a.matrank == 2 && !a.certified && v.matrank == 2,
+          "dependent support: exact %d, auto %d (certified %d), svd %d, want 2", x.matrank, a.matrank,
+          a.certified, v.matrank);
+    rs_pattern_free(&A);
+
+    /* nested neurons a_j = {0 .. M-1+j}, j = 0..M: consecutive ones differ in the single
+     * point M-1+j, so points M .. 2M-1 peel one by one, and the core (points 0..M-1 under
+     * every neuron) has the rank of their inputs, 2: rank J = M + 2.  x~_0 = x~_1 makes the
+     * cell bound's kept points of the crowded cell {0..M-1} dependent, so the exact step
+     * peels all 2M rows */
+    enum { M = 7 };
+    double xn[2 * 2 * M];
+    for (int i = 0; i < 2 * M; i++) xn[2 * i] = 1.0 + i, xn[2 * i + 1] = 1.0 / (1.0 + i * i);
+    xn[2] = xn[0], xn[3] = xn[1];
+    rs_pattern_alloc(&A, M + 1, 2 * M);
+    for (int j = 0; j <= M; j++)
+        for (int i = 0; i < M + j; i++) rs_pattern_set(&A, j, i);
+    x = planted("exact", 1, &A, w, xn, 2);
+    a = planted("auto", 1, &A, w, xn, 2);
+    v = planted("svd", 0, &A, w, xn, 2);
+    CHECK(x.matrank == M + 2 && a.matrank == M + 2 && v.matrank == M + 2,
+          "nested neurons: exact %d, auto %d, svd %d, want %d", x.matrank, a.matrank, v.matrank, M + 2);
+    rs_pattern_free(&A);
+
+    /* the random config of test_agreement: peeling must actually happen there */
+    run r;
+    if (open_run(&r, PEEL_CONFIG, "exact", "true")) return;
+    char err[RS_ERR_MAX];
+    rs_trial_setup ts;
+    rs_trial_work wk = {0};
+    int64_t trials = 0, deficient = 0, peeled_trials = 0, peeled_rows = 0;
+    CHECK(rs_trial_setup_init(&ts, &r.cfg, &r.data, err, sizeof err) == 0, "%s", err);
+    for (int c = 0; c < r.grid.ncells; c++)
+        for (int64_t t = 0; t < r.cfg.trials; t++) {
+            rs_trial_result res;
+            CHECK(rs_trial_run(&ts, &r.grid.cells[c], t, &wk, &res) == 0, "peel config: trial failed");
+            trials++;
+            deficient += res.rank.matrank < r.grid.cells[c].n;
+            peeled_trials += wk.ew.peeled > 0;
+            peeled_rows += wk.ew.peeled;
+            CHECK(wk.ew.peeled <= res.rank.matrank, "peeled %d rows of a rank-%d trial", wk.ew.peeled,
+                  res.rank.matrank);
+        }
+    CHECK(deficient * 4 >= trials && peeled_trials * 2 >= deficient,
+          "peel config: %lld of %lld trials deficient, %lld peeled", (long long)deficient, (long long)trials,
+          (long long)peeled_trials);
+    printf("peeling: %lld of %lld trials peeled %lld rows (%lld deficient)\n", (long long)peeled_trials,
+           (long long)trials, (long long)peeled_rows, (long long)deficient);
+    rs_trial_work_free(&wk);
+    close_run(&r);
 }
 
 /* Each use inside a trial reads its own stream (rng.h): the data its RS_STREAM_DATA with
@@ -357,6 +436,7 @@ int main(int argc, char **argv)
     test_agreement();
     test_verify_selection();
     test_planted_certificates();
+    test_planted_peeling();
     MPI_Finalize();
     return check_done("test_engine");
 }

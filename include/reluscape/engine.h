@@ -6,7 +6,8 @@
  *   svd, qrcp  float64 LAPACK on J' with the SVD rule's tolerance (svd is the reference);
  *   gram       pivoted Cholesky of G = (A'^T A') o (X~^T X~), never forming J;
  *   exact      rank over Q of J (binary64 inputs taken exactly) modulo a large prime;
- *   auto       the Gram certificates (full rank; cell bound), then exact for the rest.
+ *   auto       the Gram certificates (full rank; cell bound) on the rows left after
+ *              peeling (engine.c: rows provably independent of the rest), then exact.
  * Before svd, qrcp and auto the certificate (rank.certify) may prove rank = n from the
  * Gram matrix: it decides as the SVD rule would and proves the exact rank n as well.
  * rank.verify: a deterministic fraction of trials is also ranked exactly and
@@ -86,6 +87,11 @@ typedef struct rs_engine_work {
     uint64_t *subbits;    /* the certificate's sub-pattern (points S, first neurons) */
     double *xs;           /* ... and its inputs */
     size_t subbits_cap, xs_cap;
+    uint64_t *peel;       /* the exact step's peeling: neuron-major rows, kept points, a minor */
+    int *keep;            /* ... the points left after it, and the neurons by count */
+    size_t peel_cap, keep_cap;
+    int peel_from;        /* this trial's peeling: -1 none yet, 0 from all rows, 1 from S */
+    int peeled, core;     /* ... the rows it peeled (tests and benchmarks read it), the rows left */
 } rs_engine_work;
 
 /* 0, or -1 with a message naming rank.method. */
