@@ -67,6 +67,7 @@ typedef struct rs_lp_ctx {
     rs_lp_work *w;
     int zero_point;       /* some x~_i = 0: no sign of <w, x~_i> is strict */
     int row_lp_ready;     /* w->row_lp holds this call's points */
+    int no_perceptron;    /* rows rarely realizable: straight to the LP */
     int exact_used, exact_disagree;
 } rs_lp_ctx;
 
@@ -116,6 +117,17 @@ static void rs_build_rows(rs_lp_ctx *c)
             }
         }
     }
+}
+
+/* Neuron row j of A alone into its place in w->rows (a pattern's rows tested one by one
+ * seldom need them all). */
+static void rs_build_row(rs_lp_ctx *c, int j)
+{
+    const rs_pattern *A = c->A;
+    uint64_t *row = c->w->rows + (size_t)j * c->nw;
+    memset(row, 0, (size_t)c->nw * sizeof *row);
+    for (int i = 0; i < c->n; i++)
+        if (A->bits[(size_t)i * A->words + j / 64] >> (j % 64) & 1) row[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
 /* Group equal rows: cls[j] = class, rep[class] = its first neuron.  Returns the count. */
@@ -354,7 +366,7 @@ static int rs_row_test(rs_lp_ctx *c, const uint64_t *row, double *wv)
         for (int k = 0; k < c->p; k++) wv[k] = 0;
         return RS_ROW_NO; /* <w, 0> = 0 is never strictly signed */
     }
-    if (rs_row_perceptron(c, row, wv)) return RS_ROW_YES;
+    if (!c->no_perceptron && rs_row_perceptron(c, row, wv)) return RS_ROW_YES;
     return rs_row_lp(c, row, wv);
 }
 
@@ -730,15 +742,18 @@ static int rs_region_equalities(rs_lp_ctx *c, rs_region *rg, const rs_modp *modp
 
 /* ------------------------------------------------------------------ entry points */
 
+/* rows: build every neuron row (else the caller builds the ones it needs). */
 static int rs_ctx_init(rs_lp_ctx *c, const rs_pattern *A, const double *v, const double *xt, int p,
-                       rs_lp_exact_mode mode, rs_lp_work *w)
+                       rs_lp_exact_mode mode, int rows, rs_lp_work *w)
 {
     memset(c, 0, sizeof *c);
     c->A = A, c->v = v, c->xt = xt, c->p = p, c->n = A->n, c->d1 = A->d1;
     c->nw = (A->n + 63) / 64, c->mode = mode, c->w = w;
     if (rs_reserve_common(w, c->d1, c->n, p, c->nw)) return -1;
     rs_prepare_points(c);
-    rs_build_rows(c);
+    if (rows) rs_build_rows(c);
+    w->kept_zero_point = c->zero_point;
+    w->kept_row_lp = 0;
     return 0;
 }
 
@@ -749,7 +764,7 @@ int rs_lp_row_realizable(const rs_pattern *A, int j, const double *xt, int p, rs
     int old = glp_term_out(GLP_OFF);
     rs_lp_ctx c;
     int rc = -1;
-    if (rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_AUTO, w) == 0) {
+    if (rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_AUTO, 1, w) == 0) {
         int t = rs_row_test(&c, w->rows + (size_t)j * c.nw, w->wc);
         rc = t == RS_ROW_YES ? 1 : t == RS_ROW_NO ? 0 : -1;
     }
@@ -757,22 +772,31 @@ int rs_lp_row_realizable(const rs_pattern *A, int j, const double *xt, int p, rs
     return rc;
 }
 
-int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, rs_lp_work *w, int *support, int *k)
+int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, int again, int quick, rs_lp_work *w,
+                    int *support, int *k)
 {
     *k = 0;
     if (!A || !xt || !w || !A->bits || p < 1 || A->n < 1 || j < 0 || j >= A->d1) return -1;
-    if (!rs_all_finite(xt, (size_t)p * A->n)) return -1;
     int old = glp_term_out(GLP_OFF);
     rs_lp_ctx c;
     int rc = -1;
-    if (rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_NEVER, w) == 0) {
-        const uint64_t *row = w->rows + (size_t)j * c.nw;
-        int t = rs_row_test(&c, row, w->wc);
-        rc = t == RS_ROW_YES ? 1 : t == RS_ROW_NO ? 0 : -1;
-        if (rc == 0 && !c.zero_point) /* the Gordan certificate's points: mu_i > 0 */
-            for (int i = 0; i < c.n; i++)
-                if (-rs_row_sign(row, i) * glp_get_row_dual(w->row_lp, i + 1) > 0) support[(*k)++] = i;
+    if (again) { /* the rows, points and row LP of the last call are still A's and xt's */
+        memset(&c, 0, sizeof c);
+        c.A = A, c.xt = xt, c.p = p, c.n = A->n, c.d1 = A->d1, c.nw = (A->n + 63) / 64;
+        c.mode = RS_LP_EXACT_NEVER, c.w = w, c.zero_point = w->kept_zero_point, c.row_lp_ready = w->kept_row_lp;
+    } else if (!rs_all_finite(xt, (size_t)p * A->n) || rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_NEVER, 0, w)) {
+        glp_term_out(old);
+        return -1;
     }
+    c.no_perceptron = !quick;
+    rs_build_row(&c, j);
+    const uint64_t *row = w->rows + (size_t)j * c.nw;
+    int t = rs_row_test(&c, row, w->wc);
+    w->kept_row_lp = c.row_lp_ready;
+    rc = t == RS_ROW_YES ? 1 : t == RS_ROW_NO ? 0 : -1;
+    if (rc == 0 && !c.zero_point) /* the Gordan certificate's points: mu_i > 0 */
+        for (int i = 0; i < c.n; i++)
+            if (-rs_row_sign(row, i) * glp_get_row_dual(w->row_lp, i + 1) > 0) support[(*k)++] = i;
     glp_term_out(old);
     return rc;
 }
@@ -868,7 +892,7 @@ int rs_lp_classify(const rs_lp_problem *pb, rs_lp_exact_mode mode, rs_lp_work *w
 
     int old = glp_term_out(GLP_OFF);
     rs_lp_ctx c;
-    int rc = rs_ctx_init(&c, A, pb->v, pb->xt, pb->p, mode, w);
+    int rc = rs_ctx_init(&c, A, pb->v, pb->xt, pb->p, mode, 1, w);
     if (rc == 0) rc = rs_classify(pb, &c, res);
     glp_term_out(old);
     res->exact_used = c.exact_used;

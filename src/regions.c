@@ -734,11 +734,16 @@ int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bia
     const int p = d0 + bias;
     if (p > max_lp_p) return 2;
     if (rs_reserve((void **)&w->support, &w->support_cap, (size_t)n, sizeof *w->support)) return -1;
-    for (int j = 0; j < A->d1; j++) {
-        int k, rc = rs_lp_row_float(A, j, xt, p, &w->lp, w->support, &k);
+    /* the perceptron's fast yes pays when a uniform row is realizable often enough; for the
+     * many points of a Bernoulli pattern it only delays the LP's no */
+    const int quick = rs_cover_count(n, p) > 1e-3 * ldexp(1.0, n);
+    for (int j = 0, again = 0; j < A->d1; j++) {
+        int k, rc = rs_lp_row_float(A, j, xt, p, again, quick, &w->lp, w->support, &k);
+        again = 1;
         if (rc == 1) continue;
         if (rc == 0 && k == p + 1 && gordan_exact(A, j, xt, p, w->support)) return 0;
         if ((rc = rs_lp_row_realizable(A, j, xt, p, &w->lp)) != 1) return rc; /* the exact simplex decides */
+        again = 0; /* it prepared w for itself */
     }
     return 1;
 }

@@ -141,6 +141,7 @@ typedef struct rs_lp_work {
     size_t rows_cap;
     unsigned char *inlp;
     size_t inlp_cap;
+    int kept_zero_point, kept_row_lp; /* rs_lp_row_float's again: what the last call prepared */
     rs_workspace ws; /* LAPACK work arrays and the exact rank */
 } rs_lp_work;
 
@@ -162,8 +163,12 @@ int rs_lp_row_realizable(const rs_pattern *A, int j, const double *xt, int p, rs
  * certified signs), 0 "not" by a Gordan certificate checked in floating point only, whose
  * points (mu_i > 0) are written to support[0..*k) (room for A->n; none for a zero point),
  * -1 undecided or on error.  A 0 is a hint to be proven (regions.c does it exactly on the
- * support), not a proof.  Local. */
-int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, rs_lp_work *w, int *support, int *k);
+ * support), not a proof.  again: the caller promises that the last call on w was this one
+ * with the same A and xt (another row), so their rows, points and LP are reused (a
+ * pattern's rows tested in turn).  quick: try the perceptron's fast yes first (worth it
+ * when rows are often realizable; 0 goes straight to the LP).  Local. */
+int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, int again, int quick, rs_lp_work *w,
+                    int *support, int *k);
 
 /* Free everything in w (GLPK problems included) and zero it.  NULL is ignored.  Local. */
 void rs_lp_work_free(rs_lp_work *w);
