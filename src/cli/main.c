@@ -75,6 +75,8 @@ int rs_main(int argc, char **argv, MPI_Comm comm)
         }
     }
     rs_log_set(level, rank);
+    if (getenv("RELUSCAPE_BLAS_THREADS_SET"))
+        rs_debug("OPENBLAS_NUM_THREADS=1 set at start (one BLAS thread per rank; set it to choose another)");
     if (i >= argc) {
         if (rank == 0) usage(stderr);
         return RS_EXIT_USAGE;
