@@ -140,7 +140,7 @@ done
 # One BLAS thread per rank even when the environment does not say so: OpenBLAS reads it
 # when loaded, so the program sets it and starts again (src/main.c); a user's value stays.
 env -u OPENBLAS_NUM_THREADS -u OMP_NUM_THREADS "$RELUSCAPE" -v info >"$WORK/blas.out" 2>&1
-check "without OPENBLAS_NUM_THREADS: set to 1 at start" grep -q "OPENBLAS_NUM_THREADS=1 set at start" "$WORK/blas.out"
-OPENBLAS_NUM_THREADS=2 "$RELUSCAPE" -v info >"$WORK/blas2.out" 2>&1
-check "a user's OPENBLAS_NUM_THREADS is kept" sh -c "! grep -q 'set at start' '$WORK/blas2.out'"
+check "without OPENBLAS_NUM_THREADS: set to 1 at start" grep -q "set at start: OPENBLAS_NUM_THREADS=1" "$WORK/blas.out"
+OPENBLAS_NUM_THREADS=2 OPENBLAS_CORETYPE=Prescott "$RELUSCAPE" -v info >"$WORK/blas2.out" 2>&1
+check "a user's OPENBLAS_NUM_THREADS and OPENBLAS_CORETYPE are kept" sh -c "! grep -q 'set at start' '$WORK/blas2.out'"
 finish

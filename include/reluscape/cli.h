@@ -17,6 +17,10 @@ enum rs_exit {
 
 /* 0 if argv asks for a command that runs without MPI. */
 int rs_needs_mpi(int argc, char **argv);
+/* Put what OpenBLAS needs into the environment and start the program again (once) when it
+ * was missing: one BLAS thread per rank, and on a CPU OpenBLAS does not know, kernels for
+ * its instruction set (cli/main.c).  Call first in main, before MPI. */
+void rs_blas_environment(char **argv);
 
 /* Collective over comm. Returns an rs_exit code, the same on every rank. */
 int rs_main(int argc, char **argv, MPI_Comm comm);
