@@ -13,7 +13,9 @@
 # The full-rank fractions of the two programs are printed side by side (independent
 # samples of the same law: they agree within sampling error).
 # Knobs: BENCH_PAPER_CONFIGS (both), BENCH_PAPER_SECONDS (no cap), BENCH_PAPER_REPEAT (1:
-# the best of k reluscape runs; the reference runs once).
+# the best of k reluscape runs; the reference runs once), BENCH_PAPER_NUMPY_ENV (none:
+# e.g. OPENBLAS_CORETYPE=Haswell gives numpy the BLAS kernels reluscape picks for itself
+# where OpenBLAS does not know the CPU, src/cli/main.c).
 set -eu
 
 BUILDDIR=${1:?usage: run_paper_bench.sh BUILDDIR PYTHON3}
@@ -55,6 +57,7 @@ with h5py.File(sys.argv[1], "r") as f:
 PY
 }
 
+[ -z "${BENCH_PAPER_NUMPY_ENV:-}" ] || echo "== numpy runs with ${BENCH_PAPER_NUMPY_ENV}"
 echo "== machine: $NPROC cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-16s %8s %10s %10s %9s %10s %s\n' config trials "rs wall s" "np wall s" "wall x" "full rs|np" note
 for cfg in $CONFIGS; do
@@ -70,7 +73,8 @@ for cfg in $CONFIGS; do
     info=$(cells_of "$WORK/$cfg.h5")
     cells=$(echo "$info" | sed -n 1p) trials=$(echo "$info" | sed -n 2p) full=$(echo "$info" | sed -n 3p)
     ncells=$(echo "$cells" | tr ';' '\n' | grep -c .)
-    /usr/bin/time -o "$WORK/np.time" -f '%e' "$PYTHON3" "$SRCDIR/bench/reference.py" --cells "$cells" \
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$WORK/np.time" -f '%e' env ${BENCH_PAPER_NUMPY_ENV:-} "$PYTHON3" "$SRCDIR/bench/reference.py" --cells "$cells" \
         --trials "$trials" --seconds "$SECONDS_CAP" >"$WORK/np.out"
     npw=$(tail -n 1 "$WORK/np.time")
     done_trials=$(sed -n 's/^trials=\([0-9]*\) .*/\1/p' "$WORK/np.out")
