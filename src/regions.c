@@ -546,7 +546,9 @@ int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *
         for (int i = 0; i < n; i++)
             if (w->mark[i] != w->stamp && sign * w->b[i] > 0) row[i / 64] |= (uint64_t)1 << (i % 64);
         /* accept with probability p / m: U < p / m for U uniform in [0, 1) with first word u;
-         * the walk stops as soon as it has found m_lo >= p 2^64 / u rays (U >= p / m_lo >= p / m) */
+         * the walk stops as soon as it has found m_lo >= p 2^64 / u rays (U >= p / m_lo >= p / m).
+         * A walk that ends below that has u < p 2^64 / m, so U < p / m unless u is the first
+         * digit of p / m itself: rs_below_ratio settles that tie with more words. */
         const uint64_t u = rs_next_u64(s);
         const unsigned __int128 stop = u ? (((unsigned __int128)p << 64) - 1) / u + 1 : (unsigned __int128)INT64_MAX;
         int64_t m = rs_region_cell_rays(w, xt, S, sign, row, stop < (unsigned __int128)INT64_MAX ? (int64_t)stop : INT64_MAX);
