@@ -532,7 +532,9 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
         int p = (int)d0 + (cfg->bias != 0);
         double rows = rs_cover_count((int)n, p), tests = rs_regions_candidates((int)n, p);
         int fast = d0 == 1 && cfg->bias && cfg->d0.count == 1; /* the step vectors, no enumeration */
-        if (!fast && !strcmp(cfg->sweep_mode, "exhaustive")) {
+        if (fast) {
+            /* the step vectors: nothing to enumerate or walk */
+        } else if (!strcmp(cfg->sweep_mode, "exhaustive")) {
             if (rows > (double)RS_REGIONS_MAX_ROWS || tests > RS_REGIONS_MAX_CANDIDATES || (n < p && n > 22))
                 return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
                             "exhaustive region mode enumerates the realizable rows of each dataset: at d0 = %lld, "
@@ -540,12 +542,7 @@ static int validate(const rs_config *cfg, const where *set_at, const char *filen
                             "use smaller d0 or n",
                             (long long)d0, (long long)n, rows, tests, (long long)RS_REGIONS_MAX_ROWS,
                             RS_REGIONS_MAX_CANDIDATES);
-        } else if (!fast && p > 63 && n > p) {
-            return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
-                        "region sampling draws rows from extreme rays on p - 1 points: p = d0 + bias = %d is over 63 "
-                        "(at n = %lld); use smaller d0, or n <= p (every row is realizable then)",
-                        p, (long long)n);
-        } else if (!fast && rs_region_draw_cost((int)n, p) > RS_REGIONS_MAX_DRAW_COST) {
+        } else if (rs_region_draw_cost((int)n, p) > RS_REGIONS_MAX_DRAW_COST) { /* also every p > 63 < n */
             return fail(err, errlen, AT("pattern.sampler"), "pattern.sampler",
                         "region sampling at d0 = %lld, n = %lld would cost about %.3g multiply-adds per neuron "
                         "(a cell has %.3g extreme rays on average, each draw walks them; at most %.3g): use smaller "

@@ -742,13 +742,20 @@ static int rs_region_equalities(rs_lp_ctx *c, rs_region *rg, const rs_modp *modp
 
 /* ------------------------------------------------------------------ entry points */
 
-/* rows: build every neuron row (else the caller builds the ones it needs). */
-static int rs_ctx_init(rs_lp_ctx *c, const rs_pattern *A, const double *v, const double *xt, int p,
-                       rs_lp_exact_mode mode, int rows, rs_lp_work *w)
+/* The context's fields alone (nothing prepared in w). */
+static void rs_ctx_set(rs_lp_ctx *c, const rs_pattern *A, const double *v, const double *xt, int p,
+                       rs_lp_exact_mode mode, rs_lp_work *w)
 {
     memset(c, 0, sizeof *c);
     c->A = A, c->v = v, c->xt = xt, c->p = p, c->n = A->n, c->d1 = A->d1;
     c->nw = (A->n + 63) / 64, c->mode = mode, c->w = w;
+}
+
+/* rows: build every neuron row (else the caller builds the ones it needs). */
+static int rs_ctx_init(rs_lp_ctx *c, const rs_pattern *A, const double *v, const double *xt, int p,
+                       rs_lp_exact_mode mode, int rows, rs_lp_work *w)
+{
+    rs_ctx_set(c, A, v, xt, p, mode, w);
     if (rs_reserve_common(w, c->d1, c->n, p, c->nw)) return -1;
     rs_prepare_points(c);
     if (rows) rs_build_rows(c);
@@ -781,9 +788,8 @@ int rs_lp_row_float(const rs_pattern *A, int j, const double *xt, int p, int aga
     rs_lp_ctx c;
     int rc = -1;
     if (again) { /* the rows, points and row LP of the last call are still A's and xt's */
-        memset(&c, 0, sizeof c);
-        c.A = A, c.xt = xt, c.p = p, c.n = A->n, c.d1 = A->d1, c.nw = (A->n + 63) / 64;
-        c.mode = RS_LP_EXACT_NEVER, c.w = w, c.zero_point = w->kept_zero_point, c.row_lp_ready = w->kept_row_lp;
+        rs_ctx_set(&c, A, NULL, xt, p, RS_LP_EXACT_NEVER, w);
+        c.zero_point = w->kept_zero_point, c.row_lp_ready = w->kept_row_lp;
     } else if (!rs_all_finite(xt, (size_t)p * A->n) || rs_ctx_init(&c, A, NULL, xt, p, RS_LP_EXACT_NEVER, 0, w)) {
         glp_term_out(old);
         return -1;

@@ -64,22 +64,19 @@ void rs_blas_environment(char **argv)
 {
 #if HAVE_OPENBLAS && defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
     if (getenv("RELUSCAPE_BLAS_SET")) return; /* started again already */
-    int again = 0;
+    char set[64] = "";
     if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS") && !setenv("OPENBLAS_NUM_THREADS", "1", 1))
-        again = !setenv("RELUSCAPE_BLAS_SET", "OPENBLAS_NUM_THREADS=1", 1);
+        strcat(set, " OPENBLAS_NUM_THREADS=1");
     const char *core = openblas_get_corename();
     __builtin_cpu_init();
     if (!getenv("OPENBLAS_CORETYPE") && core && !strcasecmp(core, "prescott") && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma") && !setenv("OPENBLAS_CORETYPE", "Haswell", 1)) {
-        const char *set = getenv("RELUSCAPE_BLAS_SET");
-        again = !setenv("RELUSCAPE_BLAS_SET", set ? "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell" : "OPENBLAS_CORETYPE=Haswell", 1);
-    }
-    if (again) execv("/proc/self/exe", argv);
+        __builtin_cpu_supports("fma") && !setenv("OPENBLAS_CORETYPE", "Haswell", 1))
+        strcat(set, " OPENBLAS_CORETYPE=Haswell");
+    if (set[0] && !setenv("RELUSCAPE_BLAS_SET", set + 1, 1)) execv("/proc/self/exe", argv);
 #else
     (void)argv;
 #endif
 }
-
 
 int rs_main(int argc, char **argv, MPI_Comm comm)
 {
