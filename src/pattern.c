@@ -295,41 +295,55 @@ static rs_region_walk region_walk;
 static uint64_t *walk_row;
 static size_t walk_row_cap;
 
+/* The enumerated rows of dataset xt, from region_cache or built: NULL when too many, or
+ * not in general position. */
+static const rs_regions *enumerated_rows(const double *xt, int p, int n)
+{
+    uint64_t key = rs_regions_data_key(xt, p, n);
+    if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
+        rs_regions_free(&region_cache.r);
+        region_cache.have = 0;
+        if (rs_regions_build(&region_cache.r, xt, p, n)) return NULL;
+        region_cache.key = key;
+        region_cache.have = 1;
+    }
+    return &region_cache.r;
+}
+
+static void set_row(rs_pattern *A, int j, const uint64_t *row)
+{
+    for (int i = 0; i < A->n; i++)
+        if (row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+}
+
 /* Non-empty regions for any d0: each row iid uniform over the realizable rows of the data
- * (regions.h), exactly.  Sampled: rows drawn one per neuron by rs_region_draw (rejection
- * from the extreme rays, no enumeration).  Exhaustive: the enumerated rows, row j the
- * j-th digit of the index in base count. */
+ * (regions.h), exactly.  Sampled: where enumerating the dataset's rows once is cheaper
+ * than the draws of all its patterns (rs_region_enumerate_cheaper), one
+ * rs_uniform_index(count) per neuron into the enumerated rows; otherwise one row per
+ * neuron by rs_region_draw (rejection from the extreme rays).  Exhaustive: the
+ * enumerated rows, row j the j-th digit of the index in base count. */
 static int sample_region_general(const rs_sampler_params *prm, const double *xt, rs_stream *s, rs_pattern *A)
 {
     const int n = A->n, p = prm->d0 + prm->bias;
+    const double rows = (double)A->d1 * (double)(prm->per_dataset > 1 ? prm->per_dataset : 1);
     rs_pattern_clear(A);
-    if (!prm->exhaustive) {
+    if (!prm->exhaustive && !rs_region_enumerate_cheaper(n, p, rows)) {
         if (rs_region_walk_prepare(&region_walk, xt, p, n) || /* dependent points, or memory */
             rs_reserve((void **)&walk_row, &walk_row_cap, (size_t)(n + 63) / 64, sizeof *walk_row))
             return -1;
         for (int j = 0; j < A->d1; j++) {
             if (rs_region_draw(&region_walk, xt, s, walk_row)) return -1; /* not in general position */
-            for (int i = 0; i < n; i++)
-                if (walk_row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+            set_row(A, j, walk_row);
         }
         return 0;
     }
-    uint64_t key = rs_regions_data_key(xt, p, n);
-    if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
-        rs_regions_free(&region_cache.r);
-        region_cache.have = 0;
-        if (rs_regions_build(&region_cache.r, xt, p, n)) return -1; /* too large, or not general position */
-        region_cache.key = key;
-        region_cache.have = 1;
-    }
-    const rs_regions *r = &region_cache.r;
-    uint64_t rest = (uint64_t)prm->index; /* its digits in base count */
+    const rs_regions *r = enumerated_rows(xt, p, n);
+    if (!r) return -1; /* too large, or not general position */
+    uint64_t rest = (uint64_t)prm->index; /* exhaustive: its digits in base count */
     for (int j = 0; j < A->d1; j++) {
-        uint64_t q = rest % (uint64_t)r->count;
+        uint64_t q = prm->exhaustive ? rest % (uint64_t)r->count : rs_uniform_index(s, (uint64_t)r->count);
         rest /= (uint64_t)r->count;
-        const uint64_t *row = r->rows + (size_t)q * r->words;
-        for (int i = 0; i < n; i++)
-            if (row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+        set_row(A, j, r->rows + (size_t)q * r->words);
     }
     return 0;
 }

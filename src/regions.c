@@ -267,6 +267,14 @@ double rs_region_draw_cost(int n, int p)
     return mean_rays * (1 + log(mean_rays / pp)) * pp * (n * pp + pp * pp);
 }
 
+int rs_region_enumerate_cheaper(int n, int p, double rows)
+{
+    if (n <= p) return 0; /* the draw is n fair bits */
+    double candidates = rs_regions_candidates(n, p);
+    if (rs_cover_count(n, p) > (double)RS_REGIONS_MAX_ROWS || candidates > RS_REGIONS_MAX_CANDIDATES) return 0;
+    return candidates * n * p < rows * rs_region_draw_cost(n, p);
+}
+
 int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
 {
     if (p < 1 || n < 1 || (p > 63 && n > p)) return -1;

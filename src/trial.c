@@ -16,6 +16,7 @@ int rs_trial_setup_init(rs_trial_setup *ts, const rs_config *cfg, const rs_data_
     int exhaustive = !strcmp(cfg->sweep_mode, "exhaustive");
     ts->patterns_per_dataset = exhaustive ? INT64_MAX : cfg->patterns_per_dataset;
     ts->prm.exhaustive = exhaustive;
+    ts->prm.per_dataset = ts->patterns_per_dataset;
     ts->data = data;
     ts->sampler = rs_sampler_lookup(cfg->sampler);
     int init = rs_init_law_from_name(cfg->init_law), vout = rs_vout_law_from_name(cfg->vout_law);

@@ -28,6 +28,8 @@ for f in tests/*.log; do
     failed=$((failed + x))
 done
 grep -E '^(FAIL|ERROR)' test-suite.log 2>/dev/null || true
+# the failed checks themselves, with their test's name, so a CI log says what broke
+grep -H -E '^FAIL - ' tests/*.log 2>/dev/null | grep -v test-suite.log || true
 [ $rc -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "checks: $passed passed, $failed failed"
 [ $rc -eq 0 ] && [ "$failed" -eq 0 ]

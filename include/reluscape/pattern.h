@@ -39,6 +39,8 @@ typedef struct rs_sampler_params {
                            enumeration (bernoulli: its bits, bit j n + i = a_ji; region: its
                            digits, row j = digit j in base rows), not a random draw */
     int64_t index;
+    int64_t per_dataset; /* patterns drawn from one dataset (sweep.patterns_per_dataset; 0 as 1):
+                            region enumerates the data's rows when that is cheaper for them all */
     rs_init_law init;   /* init: weight law */
     int d0, bias;       /* shape of X~: p = d0 + bias rows */
 } rs_sampler_params;

@@ -93,6 +93,12 @@ typedef struct rs_region_walk {
  * QR factorisation and p solves (about p^3) and p passes over the points (n p each). */
 double rs_region_draw_cost(int n, int p);
 #define RS_REGIONS_MAX_DRAW_COST 1e9 /* a second or so per row: beyond it sampling is refused */
+/* Whether sampling `rows` rows from one dataset (d1 x sweep.patterns_per_dataset) is
+ * cheaper by enumerating the dataset's realizable rows once (about binom(n, p-1) 2^p n p
+ * multiply-adds, within RS_REGIONS_MAX_*) than by rows draws.  Both give each row iid
+ * uniform over the realizable rows; they read other words of the stream, so the choice
+ * depends on the cell and the config only (docs/CONVENTIONS.md, region draw order). */
+int rs_region_enumerate_cheaper(int n, int p, double rows);
 /* Ready w for data xt (p x n; p <= 63 unless n <= p): 0, -1 out of memory or p too large, -2 n <= p and
  * the points dependent.  Cheap when the data are those of the last call. */
 int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n);
