@@ -3,6 +3,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define RS_WALK_AVX2 1
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +311,7 @@ int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
         for (int c = 0; c < p; c++) w->xc[(size_t)c * n + i] = xt[(size_t)i * p + c];
     }
     w->key = key;
+    w->avx2 = rs_cpu_has(RS_CPU_AVX2);
     w->independent = n <= p ? independent(xt, p, n) : 1;
     if (w->independent < 0) {
         rs_region_walk_free(w);
@@ -381,6 +386,86 @@ static void dots(const rs_region_walk *w, const double *v, double *out)
     }
 }
 
+/* The two passes over the points a walk makes at every vertex, each fused with its dot
+ * products (summed in the order of dot(), so every path gives the same bits).
+ *
+ * inside_pass, from point i0 on: a_i = sgn_i <x~_i, r>, c_i = sgn_i / a_i; 1 if a point off
+ * the vertex (mark != stamp) is not strictly inside (a_i <= tol |x~_i|). */
+static int inside_pass(rs_region_walk *w, int i0, double tol)
+{
+    const int n = w->n, p = w->p;
+    int bad = 0;
+    for (int i = i0; i < n; i++) {
+        double s = 0;
+        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * w->r[c];
+        const double a = s * w->sgn[i];
+        w->a[i] = a;
+        w->c[i] = w->sgn[i] / a;
+        bad |= !(a > tol * w->norm[i]) & (w->mark[i] != w->stamp);
+    }
+    return bad;
+}
+
+/* first_tight, from point i0 on, continuing a search at (best, at): the first point with
+ * the least o <x~_i, d> c_i (NaN, a point of the vertex, never). */
+static int first_tight(const rs_region_walk *w, const double *d, double o, int i0, double *best, int at)
+{
+    const int n = w->n, p = w->p;
+    for (int i = i0; i < n; i++) {
+        double s = 0;
+        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * d[c];
+        const double v = o * s * w->c[i];
+        if (v < *best) *best = v, at = i;
+    }
+    return at;
+}
+
+#ifdef RS_WALK_AVX2
+/* The same passes four points at a time (multiplies and adds, no fused multiply-add). */
+__attribute__((target("avx2"))) static int inside_avx2(rs_region_walk *w, double tol)
+{
+    const int n = w->n, p = w->p;
+    const __m256d vtol = _mm256_set1_pd(tol);
+    int i = 0, bad = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d s = _mm256_setzero_pd();
+        for (int c = 0; c < p; c++)
+            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(w->r[c])));
+        const __m256d sg = _mm256_loadu_pd(w->sgn + i), a = _mm256_mul_pd(s, sg);
+        _mm256_storeu_pd(w->a + i, a);
+        _mm256_storeu_pd(w->c + i, _mm256_div_pd(sg, a));
+        const __m256d lim = _mm256_mul_pd(vtol, _mm256_loadu_pd(w->norm + i));
+        for (int out = _mm256_movemask_pd(_mm256_cmp_pd(a, lim, _CMP_GT_OQ)) ^ 0xF; out; out &= out - 1)
+            bad |= w->mark[i + __builtin_ctz((unsigned)out)] != w->stamp;
+    }
+    return bad | inside_pass(w, i, tol);
+}
+
+__attribute__((target("avx2"))) static int first_tight_avx2(const rs_region_walk *w, const double *d, double o)
+{
+    const int n = w->n, p = w->p;
+    const __m256d vo = _mm256_set1_pd(o), four = _mm256_set1_pd(4);
+    __m256d best = _mm256_set1_pd(HUGE_VAL), at = _mm256_set1_pd(-2), idx = _mm256_setr_pd(0, 1, 2, 3);
+    int i = 0;
+    for (; i + 4 <= n; i += 4, idx = _mm256_add_pd(idx, four)) {
+        __m256d s = _mm256_setzero_pd();
+        for (int c = 0; c < p; c++)
+            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(d[c])));
+        const __m256d v = _mm256_mul_pd(_mm256_mul_pd(vo, s), _mm256_loadu_pd(w->c + i));
+        const __m256d less = _mm256_cmp_pd(v, best, _CMP_LT_OQ); /* per lane: its first least */
+        best = _mm256_blendv_pd(best, v, less);
+        at = _mm256_blendv_pd(at, idx, less);
+    }
+    double bl[4], al[4], b = HUGE_VAL;
+    int a = -2;
+    _mm256_storeu_pd(bl, best);
+    _mm256_storeu_pd(al, at);
+    for (int l = 0; l < 4; l++) /* the least over the lanes, ties to the first point */
+        if (bl[l] < b || (bl[l] == b && al[l] >= 0 && (a < 0 || (int)al[l] < a))) b = bl[l], a = (int)al[l];
+    return first_tight(w, d, o, i, &b, a);
+}
+#endif
+
 static void apply_q(const rs_region_walk *w, double *z);
 
 /* The frame of vertex T: a Householder QR of the p x k matrix X_T = [x~_T[0] .. x~_T[k-1]]
@@ -434,7 +519,7 @@ static void apply_q(const rs_region_walk *w, double *z)
  * near tie). */
 static int visit(rs_region_walk *w, const double *xt, const int *T, int left, int sign)
 {
-    const int p = w->p, k = w->k, n = w->n;
+    const int p = w->p, k = w->k;
     if (frame(w, xt, T)) return -2;
     if (left >= 0) sign = w->sgn[left] * dot(xt + (size_t)left * p, w->r, p) > 0 ? 1 : -1;
     double nr = 0;
@@ -443,13 +528,11 @@ static int visit(rs_region_walk *w, const double *xt, const int *T, int left, in
     const double tol = GP_TOL * sqrt(nr);
     w->stamp++;
     for (int q = 0; q < k; q++) w->mark[T[q]] = w->stamp;
-    dots(w, w->r, w->a);
-    int bad = 0;
-    for (int i = 0; i < n; i++) {
-        w->a[i] *= w->sgn[i];
-        w->c[i] = w->sgn[i] / w->a[i];
-        bad |= !(w->a[i] > tol * w->norm[i]) & (w->mark[i] != w->stamp);
-    }
+#ifdef RS_WALK_AVX2
+    int bad = w->avx2 ? inside_avx2(w, tol) : inside_pass(w, 0, tol);
+#else
+    int bad = inside_pass(w, 0, tol);
+#endif
     for (int q = 0; q < k; q++) w->c[T[q]] = NAN; /* never the first to become tight */
     return bad ? -2 : 0;
 }
@@ -462,7 +545,7 @@ static int visit(rs_region_walk *w, const double *xt, const int *T, int left, in
  * the largest of these: the least o b_i c_i. */
 static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
 {
-    const int p = w->p, k = w->k, n = w->n, t = T[q];
+    const int p = w->p, k = w->k, t = T[q];
     double *d = w->d;
     for (int s = 0; s < k; s++) { /* R^T y = e_q, forward */
         double y = s == q;
@@ -472,15 +555,11 @@ static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
     for (int c = k; c < p; c++) d[c] = 0;
     apply_q(w, d);
     if (!(dot(xt + (size_t)t * p, d, p) > 0.5)) return -2; /* 1 but for rounding: else ill-conditioned */
-    const double o = w->sgn[t];
     double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
-    int at = -2;
-    dots(w, d, w->b);
-    for (int i = 0; i < n; i++) {
-        double v = o * w->b[i] * w->c[i];
-        if (v < best) best = v, at = i;
-    }
-    return at;
+#ifdef RS_WALK_AVX2
+    if (w->avx2) return first_tight_avx2(w, d, w->sgn[t]);
+#endif
+    return first_tight(w, d, w->sgn[t], 0, &best, -2);
 }
 
 /* Insert j into the c sorted ints of t. */

@@ -1,10 +1,10 @@
 # generic_kernels.sh - the portable kernels (init sampler, bit transpose, popcount Gram,
-# modular elimination) that these AVX2 machines never take on their own, forced with
+# modular elimination, the region walk's passes over the points) that these AVX2 machines never take on their own, forced with
 # RELUSCAPE_GENERIC_KERNELS=1: the unit tests pass on them, and whole runs give /stats
 # identical to the AVX2 paths' (results never depend on the kernel).
 . "${top_srcdir:-.}/tests/lib.sh"
 
-for t in test_pattern test_jacobian test_engine test_modrank; do
+for t in test_pattern test_jacobian test_engine test_modrank test_regions; do
     RELUSCAPE_GENERIC_KERNELS=1 "$top_builddir/tests/$t" >"$WORK/$t.out" 2>&1
     rc=$?
     check "$t on the generic kernels: exit 0" [ $rc = 0 ]
@@ -18,4 +18,23 @@ for cfg in default paper-fixed-d0; do
     check "$cfg: run on the generic kernels" [ $? = 0 ]
     check "$cfg: /stats identical on both" "$H5DIFF" -q "$WORK/$cfg.fast.h5" "$WORK/$cfg.generic.h5" /stats /stats
 done
+# the region walk (d0 = 3, n = 50 and 100: rows drawn by walking, not by listing them)
+cat >"$WORK/walk.ini" <<'INI'
+[grid]
+d0 = 3
+d1 = 30
+n = 50, 100
+[sweep]
+trials = 6
+[pattern]
+sampler = region
+[data]
+law = gaussian
+bias = false
+INI
+mpirun 1 "$RELUSCAPE" -q run "$WORK/walk.ini" -o "$WORK/walk.fast.h5"
+check "region walk: run on the fast kernels" [ $? = 0 ]
+RELUSCAPE_GENERIC_KERNELS=1 mpirun 1 "$RELUSCAPE" -q run "$WORK/walk.ini" -o "$WORK/walk.generic.h5"
+check "region walk: run on the generic kernels" [ $? = 0 ]
+check "region walk: /stats identical on both" "$H5DIFF" -q "$WORK/walk.fast.h5" "$WORK/walk.generic.h5" /stats /stats
 finish

@@ -80,6 +80,7 @@ typedef struct rs_region_walk {
     double *sgn;        /* the cell's sides: +1 active, -1 not */
     int *perm, *mark;   /* subset draws; T's members (mark[i] == stamp) */
     int stamp;
+    int avx2;           /* the passes over the points run four at a time (same bits) */
     double *r, *d;      /* a vertex's ray, an edge's direction */
     double *mat, *tau, *rdiag; /* the vertex's Householder QR (p x (p-1)), its scales, R's diagonal */
     int *verts;         /* visited vertices: (k + 2) ints each: T sorted, entered point, left point */
