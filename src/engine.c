@@ -567,8 +567,12 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
  * m p about 3 k columns): it is G_N = sum over those neurons of w_j^2 diag(a_j) S diag(a_j),
  * and G - G_N is the same sum over the others, positive semidefinite, so lambda_min(G) >=
  * lambda_min(G_N): a proof for G_N is one for G, at a fraction of the cost when d1' p >> k.
+ * Likewise over a subset of the coordinates: X~^T X~ = sum_c x_c x_c^T >= the same sum over
+ * the first s coordinates, and a Schur product with the PSD A^T A (or K) keeps the order.
+ * So where p is large (the ratio family's d0 ~ n) the first try takes all neurons on the
+ * first s coordinates, d1' s about 3 k, and the Gram matrix costs k^2 s, not k^2 p.
  * The SVD rule's threshold is always that of the whole J (its trace).  If the subset does
- * not prove it, all neurons are tried.  *decided = 1 with *matrank set, or 0. */
+ * not prove it, all neurons and coordinates are tried.  *decided = 1 with *matrank set, or 0. */
 static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int cells,
                    const rs_engine_backend *be, int *decided, int *matrank)
 {
@@ -616,30 +620,39 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
     for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
     const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
-    int m = (3 * kc + p - 1) / p;
+    /* the first try: m neurons, s coordinates (below); the second all of both */
+    int m = (3 * kc + p - 1) / p, s = (3 * kc + d1r - 1) / d1r;
     if (m < 8) m = 8;
+    if (s < 8) s = 8;
+    if (2 * s <= p) m = d1r; /* all neurons on the first s coordinates: the Gram matrix's dot products shrink */
+    else s = p;
     for (;;) {
         if (m >= d1r) m = d1r;
+        rs_rank_problem few = *pb; /* pb on the first s coordinates of every point */
+        if (s < p) {
+            if (rs_reserve((void **)&w->xcoord, &w->xcoord_cap, (size_t)n * (size_t)s, sizeof(double))) return -1;
+            for (int i = 0; i < n; i++) memcpy(w->xcoord + (size_t)i * s, pb->xt + (size_t)i * p, sizeof(double) * (size_t)s);
+            few.xt = w->xcoord, few.p = s;
+        }
+        int proved = 0;
         if (be) {
-            int proved = 0,
-                rc = be->certify_gram(be->ctx, pb, rows, kc, m, weighted, rtol, trace, &proved);
-            if (rc || proved) return rc ? rc : (*decided = 1, 0);
-            if (m == d1r) return 0;
-            m = d1r;
-            continue;
+            int rc = be->certify_gram(be->ctx, &few, rows, kc, m, weighted, rtol, trace, &proved);
+            if (rc) return rc;
+        } else {
+            rs_pattern sub = *pb->A;
+            const double *xs = few.xt;
+            if (rows || m < d1r) {
+                if (sub_problem(&few, rows, kc, m, w, &sub)) return -1;
+                xs = w->xs;
+            }
+            double sub_trace;
+            double err = weighted ? rs_gram_build(&sub, pb->w, xs, s, w->G, w->scratch)
+                                  : unit_gram(&sub, xs, s, w->G, &sub_trace);
+            proved = rs_matrank_certify_gram(kc, w->G, err, rtol, trace);
         }
-        rs_pattern sub = *pb->A;
-        const double *xs = pb->xt;
-        if (rows || m < d1r) {
-            if (sub_problem(pb, rows, kc, m, w, &sub)) return -1;
-            xs = w->xs;
-        }
-        double sub_trace;
-        double err = weighted ? rs_gram_build(&sub, pb->w, xs, p, w->G, w->scratch)
-                              : unit_gram(&sub, xs, p, w->G, &sub_trace);
-        if (rs_matrank_certify_gram(kc, w->G, err, rtol, trace)) return *decided = 1, 0;
-        if (m == d1r) return 0;
-        m = d1r;
+        if (proved) return *decided = 1, 0;
+        if (m == d1r && s == p) return 0;
+        m = d1r, s = p;
     }
 }
 
@@ -703,6 +716,7 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->cells);
     free(w->subbits);
     free(w->xs);
+    free(w->xcoord);
     free(w->peel);
     free(w->keep);
     memset(w, 0, sizeof *w);

@@ -312,8 +312,8 @@ static const rs_regions *enumerated_rows(const double *xt, int p, int n)
 
 static void set_row(rs_pattern *A, int j, const uint64_t *row)
 {
-    for (int i = 0; i < A->n; i++)
-        if (row[i / 64] >> (i % 64) & 1) rs_pattern_set(A, j, i);
+    for (int q = 0; q < (A->n + 63) / 64; q++) /* the set bits only */
+        for (uint64_t x = row[q]; x; x &= x - 1) rs_pattern_set(A, j, 64 * q + __builtin_ctzll(x));
 }
 
 /* Non-empty regions for any d0: each row iid uniform over the realizable rows of the data

@@ -314,6 +314,38 @@ static void test_planted_certificates(void)
 /* ------------------------------------------------------------ planted peeling */
 
 /* Hand-made problems whose rank is known, ranked by exact (which peels), auto and svd. */
+/* The certificate on the first coordinates (p large: the ratio family's d0 ~ n).  Every
+ * neuron active on every point makes J = w (x) X~^T, so rank J = rank X~, known by
+ * construction: generic points in p = 40 have rank n = 12; with their first 8 coordinates
+ * zero still 12 (the first try on those coordinates fails, the second proves it); with only
+ * their first 8 coordinates non-zero 8. */
+static void test_planted_coordinates(void)
+{
+    enum { N = 12, D1 = 6, P = 40 };
+    static double xt[N * P], w[D1];
+    for (int j = 0; j < D1; j++) w[j] = 0.5 + pl_unif();
+    rs_pattern A;
+    rs_pattern_alloc(&A, D1, N);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D1; j++) rs_pattern_set(&A, j, i);
+    const char *methods[] = {"auto", "svd", "exact"};
+    for (int c = 0; c < 3; c++) {
+        for (int i = 0; i < N; i++)
+            for (int k = 0; k < P; k++) {
+                double u = pl_unif() - 0.5;
+                xt[(size_t)i * P + k] = (c == 1 && k < 8) || (c == 2 && k >= 8) ? 0.0 : u;
+            }
+        const int want = c == 2 ? 8 : N;
+        for (int m = 0; m < 3; m++) {
+            rs_rank_result r = planted(methods[m], 1, &A, w, xt, P);
+            CHECK(r.matrank == want, "coordinates case %d: %s rank %d, want %d", c, methods[m], r.matrank, want);
+            if (m < 2 && want == N)
+                CHECK(r.certified, "coordinates case %d: %s's certificate proves rank %d", c, methods[m], N);
+        }
+    }
+    rs_pattern_free(&A);
+}
+
 static void test_planted_peeling(void)
 {
     static const double w[8] = {1, 1, 1, 1, 1, 1, 1, 1};
@@ -436,6 +468,7 @@ int main(int argc, char **argv)
     test_agreement();
     test_verify_selection();
     test_planted_certificates();
+    test_planted_coordinates();
     test_planted_peeling();
     MPI_Finalize();
     return check_done("test_engine");

@@ -87,6 +87,8 @@ typedef struct rs_engine_work {
     uint64_t *subbits;    /* the certificate's sub-pattern (points S, first neurons) */
     double *xs;           /* ... and its inputs */
     size_t subbits_cap, xs_cap;
+    double *xcoord;       /* the first coordinates of every point (a certificate on fewer of them) */
+    size_t xcoord_cap;
     uint64_t *peel;       /* the exact step's peeling: neuron-major rows, kept points, a minor */
     int *keep;            /* ... the points left after it, and the neurons by count */
     size_t peel_cap, keep_cap;
