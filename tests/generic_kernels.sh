@@ -1,5 +1,6 @@
 # generic_kernels.sh - the portable kernels (init sampler, bit transpose, popcount Gram,
-# modular elimination, the region walk's passes over the points) that these AVX2 machines never take on their own, forced with
+# modular elimination, the region walk's passes over the points) that these AVX2 machines
+# never take on their own, forced with
 # RELUSCAPE_GENERIC_KERNELS=1: the unit tests pass on them, and whole runs give /stats
 # identical to the AVX2 paths' (results never depend on the kernel).
 . "${top_srcdir:-.}/tests/lib.sh"

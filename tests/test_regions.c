@@ -414,6 +414,16 @@ int main(void)
      * in 1-D two fewer; an antipodal pair (no bias) ties two bits */
     gaussian_data(xt, 2, 1, 6, 18);
     CHECK(rs_regions_count_rows(xt, 2, 1, 6, 1e9) == 32, "generic: C(6, 3) = 2(1+5+10) = 32 rows");
+    {   /* more independent points than the listing takes (30 > 22) in p = 40: every one of the 2^30
+         * patterns; a point the sum of two others: not counted; too little budget: not counted */
+        static double big[40 * 30];
+        gaussian_data(big, 40, 0, 30, 61);
+        CHECK(rs_regions_count_rows(big, 40, 0, 30, 1e9) == (int64_t)1 << 30, "30 independent points: 2^30 rows");
+        CHECK(rs_regions_count_rows(big, 40, 0, 30, 1e3) == -1, "... not counted within 1000 point tests");
+        for (int c = 0; c < 40; c++) big[29 * 40 + c] = big[c] + big[40 + c];
+        CHECK(rs_regions_count_rows(big, 40, 0, 30, 1e9) == -1, "30 dependent points: not counted (%lld)",
+              (long long)rs_regions_count_rows(big, 40, 0, 30, 1e9));
+    }
     memcpy(xt + 3 * 5, xt + 3 * 2, 3 * sizeof *xt);
     CHECK(rs_regions_count_rows(xt, 2, 1, 6, 1e9) == 22, "a repeated point: C(5, 3) = 22 rows");
     double x1[2 * 4] = {0.5, 1, -1, 1, 0.5, 1, 2, 1};
