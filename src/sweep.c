@@ -95,6 +95,19 @@ static int64_t shard_units(rs_unit *u, int64_t count, int64_t index, int64_t sha
 
 static volatile sig_atomic_t stop_requested;
 
+/* Testing hook: RELUSCAPE_TEST_SIGNAL_AFTER=k makes every rank raise SIGUSR1 on itself
+ * once it has recorded k trials, a stop at a known point of the run however loaded the
+ * machine (tests/groups.sh; a signal from outside lands wherever the run is). */
+static void test_signal(int64_t recorded)
+{
+    static int64_t after = -2;
+    if (after == -2) {
+        const char *e = getenv("RELUSCAPE_TEST_SIGNAL_AFTER");
+        after = e && *e ? strtoll(e, NULL, 10) : -1;
+    }
+    if (recorded == after) raise(SIGUSR1);
+}
+
 void rs_sweep_request_stop(void) { stop_requested = 1; }
 
 /* Messages: a worker's request carries {finished unit or -1, failed, stop requested}; the
@@ -156,6 +169,7 @@ static int group_trial(sched *s, int ci, int64_t t)
     int rc = s->ts->exp->group_trial(s->ts, cell, ci, t, &s->work, &env, leader ? s->st : NULL, err, sizeof err);
     s->busy += rs_cputime() - t0;
     s->my_trials += leader; /* trials recorded, as without groups */
+    if (leader) test_signal(s->my_trials);
     if (rc) {
         if (leader)
             rs_error("trial %lld of cell d0=%d d1=%d n=%d failed in group %d (%d ranks, %d x %d grid): %s",
@@ -201,6 +215,7 @@ static int run_trial(sched *s, const rs_unit *u, int64_t t)
     }
     rs_stat_add(s->st, 0, u->cell, 1);
     s->my_trials++;
+    test_signal(s->my_trials);
     return 0;
 }
 

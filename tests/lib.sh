@@ -48,11 +48,12 @@ all_absent() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then return 1; f
 h5_differ() { [ -f "$1" ] && [ -f "$2" ] && { "$H5DIFF" -q "$1" "$2" "$3" "$3"; [ $? = 1 ]; }; }
 
 # mpirun N ARGS...: launch under MPI (N = 1: without a launcher, as users may), never
-# hanging a test for more than two minutes
+# hanging a test for more than RS_TEST_TIMEOUT seconds (two minutes unless a test sets it)
 mpirun() {
     n=$1
     shift
-    if [ "$n" = 1 ]; then timeout 120 "$@"; else timeout 120 "$MPIEXEC" -n "$n" --bind-to none "$@"; fi
+    if [ "$n" = 1 ]; then timeout "${RS_TEST_TIMEOUT:-120}" "$@"
+    else timeout "${RS_TEST_TIMEOUT:-120}" "$MPIEXEC" -n "$n" --bind-to none "$@"; fi
 }
 
 # first_checkpoint FILE: wait (at most 20 s) until a run has written its first checkpoint:
