@@ -557,6 +557,42 @@ static int crowded_cells_span(const rs_engine *e, const rs_rank_problem *pb, con
     return span;
 }
 
+/* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
+ * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
+ * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
+ * the threshold by ten orders of magnitude at the default rtol).  0 for unit weights. */
+static double ref_trace_of(const rs_rank_problem *pb, int weighted)
+{
+    const int n = pb_n(pb), p = pb->p, d1r = pb->A->d1;
+    double sx = 0, sw = 0;
+    for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
+    for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
+    return sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
+}
+
+/* Fewer rows than columns (d1' p < n): rank J = P' = d1' p exactly when J's P' rows are
+ * independent, which the Gram certificate proves on J J^T (P' x P', the Gram matrix of
+ * the stored n x P' J's columns).  The merged weights scale the rows: their independence
+ * is the same, and for svd and qrcp the threshold is the weighted J's.  The entries w_j x_ic
+ * round once, the dot products have n terms.  *matrank = P', or -1 when not proven. */
+static int rows_step(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work *w, int *matrank)
+{
+    const int n = pb_n(pb), P = pb->A->d1 * pb->p, weighted = !e->method->exact;
+    *matrank = -1;
+    if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)n * (size_t)P, sizeof(double)) ||
+        rs_reserve((void **)&w->G, &w->G_cap, (size_t)P * (size_t)P, sizeof(double)))
+        return -1;
+    rs_jacobian_build(pb->A, pb->w, pb->xt, pb->p, w->J);
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "T", &P, &n, &one, w->J, &n, &zero, w->G, &P);
+    double trace = 0;
+    for (int r = 0; r < P; r++) trace += w->G[(size_t)r * P + r];
+    if (rs_matrank_certify_gram(P, w->G, rs_gram_error_bound(1, n, trace), weighted ? rtol_of(e, pb) : 0,
+                                ref_trace_of(pb, weighted)))
+        *matrank = P;
+    return 0;
+}
+
 /* The Gram certificate (matrank.c) on the weighted Gram matrix, built without J.  Rank n:
  * when no zero or crowded column rules it out, prove lambda_min(J J^T) above the SVD
  * rule's threshold.  With cells = 1 (auto, exact semantics) also a rank-deficient trial:
@@ -589,7 +625,13 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
     int k = n;
     if (pb->ruled_out && (k = cell_rows(pb, w)) < 0) return -1;
     int *S = w->S;
-    if ((int64_t)d1r * p < k) return 0; /* rank <= P' < k: the rows cannot be independent */
+    if ((int64_t)d1r * p < k) { /* rank <= P' < k: the points cannot be independent; are J's rows? */
+        if (!cells || (be && !be->exact_fits)) return 0;
+        int r = -1, rc = be ? be->on_one(be->ctx, rows_step, e, pb, w, &r) : rows_step(e, pb, w, &r);
+        if (rc || r < 0) return rc;
+        *matrank = r;
+        return *decided = 1, 0;
+    }
     if ((pb->ruled_out || (int64_t)d1r * p < 2 * (int64_t)k) && neuron_bound_of(pb, w) < k)
         return 0; /* rank <= V < k, as below */
     *matrank = k;
@@ -608,18 +650,10 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         if (core == 0) return *decided = 1, 0;
         if (peeled > 0) rows = w->keep, kc = core;
     }
-    /* The SVD rule's threshold needs sigma_max(J)^2 <= tr(J J^T) = sum_i |x~_i|^2
-     * sum_{j active at i} w_j^2 <= (sum_i |x~_i|^2)(sum_j w_j^2): the bound is cheaper and only
-     * raises the threshold (within a factor 1/(active fraction); the rounding shift dominates
-     * the threshold by ten orders of magnitude at the default rtol). */
     /* auto needs the exact rank only, which the weights do not change: it proves the
      * unit-weight Gram matrix positive definite (popcount, exact counts; no SVD threshold),
      * svd and qrcp the weighted one above the SVD rule's threshold */
-    const double rtol = weighted ? rtol_of(e, pb) : 0;
-    double sx = 0, sw = 0;
-    for (size_t t = 0; weighted && t < (size_t)n * (size_t)p; t++) sx += pb->xt[t] * pb->xt[t];
-    for (int j = 0; weighted && j < d1r; j++) sw += pb->w[j] * pb->w[j];
-    const double trace = sx * sw * (1 + 4 * DBL_EPSILON * (n * p + d1r)); /* above the float sums' error */
+    const double rtol = weighted ? rtol_of(e, pb) : 0, trace = ref_trace_of(pb, weighted);
     /* the first try: m neurons, s coordinates (below); the second all of both */
     int m = (3 * kc + p - 1) / p, s = (3 * kc + d1r - 1) / d1r;
     if (m < 8) m = 8;

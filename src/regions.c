@@ -878,8 +878,6 @@ int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double 
         rs_realizable_work_free(&w);
         return distinct < 0 ? -1 : 2 * distinct;
     }
-    /* over budget even without merging lines, and the merge itself (n^2 p / 2) too: not counted */
-    if (n > p - 1 && rs_regions_candidates(n, p) * n > max_work && 0.5 * n * n * p > max_work) return -1;
     /* one representative u per line through the origin */
     double *u = rs_calloc((size_t)n * p, sizeof *u), *un = rs_calloc((size_t)n, sizeof *un);
     int64_t count = -1;
@@ -903,6 +901,8 @@ int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double 
         if (on_line) continue;
         memcpy(u + (size_t)m * p, x, (size_t)p * sizeof *u);
         un[m++] = nx;
+        /* more lines can only cost more: stop merging as soon as these are over budget */
+        if (m > p - 1 ? rs_regions_candidates(m, p) * m > max_work : m > 22 && (double)m * m * p > max_work) goto done;
     }
     if (m > p - 1 && rs_regions_candidates(m, p) * m > max_work) goto done;
     if (m <= p - 1 && m > 22 && m < 63) { /* too many to list: 2^m if independent */

@@ -346,6 +346,36 @@ static void test_planted_coordinates(void)
     rs_pattern_free(&A);
 }
 
+/* Fewer rows than points (d1 p < n), every point its own cell: p points active on neuron j
+ * alone for each j (a block diagonal part of rank p per block, generic points), then 20
+ * more points with other patterns, all distinct.  Then rank J = P = 15 exactly (at most
+ * its rows, at least the blocks), which the cell bound (U = 15 + 20) cannot decide and the
+ * rows' certificate proves.  With neuron 0's block cut to 2 points and neuron 0 silent on
+ * the rest, its 3 rows are non-zero on 2 points only: rank 14 exactly (the blocks give 14),
+ * which no certificate may call 15. */
+static void test_planted_rows(void)
+{
+    enum { D1 = 5, P = 3, EXTRA = 20, NMAX = D1 * P + EXTRA };
+    static double xt[NMAX * P], w[D1];
+    for (int j = 0; j < D1; j++) w[j] = 0.5 + pl_unif();
+    for (int c = 0; c < 2; c++) {
+        const int first = c == 0 ? P : 2, blocks = first + P * (D1 - 1), n = blocks + EXTRA;
+        const int want = c == 0 ? D1 * P : 2 + P * (D1 - 1);
+        rs_pattern A;
+        rs_pattern_alloc(&A, D1, n);
+        for (int i = 0; i < blocks; i++) rs_pattern_set(&A, i < first ? 0 : 1 + (i - first) / P, i);
+        for (int e = 0; e < EXTRA; e++) /* patterns 3.. of neurons 1..4 (c = 1) or 0..4: two bits or more */
+            for (int j = 0; j < D1; j++)
+                if ((e + 3) >> j & 1 && (c == 0 || j > 0)) rs_pattern_set(&A, j, blocks + e);
+        planted_data(xt, n, P);
+        rs_rank_result a = planted("auto", 1, &A, w, xt, P), x = planted("exact", 1, &A, w, xt, P);
+        CHECK(a.matrank == want && x.matrank == want, "rows case %d: auto %d, exact %d, want %d", c, a.matrank,
+              x.matrank, want);
+        if (c == 0) CHECK(a.certified, "rows case 0: the rows' certificate proves rank P = %d", D1 * P);
+        rs_pattern_free(&A);
+    }
+}
+
 static void test_planted_peeling(void)
 {
     static const double w[8] = {1, 1, 1, 1, 1, 1, 1, 1};
@@ -469,6 +499,7 @@ int main(int argc, char **argv)
     test_verify_selection();
     test_planted_certificates();
     test_planted_coordinates();
+    test_planted_rows();
     test_planted_peeling();
     MPI_Finalize();
     return check_done("test_engine");
