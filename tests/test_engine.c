@@ -318,7 +318,9 @@ static void test_planted_certificates(void)
  * neuron active on every point makes J = w (x) X~^T, so rank J = rank X~, known by
  * construction: generic points in p = 40 have rank n = 12; with their first 8 coordinates
  * zero still 12 (the first try on those coordinates fails, the second proves it); with only
- * their first 8 coordinates non-zero 8. */
+ * their first 8 coordinates non-zero 8; as B z_i for an integer 40 x 8 matrix B of rank 8
+ * (exact in doubles) also 8, with most coordinates non-zero (a certificate on other
+ * numbers than the points' first coordinates would call it 12). */
 static void test_planted_coordinates(void)
 {
     enum { N = 12, D1 = 6, P = 40 };
@@ -329,13 +331,25 @@ static void test_planted_coordinates(void)
     for (int i = 0; i < N; i++)
         for (int j = 0; j < D1; j++) rs_pattern_set(&A, j, i);
     const char *methods[] = {"auto", "svd", "exact"};
-    for (int c = 0; c < 3; c++) {
+    static double B[P * 8]; /* [I_8; C], C small integers: rank 8, and B z exact in doubles */
+    for (int k = 0; k < P * 8; k++) B[k] = k < 64 ? (k / 8 == k % 8) : (double)(int)(7 * pl_unif()) - 3;
+    for (int c = 0; c < 4; c++) {
         for (int i = 0; i < N; i++)
             for (int k = 0; k < P; k++) {
                 double u = pl_unif() - 0.5;
                 xt[(size_t)i * P + k] = (c == 1 && k < 8) || (c == 2 && k >= 8) ? 0.0 : u;
             }
-        const int want = c == 2 ? 8 : N;
+        if (c == 3) /* x_i = B z_i, z_i = e_i for i < 8, else small integers: rank 8 exactly */
+            for (int i = 0; i < N; i++) {
+                double z[8];
+                for (int q = 0; q < 8; q++) z[q] = i < 8 ? (q == i) : (double)(int)(7 * pl_unif()) - 3;
+                for (int k = 0; k < P; k++) {
+                    double t = 0;
+                    for (int q = 0; q < 8; q++) t += B[k * 8 + q] * z[q];
+                    xt[(size_t)i * P + k] = t;
+                }
+            }
+        const int want = c >= 2 ? 8 : N;
         for (int m = 0; m < 3; m++) {
             rs_rank_result r = planted(methods[m], 1, &A, w, xt, P);
             CHECK(r.matrank == want, "coordinates case %d: %s rank %d, want %d", c, methods[m], r.matrank, want);
@@ -343,6 +357,20 @@ static void test_planted_coordinates(void)
                 CHECK(r.certified, "coordinates case %d: %s's certificate proves rank %d", c, methods[m], N);
         }
     }
+    /* A dependent cell: points 0, 1 and 11 share one activation column and x~_11 = x~_0 +
+     * x~_1 (small integers: exact), so column 11 of J is the sum of columns 0 and 1 and
+     * rank J <= 11 for any pattern; the first try (all neurons on 8 coordinates, 48 rows)
+     * must not prove 12. */
+    rs_pattern_clear(&A);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D1; j++)
+            if ((i == 1 || i == 11 ? rs_pattern_get(&A, j, 0) : j == i % D1 || pl_unif() < 0.5)) rs_pattern_set(&A, j, i);
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < P; k++)
+            xt[(size_t)i * P + k] = i == 11 ? xt[k] + xt[P + k] : (double)(int)(7 * pl_unif()) - 3;
+    rs_rank_result a = planted("auto", 1, &A, w, xt, P), x = planted("exact", 1, &A, w, xt, P);
+    CHECK(a.matrank <= N - 1 && a.matrank == x.matrank, "dependent cell: auto %d (certified %d), exact %d, at most %d",
+          a.matrank, a.certified, x.matrank, N - 1);
     rs_pattern_free(&A);
 }
 
