@@ -59,24 +59,17 @@ static double det(int k, double *a)
     return d;
 }
 
-/* The generalised cross product of the p - 1 vectors v of R^p: r_c = (-1)^c det(V without
- * column c), orthogonal to each of them.  Its norm is 0 when they are dependent. */
-static void cross(const double *const *v, int p, double *r, double *m)
+/* The generalised cross product of the p - 1 points S: r_c = (-1)^c det(M without column
+ * c), orthogonal to each x~_s.  Its norm is 0 when they are dependent. */
+static void ray(const double *xt, int p, const int *S, double *r, double *m)
 {
     for (int c = 0; c < p; c++) {
         int k = 0;
         for (int s = 0; s < p - 1; s++)
             for (int j = 0; j < p; j++)
-                if (j != c) m[k++] = v[s][j];
+                if (j != c) m[k++] = xt[(size_t)S[s] * p + j];
         r[c] = (c % 2 ? -1 : 1) * det(p - 1, m);
     }
-}
-
-/* The cross product of the p - 1 points S (v: p - 1 pointers of scratch). */
-static void ray(const double *xt, int p, const int *S, double *r, double *m, const double **v)
-{
-    for (int s = 0; s < p - 1; s++) v[s] = xt + (size_t)S[s] * p;
-    cross(v, p, r, m);
 }
 
 static double dot(const double *x, const double *y, int p)
@@ -187,13 +180,12 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
     s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
     int *S = rs_calloc((size_t)(k + 1), sizeof *S);
     double *rv = rs_calloc((size_t)p, sizeof *rv), *m = rs_calloc((size_t)p * p, sizeof *m);
-    const double **v = rs_calloc((size_t)p, sizeof *v);
     uint64_t *base = rs_calloc((size_t)words, sizeof *base), *row = rs_calloc((size_t)words, sizeof *row);
     int rc = -1;
-    if (!s.slot || !S || !rv || !m || !v || !base || !row) goto done;
+    if (!s.slot || !S || !rv || !m || !base || !row) goto done;
     for (int i = 0; i < k; i++) S[i] = i;
     for (;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
-        ray(xt, p, S, rv, m, v);
+        ray(xt, p, S, rv, m);
         double nr = 0, nx;
         for (int c = 0; c < p; c++) nr += rv[c] * rv[c];
         for (int sign = 1; nr > 0 && sign >= -1; sign -= 2) {
@@ -236,7 +228,6 @@ done:
     free(S);
     free(rv);
     free(m);
-    free(v);
     free(base);
     free(row);
     return rc;
@@ -360,8 +351,16 @@ static int add_vertex(rs_region_walk *w, const int *t, int entered, int left)
     return 1;
 }
 
-/* out[i] = <x~_i, v> for every point, summed in the order of dot() (the same bits), over
- * the coordinate-major copy: two points per SSE2 instruction. */
+/* <x~_i, v> over the coordinate-major copy, summed in the order of dot(): every pass over
+ * the points (and their SSE2 and AVX2 forms) gives these bits. */
+static inline double point_dot(const rs_region_walk *w, const double *v, int i)
+{
+    double s = 0;
+    for (int c = 0; c < w->p; c++) s += w->xc[(size_t)c * w->n + i] * v[c];
+    return s;
+}
+
+/* out[i] = <x~_i, v> for every point: two points per SSE2 instruction. */
 static void dots(const rs_region_walk *w, const double *v, double *out)
 {
     const int n = w->n, p = w->p;
@@ -379,26 +378,19 @@ static void dots(const rs_region_walk *w, const double *v, double *out)
         _mm_storeu_pd(out + i + 2, s1);
     }
 #endif
-    for (; i < n; i++) {
-        double s = 0;
-        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * v[c];
-        out[i] = s;
-    }
+    for (; i < n; i++) out[i] = point_dot(w, v, i);
 }
 
 /* The two passes over the points a walk makes at every vertex, each fused with its dot
- * products (summed in the order of dot(), so every path gives the same bits).
+ * products.
  *
  * inside_pass, from point i0 on: a_i = sgn_i <x~_i, r>, c_i = sgn_i / a_i; 1 if a point off
  * the vertex (mark != stamp) is not strictly inside (a_i <= tol |x~_i|). */
 static int inside_pass(rs_region_walk *w, int i0, double tol)
 {
-    const int n = w->n, p = w->p;
     int bad = 0;
-    for (int i = i0; i < n; i++) {
-        double s = 0;
-        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * w->r[c];
-        const double a = s * w->sgn[i];
+    for (int i = i0; i < w->n; i++) {
+        const double a = point_dot(w, w->r, i) * w->sgn[i];
         w->a[i] = a;
         w->c[i] = w->sgn[i] / a;
         bad |= !(a > tol * w->norm[i]) & (w->mark[i] != w->stamp);
@@ -410,11 +402,8 @@ static int inside_pass(rs_region_walk *w, int i0, double tol)
  * the least o <x~_i, d> c_i (NaN, a point of the vertex, never). */
 static int first_tight(const rs_region_walk *w, const double *d, double o, int i0, double *best, int at)
 {
-    const int n = w->n, p = w->p;
-    for (int i = i0; i < n; i++) {
-        double s = 0;
-        for (int c = 0; c < p; c++) s += w->xc[(size_t)c * n + i] * d[c];
-        const double v = o * s * w->c[i];
+    for (int i = i0; i < w->n; i++) {
+        const double v = o * point_dot(w, d, i) * w->c[i];
         if (v < *best) *best = v, at = i;
     }
     return at;
@@ -555,10 +544,10 @@ static int edge_end(rs_region_walk *w, const double *xt, const int *T, int q)
     for (int c = k; c < p; c++) d[c] = 0;
     apply_q(w, d);
     if (!(dot(xt + (size_t)t * p, d, p) > 0.5)) return -2; /* 1 but for rounding: else ill-conditioned */
-    double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
 #ifdef RS_WALK_AVX2
     if (w->avx2) return first_tight_avx2(w, d, w->sgn[t]);
 #endif
+    double best = HUGE_VAL; /* the least o b_i sgn_i / a_i */
     return first_tight(w, d, w->sgn[t], 0, &best, -2);
 }
 
@@ -885,28 +874,24 @@ int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double 
     if (!u || !un) goto done;
     for (int i = 0; i < n; i++) {
         const double *x = xt + (size_t)i * p;
-        double nx = 0;
-        for (int c = 0; c < p; c++) nx += x[c] * x[c];
+        const double nx = dot(x, x, p);
         if (!isfinite(nx)) goto done;
         if (nx == 0) { /* <w, 0> = 0 is never strictly signed */
             count = 0;
             goto done;
         }
         int on_line = 0;
-        for (int q = 0; q < m && !on_line; q++) {
-            double dot = 0;
-            for (int c = 0; c < p; c++) dot += x[c] * u[(size_t)q * p + c];
-            on_line = fabs(dot) >= (1 - 1e-12) * sqrt(nx * un[q]);
-        }
+        for (int q = 0; q < m && !on_line; q++)
+            on_line = fabs(dot(x, u + (size_t)q * p, p)) >= (1 - 1e-12) * sqrt(nx * un[q]);
         if (on_line) continue;
         memcpy(u + (size_t)m * p, x, (size_t)p * sizeof *u);
         un[m++] = nx;
-        /* more lines can only cost more: stop merging as soon as these are over budget */
+        /* more lines can only cost more: stop merging as soon as these are over budget (so
+         * the m lines below are within it) */
         if (m > p - 1 ? rs_regions_candidates(m, p) * m > max_work : m > 22 && (double)m * m * p > max_work) goto done;
     }
-    if (m > p - 1 && rs_regions_candidates(m, p) * m > max_work) goto done;
-    if (m <= p - 1 && m > 22 && m < 63) { /* too many to list: 2^m if independent */
-        if ((double)m * m * p <= max_work && independent(u, p, m) == 1) count = (int64_t)1 << m;
+    if (m <= p - 1 && m > 22) { /* too many to list: 2^m if independent */
+        if (m < 63 && independent(u, p, m) == 1) count = (int64_t)1 << m;
         goto done;
     }
     rs_regions r;
