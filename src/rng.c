@@ -1,13 +1,20 @@
-/* rng.c - counter-based random streams on Random123's Philox4x64-10.
+/* rng.c - counter-based random streams on Random123's Threefry4x64-20.
  *
- * key = (seed, cell), counter = (trial, stream id, block, 0).  Block b of a stream is
- * philox(counter with block = b, key); its four words are handed out in order 0..3, then
- * block b+1 follows.  A stream therefore depends on nothing but its four coordinates. */
+ * key = (seed, cell, 0, 0), counter = (trial, stream id, block, 0).  Block b of a stream
+ * is threefry(counter with block = b, key); its four words are handed out in order 0..3,
+ * then block b+1 follows.  A stream therefore depends on nothing but its four coordinates.
+ * Blocks are computed RS_RNG_BLOCKS at a time by one of three kernels that give the same
+ * bits (generic: Random123's own threefry4x64_R; AVX2; AVX-512): Threefry is additions,
+ * rotations and xors of 64-bit words, which vector units do exactly, whereas Philox4x64
+ * (draw order versions up to 5) needs 64 x 64 -> 128-bit products that they lack. */
 #include <math.h>
 #include <string.h>
+#include <immintrin.h>
 #include <Random123/philox.h>
+#include <Random123/threefry.h>
 
 #include "reluscape/rng.h"
+#include "util.h"
 #include "ziggurat_tables.h"
 
 void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4])
@@ -19,61 +26,214 @@ void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4]
         out[w] = r.v[w];
 }
 
+void rs_threefry4x64(const uint64_t ctr[4], const uint64_t key[4], uint64_t out[4])
+{
+    threefry4x64_ctr_t c = {{ctr[0], ctr[1], ctr[2], ctr[3]}};
+    threefry4x64_key_t k = {{key[0], key[1], key[2], key[3]}};
+    threefry4x64_ctr_t r = threefry4x64_R(20, c, k);
+    for (int w = 0; w < 4; w++)
+        out[w] = r.v[w];
+}
+
 void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, uint32_t stream_id)
 {
     s->key[0] = seed;
     s->key[1] = cell;
+    s->key[2] = 0;
+    s->key[3] = 0;
     s->ctr[0] = trial;
     s->ctr[1] = stream_id;
     s->ctr[2] = 0; /* block index */
     s->ctr[3] = 0;
-    for (int w = 0; w < 4; w++)
-        s->buf[w] = 0;
     s->left = 0;
 }
 
-/* Philox4x64-10 on two consecutive blocks at once: the same rounds as Random123's
- * philox4x64_R (mulhilo by the two multipliers, Weyl key schedule), written out over
- * named words so that both blocks' state stays in registers and their multiplications
- * overlap. */
-#define RS_BATCH 2
-#define PHILOX_ROUND(c0, c1, c2, c3)                                                    \
-    do {                                                                                \
-        const unsigned __int128 p0 = (unsigned __int128)0xD2E7470EE14C6C93ull * (c0);   \
-        const unsigned __int128 p1 = (unsigned __int128)0xCA5A826395121157ull * (c2);   \
-        (c0) = (uint64_t)(p1 >> 64) ^ (c1) ^ k0;                                        \
-        (c2) = (uint64_t)(p0 >> 64) ^ (c3) ^ k1;                                        \
-        (c1) = (uint64_t)p1;                                                            \
-        (c3) = (uint64_t)p0;                                                            \
+/* ---------------------------------------------------------------- Threefry kernels
+ *
+ * Each computes blocks ctr[2] .. ctr[2] + RS_RNG_BLOCKS - 1 (the block index wraps mod
+ * 2^64, as in the scalar counter) into out, block after block. */
+
+static void batch_generic(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
+{
+    for (int b = 0; b < RS_RNG_BLOCKS; b++) {
+        const uint64_t c[4] = {ctr[0], ctr[1], ctr[2] + (uint64_t)b, ctr[3]};
+        rs_threefry4x64(c, key, out + 4 * b);
+    }
+}
+
+/* Threefry-256's rotation constants (Random123's R_64x4), by round mod 8 */
+#define THREEFRY_C240 0x1BD11BDAA9FC1A22ull
+#define ROT_0_0 14
+#define ROT_0_1 16
+#define ROT_1_0 52
+#define ROT_1_1 57
+#define ROT_2_0 23
+#define ROT_2_1 40
+#define ROT_3_0 5
+#define ROT_3_1 37
+#define ROT_4_0 25
+#define ROT_4_1 33
+#define ROT_5_0 46
+#define ROT_5_1 12
+#define ROT_6_0 58
+#define ROT_6_1 22
+#define ROT_7_0 32
+#define ROT_7_1 32
+
+static void key_schedule(const uint64_t key[4], uint64_t ks[5])
+{
+    ks[4] = THREEFRY_C240;
+    for (int i = 0; i < 4; i++) {
+        ks[i] = key[i];
+        ks[4] ^= key[i];
+    }
+}
+
+/* Four rounds starting at round 4q (rotation rows r0..r3 = 4q mod 8 ...), then the key
+ * injection number q + 1; the mixing pairs alternate (0,1)(2,3) and (0,3)(2,1). */
+#define THREEFRY_FOUR(V, r0, r1, r2, r3, q)                                                 \
+    do {                                                                                    \
+        MIX(V, x0, x1, x2, x3, ROT_##r0##_0, ROT_##r0##_1);                                 \
+        MIX(V, x0, x3, x2, x1, ROT_##r1##_0, ROT_##r1##_1);                                 \
+        MIX(V, x0, x1, x2, x3, ROT_##r2##_0, ROT_##r2##_1);                                 \
+        MIX(V, x0, x3, x2, x1, ROT_##r3##_0, ROT_##r3##_1);                                 \
+        INJECT(V, (q) + 1);                                                                 \
+    } while (0)
+#define THREEFRY_20(V)                                                                      \
+    do {                                                                                    \
+        THREEFRY_FOUR(V, 0, 1, 2, 3, 0);                                                    \
+        THREEFRY_FOUR(V, 4, 5, 6, 7, 1);                                                    \
+        THREEFRY_FOUR(V, 0, 1, 2, 3, 2);                                                    \
+        THREEFRY_FOUR(V, 4, 5, 6, 7, 3);                                                    \
+        THREEFRY_FOUR(V, 0, 1, 2, 3, 4);                                                    \
     } while (0)
 
-static void philox_batch(const uint64_t key[2], const uint64_t ctr[4], uint64_t *out)
+/* AVX2: four blocks a vector (lane b = block b), two vectors' worth per batch */
+#define MIX(V, a, b, c, d, ra, rb)                                                          \
+    do {                                                                                    \
+        a = _mm256_add_epi64(a, b);                                                         \
+        b = _mm256_or_si256(_mm256_slli_epi64(b, ra), _mm256_srli_epi64(b, 64 - (ra)));    \
+        b = _mm256_xor_si256(b, a);                                                         \
+        c = _mm256_add_epi64(c, d);                                                         \
+        d = _mm256_or_si256(_mm256_slli_epi64(d, rb), _mm256_srli_epi64(d, 64 - (rb)));    \
+        d = _mm256_xor_si256(d, c);                                                         \
+    } while (0)
+#define INJECT(V, i)                                                                        \
+    do {                                                                                    \
+        x0 = _mm256_add_epi64(x0, _mm256_set1_epi64x((long long)ks[(i) % 5]));              \
+        x1 = _mm256_add_epi64(x1, _mm256_set1_epi64x((long long)ks[((i) + 1) % 5]));        \
+        x2 = _mm256_add_epi64(x2, _mm256_set1_epi64x((long long)ks[((i) + 2) % 5]));        \
+        x3 = _mm256_add_epi64(x3, _mm256_set1_epi64x((long long)(ks[((i) + 3) % 5] + (i)))); \
+    } while (0)
+
+__attribute__((target("avx2"))) static void batch_avx2(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
 {
-    uint64_t a0 = ctr[0], a1 = ctr[1], a2 = ctr[2], a3 = ctr[3];
-    uint64_t b0 = ctr[0], b1 = ctr[1], b2 = ctr[2] + 1, b3 = ctr[3];
-    uint64_t k0 = key[0], k1 = key[1];
-#pragma GCC unroll 10
-    for (int r = 0; r < 10; r++) {
-        PHILOX_ROUND(a0, a1, a2, a3);
-        PHILOX_ROUND(b0, b1, b2, b3);
-        k0 += 0x9E3779B97F4A7C15ull;
-        k1 += 0xBB67AE8584CAA73Bull;
+    uint64_t ks[5];
+    key_schedule(key, ks);
+    for (int half = 0; half < RS_RNG_BLOCKS / 4; half++) {
+        const uint64_t b0 = ctr[2] + 4 * (uint64_t)half;
+        __m256i x0 = _mm256_set1_epi64x((long long)(ctr[0] + ks[0]));
+        __m256i x1 = _mm256_set1_epi64x((long long)(ctr[1] + ks[1]));
+        __m256i x2 = _mm256_add_epi64(_mm256_set_epi64x(3, 2, 1, 0), _mm256_set1_epi64x((long long)b0));
+        x2 = _mm256_add_epi64(x2, _mm256_set1_epi64x((long long)ks[2]));
+        __m256i x3 = _mm256_set1_epi64x((long long)(ctr[3] + ks[3]));
+        THREEFRY_20(256);
+        /* lanes to blocks: a 4 x 4 transpose of 64-bit words */
+        const __m256i t0 = _mm256_unpacklo_epi64(x0, x1), t1 = _mm256_unpackhi_epi64(x0, x1);
+        const __m256i t2 = _mm256_unpacklo_epi64(x2, x3), t3 = _mm256_unpackhi_epi64(x2, x3);
+        __m256i *o = (__m256i *)(out + 16 * half);
+        _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(t0, t2, 0x20));
+        _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(t1, t3, 0x20));
+        _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(t0, t2, 0x31));
+        _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(t1, t3, 0x31));
     }
-    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
-    out[4] = b0, out[5] = b1, out[6] = b2, out[7] = b3;
+}
+#undef MIX
+#undef INJECT
+
+/* AVX-512: eight blocks a vector, with the native 64-bit rotation */
+#define MIX(V, a, b, c, d, ra, rb)                                                          \
+    do {                                                                                    \
+        a = _mm512_add_epi64(a, b);                                                         \
+        b = _mm512_xor_si512(_mm512_rol_epi64(b, ra), a);                                   \
+        c = _mm512_add_epi64(c, d);                                                         \
+        d = _mm512_xor_si512(_mm512_rol_epi64(d, rb), c);                                   \
+    } while (0)
+#define INJECT(V, i)                                                                        \
+    do {                                                                                    \
+        x0 = _mm512_add_epi64(x0, _mm512_set1_epi64((long long)ks[(i) % 5]));                \
+        x1 = _mm512_add_epi64(x1, _mm512_set1_epi64((long long)ks[((i) + 1) % 5]));          \
+        x2 = _mm512_add_epi64(x2, _mm512_set1_epi64((long long)ks[((i) + 2) % 5]));          \
+        x3 = _mm512_add_epi64(x3, _mm512_set1_epi64((long long)(ks[((i) + 3) % 5] + (i))));  \
+    } while (0)
+
+__attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
+{
+    uint64_t ks[5];
+    key_schedule(key, ks);
+    __m512i x0 = _mm512_set1_epi64((long long)(ctr[0] + ks[0]));
+    __m512i x1 = _mm512_set1_epi64((long long)(ctr[1] + ks[1]));
+    __m512i x2 = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64((long long)ctr[2]));
+    x2 = _mm512_add_epi64(x2, _mm512_set1_epi64((long long)ks[2]));
+    __m512i x3 = _mm512_set1_epi64((long long)(ctr[3] + ks[3]));
+    THREEFRY_20(512);
+    /* lanes to blocks: pairs within 128-bit lanes, then the 128-bit lanes gathered */
+    const __m512i t0 = _mm512_unpacklo_epi64(x0, x1), t1 = _mm512_unpackhi_epi64(x0, x1);
+    const __m512i t2 = _mm512_unpacklo_epi64(x2, x3), t3 = _mm512_unpackhi_epi64(x2, x3);
+    const __m512i u0 = _mm512_shuffle_i64x2(t0, t2, 0x88), u1 = _mm512_shuffle_i64x2(t0, t2, 0xDD);
+    const __m512i v0 = _mm512_shuffle_i64x2(t1, t3, 0x88), v1 = _mm512_shuffle_i64x2(t1, t3, 0xDD);
+    _mm512_storeu_si512(out + 0, _mm512_shuffle_i64x2(u0, v0, 0x88));
+    _mm512_storeu_si512(out + 8, _mm512_shuffle_i64x2(u1, v1, 0x88));
+    _mm512_storeu_si512(out + 16, _mm512_shuffle_i64x2(u0, v0, 0xDD));
+    _mm512_storeu_si512(out + 24, _mm512_shuffle_i64x2(u1, v1, 0xDD));
+}
+#undef MIX
+#undef INJECT
+
+typedef void (*batch_fn)(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out);
+static const batch_fn batch_kernels[RS_RNG_KERNELS] = {batch_generic, batch_avx2, batch_avx512};
+
+static int kernel_supported(int kernel)
+{
+    switch (kernel) {
+    case RS_RNG_GENERIC: return 1;
+    case RS_RNG_AVX2: return rs_cpu_has(RS_CPU_AVX2);
+    case RS_RNG_AVX512: return rs_cpu_has(RS_CPU_AVX512);
+    }
+    return 0;
+}
+
+int rs_rng_kernel(void)
+{
+    static int chosen = -1;
+    if (chosen < 0)
+        chosen = kernel_supported(RS_RNG_AVX512) ? RS_RNG_AVX512 : kernel_supported(RS_RNG_AVX2) ? RS_RNG_AVX2 : RS_RNG_GENERIC;
+    return chosen;
+}
+
+int rs_threefry_batch(int kernel, const uint64_t key[4], const uint64_t ctr[4], uint64_t out[4 * RS_RNG_BLOCKS])
+{
+    if (kernel < 0 || kernel >= RS_RNG_KERNELS || !kernel_supported(kernel)) return -1;
+    batch_kernels[kernel](key, ctr, out);
+    return 0;
+}
+
+static void next_batch(rs_stream *s, uint64_t *out)
+{
+    batch_kernels[rs_rng_kernel()](s->key, s->ctr, out);
+    s->ctr[2] += RS_RNG_BLOCKS; /* 2^64 blocks per stream: never wraps in practice */
 }
 
 void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count)
 {
     while (count && s->left) {
-        *out++ = s->buf[4 - s->left--];
+        *out++ = s->buf[4 * RS_RNG_BLOCKS - s->left--];
         count--;
     }
-    while (count >= 4 * RS_BATCH) { /* whole blocks, RS_BATCH at a time */
-        philox_batch(s->key, s->ctr, out);
-        s->ctr[2] += RS_BATCH;
-        out += 4 * RS_BATCH;
-        count -= 4 * RS_BATCH;
+    while (count >= 4 * RS_RNG_BLOCKS) { /* whole batches straight into out */
+        next_batch(s, out);
+        out += 4 * RS_RNG_BLOCKS;
+        count -= 4 * RS_RNG_BLOCKS;
     }
     while (count--) *out++ = rs_next_u64(s); /* the tail leaves the buffer as single draws would */
 }
@@ -81,11 +241,10 @@ void rs_next_u64_fill(rs_stream *s, uint64_t *out, size_t count)
 uint64_t rs_next_u64(rs_stream *s)
 {
     if (s->left == 0) {
-        rs_philox4x64(s->ctr, s->key, s->buf);
-        s->ctr[2]++; /* 2^64 blocks per stream: never wraps in practice */
-        s->left = 4;
+        next_batch(s, s->buf);
+        s->left = 4 * RS_RNG_BLOCKS;
     }
-    return s->buf[4 - s->left--];
+    return s->buf[4 * RS_RNG_BLOCKS - s->left--];
 }
 
 double rs_uniform01(rs_stream *s)

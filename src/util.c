@@ -73,6 +73,7 @@ int rs_cpu_has(int feature)
     switch (feature) {
     case RS_CPU_AVX2: return __builtin_cpu_supports("avx2") != 0;
     case RS_CPU_POPCNT: return __builtin_cpu_supports("popcnt") != 0;
+    case RS_CPU_AVX512: return __builtin_cpu_supports("avx512f") != 0;
     }
 #endif
     (void)feature;

@@ -1,4 +1,4 @@
-/* test_rng.c - Philox known answers, stream layout, reproducibility and distributions.
+/* test_rng.c - Threefry and Philox known answers, kernels, stream layout, reproducibility and distributions.
  * Every statistical check uses a fixed seed, so it is deterministic; bounds are about
  * five standard errors (or the 99.9% chi-square quantile) so a real defect fails them. */
 #include <math.h>
@@ -10,9 +10,24 @@
 #include "check.h"
 #include "ziggurat_tables.h" /* the ziggurat's tables, checked against their definition */
 
-/* Philox4x64-10 known-answer vectors of the Random123 distribution (tests/kat_vectors),
- * as cut and pasted in DEShawResearch/Random123-Boost, libs/random/test/test_philox.cpp
- * (test_kat_philox4x64, rounds = 10).  Format: counter[4], key[2], result[4]. */
+/* Known-answer vectors of the Random123 distribution (tests/kat_vectors), as cut and
+ * pasted in DEShawResearch/Random123-Boost, libs/random/test/test_threefry.cpp
+ * (test_kat_threefry4x64, rounds = 20) and test_philox.cpp (test_kat_philox4x64, rounds =
+ * 10).  Format: counter[4], key[4] (Philox: key[2]), result[4]. */
+static const struct {
+    uint64_t ctr[4], key[4], out[4];
+} tf_kat[] = {
+    {{0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000},
+     {0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000},
+     {0x09218ebde6c85537, 0x55941f5266d86105, 0x4bd25e16282434dc, 0xee29ec846bd2e40b}},
+    {{0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff},
+     {0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff},
+     {0x29c24097942bba1b, 0x0371bbfb0f6f4e11, 0x3c231ffa33f83a1c, 0xcd29113fde32d168}},
+    {{0x243f6a8885a308d3, 0x13198a2e03707344, 0xa4093822299f31d0, 0x082efa98ec4e6c89},
+     {0x452821e638d01377, 0xbe5466cf34e90c6c, 0xbe5466cf34e90c6c, 0xc0ac29b7c97c50dd},
+     {0xa7e8fde591651bd9, 0xbaafd0c30138319b, 0x84a5c1a729e685b9, 0x901d406ccebc1ba4}},
+};
+
 static const struct {
     uint64_t ctr[4], key[2], out[4];
 } kat[] = {
@@ -29,23 +44,68 @@ static const struct {
 
 static void test_kat(void)
 {
+    for (size_t v = 0; v < sizeof tf_kat / sizeof tf_kat[0]; v++) {
+        uint64_t out[4];
+        rs_threefry4x64(tf_kat[v].ctr, tf_kat[v].key, out);
+        for (int w = 0; w < 4; w++)
+            CHECK(out[w] == tf_kat[v].out[w], "threefry kat %zu word %d: %016llx != %016llx", v, w,
+                  (unsigned long long)out[w], (unsigned long long)tf_kat[v].out[w]);
+    }
     for (size_t v = 0; v < sizeof kat / sizeof kat[0]; v++) {
         uint64_t out[4];
         rs_philox4x64(kat[v].ctr, kat[v].key, out);
         for (int w = 0; w < 4; w++)
-            CHECK(out[w] == kat[v].out[w], "kat %zu word %d: %016llx != %016llx", v, w,
+            CHECK(out[w] == kat[v].out[w], "philox kat %zu word %d: %016llx != %016llx", v, w,
                   (unsigned long long)out[w], (unsigned long long)kat[v].out[w]);
     }
 }
 
-/* The stream is philox((trial, stream id, block, 0), (seed, cell)), words in order. */
+/* Every kernel this CPU has computes the same eight blocks as the block function, one
+ * block at a time, also where the block index wraps past 2^64 - 1 and on the known
+ * answers' counters and keys; the generic kernel exists everywhere. */
+static void test_kernels(void)
+{
+    CHECK(rs_threefry_batch(RS_RNG_GENERIC, tf_kat[0].key, tf_kat[0].ctr, (uint64_t[4 * RS_RNG_BLOCKS]){0}) == 0,
+          "the generic kernel is always there");
+    CHECK(rs_threefry_batch(RS_RNG_KERNELS, tf_kat[0].key, tf_kat[0].ctr, (uint64_t[4 * RS_RNG_BLOCKS]){0}) == -1,
+          "an unknown kernel is refused");
+    CHECK(rs_rng_kernel() >= RS_RNG_GENERIC && rs_rng_kernel() < RS_RNG_KERNELS, "streams use a known kernel");
+    uint64_t h = 0x9E3779B97F4A7C15ull; /* an xorshift walk over counters and keys */
+    for (int kernel = 0; kernel < RS_RNG_KERNELS; kernel++) {
+        uint64_t out[4 * RS_RNG_BLOCKS];
+        if (rs_threefry_batch(kernel, tf_kat[0].key, tf_kat[0].ctr, out)) continue; /* not on this CPU */
+        int same = 1, cases = 0;
+        for (int t = 0; t < 2000; t++) {
+            uint64_t ctr[4], key[4];
+            for (int w = 0; w < 4; w++) {
+                h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+                ctr[w] = h;
+                h ^= h << 13, h ^= h >> 7, h ^= h << 17;
+                key[w] = h;
+            }
+            if (t < 3) memcpy(ctr, tf_kat[t].ctr, sizeof ctr), memcpy(key, tf_kat[t].key, sizeof key);
+            if (t == 3) ctr[2] = UINT64_MAX - 3; /* the block index wraps inside the batch */
+            rs_threefry_batch(kernel, key, ctr, out);
+            for (int b = 0; b < RS_RNG_BLOCKS; b++) {
+                uint64_t c[4] = {ctr[0], ctr[1], ctr[2] + (uint64_t)b, ctr[3]}, one[4];
+                rs_threefry4x64(c, key, one);
+                same &= memcmp(one, out + 4 * b, sizeof one) == 0;
+            }
+            cases++;
+        }
+        CHECK(same, "kernel %d: %d batches of %d blocks equal the block function", kernel, cases, RS_RNG_BLOCKS);
+    }
+}
+
+/* The stream is threefry((trial, stream id, block, 0), (seed, cell, 0, 0)), words in
+ * order, across several batches of blocks. */
 static void test_layout(void)
 {
     rs_stream s;
     rs_stream_init(&s, 11, 22, 33, RS_STREAM_PATTERN);
-    for (uint64_t b = 0; b < 3; b++) {
-        uint64_t ctr[4] = {33, RS_STREAM_PATTERN, b, 0}, key[2] = {11, 22}, out[4];
-        rs_philox4x64(ctr, key, out);
+    for (uint64_t b = 0; b < 3 * RS_RNG_BLOCKS + 1; b++) {
+        uint64_t ctr[4] = {33, RS_STREAM_PATTERN, b, 0}, key[4] = {11, 22, 0, 0}, out[4];
+        rs_threefry4x64(ctr, key, out);
         for (int w = 0; w < 4; w++) {
             uint64_t x = rs_next_u64(&s);
             CHECK(x == out[w], "block %llu word %d", (unsigned long long)b, w);
@@ -164,7 +224,7 @@ static void test_zig_tables(void)
 
 /* Word layout: bits 0-7 the layer i, bit 8 the sign, bits 12-63 j; when j < K[i] the
  * draw is the one word's (2j+1) 2^-53 X[i] with that sign.  The first word of stream
- * (0, 0, 0, 0) is the first Philox known answer above. */
+ * (0, 0, 0, 0) is the first Threefry known answer above. */
 static void test_normal_layout(void)
 {
     rs_stream s, raw;
@@ -174,7 +234,7 @@ static void test_normal_layout(void)
     for (int k = 0; k < 200; k++) {
         const uint64_t w = rs_next_u64(&raw), j = w >> 12;
         const unsigned i = (unsigned)(w & 0xff);
-        if (k == 0) CHECK(w == kat[0].out[0], "first word is the Philox known answer");
+        if (k == 0) CHECK(w == tf_kat[0].out[0], "first word is the Threefry known answer");
         if (j >= rs_zig_k[i]) break; /* a slow path: the layout of the rest is not one word each */
         const double z = (double)(2 * j + 1) * rs_zig_x[i] * 0x1p-53;
         same &= rs_normal(&s) == ((w >> 8 & 1) ? -z : z);
@@ -437,6 +497,7 @@ int main(void)
 {
     test_below_ratio();
     test_kat();
+    test_kernels();
     test_layout();
     test_fill();
     test_reproducible();

@@ -1,6 +1,6 @@
-/* rng.h - counter-based random streams (Random123 Philox4x64-10).
+/* rng.h - counter-based random streams (Random123 Threefry4x64-20).
  *
- * A stream is fully determined by (seed, cell, trial, stream id): key = (seed, cell),
+ * A stream is fully determined by (seed, cell, trial, stream id): key = (seed, cell, 0, 0),
  * counter = (trial, stream id, block, 0).  Nothing else (rank, schedule, rank count)
  * enters, which is what makes every sweep reproducible on any number of ranks.
  * All functions are local (no communication). */
@@ -21,15 +21,25 @@ enum rs_stream_id {
     RS_STREAM_VERIFY = 8   /* whether rank.verify picks this trial */
 };
 
+#define RS_RNG_BLOCKS 8 /* blocks computed at once: one AVX-512 pass */
 typedef struct rs_stream {
-    uint64_t key[2];
+    uint64_t key[4];
     uint64_t ctr[4];
-    uint64_t buf[4];
+    uint64_t buf[4 * RS_RNG_BLOCKS];
     int left;          /* unused words left in buf */
 } rs_stream;
 
-/* Raw Philox4x64-10 block function (for known-answer tests). */
+/* Raw block functions (known-answer tests; Philox4x64-10 is also the exact rank's hash). */
 void rs_philox4x64(const uint64_t ctr[4], const uint64_t key[2], uint64_t out[4]);
+void rs_threefry4x64(const uint64_t ctr[4], const uint64_t key[4], uint64_t out[4]);
+/* The kernels that compute a stream's blocks, RS_RNG_BLOCKS at a time, all with the same
+ * bits; rs_rng_kernel() is the one streams use (the widest the CPU has, generic under
+ * RELUSCAPE_GENERIC_KERNELS).  rs_threefry_batch: blocks ctr[2] .. ctr[2] + 7 of (ctr, key)
+ * with the given kernel, block after block into out; -1 if this CPU lacks it (tests and
+ * benchmarks). */
+enum { RS_RNG_GENERIC, RS_RNG_AVX2, RS_RNG_AVX512, RS_RNG_KERNELS };
+int rs_rng_kernel(void);
+int rs_threefry_batch(int kernel, const uint64_t key[4], const uint64_t ctr[4], uint64_t out[4 * RS_RNG_BLOCKS]);
 
 void rs_stream_init(rs_stream *s, uint64_t seed, uint64_t cell, uint64_t trial, uint32_t stream_id);
 uint64_t rs_next_u64(rs_stream *s);
