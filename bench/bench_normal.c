@@ -1,9 +1,12 @@
 /* bench_normal.c - ns per standard normal: the ziggurat (rs_normal, rs_normal_fill)
  * against Box-Muller through libm (the generator rs_normal used before) on the same
- * Philox stream, side by side in one run, and the raw word (rs_next_u64_fill) for scale.
+ * stream, side by side in one run, and the raw word (rs_next_u64_fill) for scale; then ns
+ * per word of each Threefry kernel this CPU has, against Philox4x64-10 (the block function
+ * of draw order versions up to 5) on the same counters.
  *
  *   bench_normal [--count N] [--reps R]     (defaults 10^7 normals, best of 5)
- * Output: one line per method, `method=NAME ns_per_normal=T ratio_vs_box_muller=X`. */
+ * Output: one line per method, `method=NAME ns_per_normal=T ratio_vs_box_muller=X`, then
+ * `words=NAME ns_per_word=T ratio_vs_philox=X`. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -79,6 +82,33 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
         printf("method=%s ns_per_normal=%.2f ratio_vs_box_muller=%.2f\n", m[k].name, 1e9 * best[k] / count,
                best[0] / best[k]);
+
+    /* block functions: Philox one block at a time (as Random123 computes it), each
+     * Threefry kernel RS_RNG_BLOCKS at a time, into the same buffer, alternating */
+    static const char *const kname[RS_RNG_KERNELS] = {"threefry_generic", "threefry_avx2", "threefry_avx512"};
+    uint64_t *w = (uint64_t *)out, key[4] = {1, 2, 0, 0};
+    const size_t words = count - count % (4 * RS_RNG_BLOCKS);
+    double wbest[RS_RNG_KERNELS + 1];
+    for (int k = 0; k <= RS_RNG_KERNELS; k++) wbest[k] = 1e300;
+    for (int r = 0; r < reps; r++)
+        for (int k = 0; k <= RS_RNG_KERNELS; k++) {
+            uint64_t ctr[4] = {(uint64_t)r, RS_STREAM_DATA, 0, 0};
+            double t0 = now();
+            if (k == RS_RNG_KERNELS) {
+                for (size_t i = 0; i < words; i += 4, ctr[2]++) rs_philox4x64(ctr, key, w + i);
+            } else {
+                for (size_t i = 0; i < words; i += 4 * RS_RNG_BLOCKS, ctr[2] += RS_RNG_BLOCKS)
+                    if (rs_threefry_batch(k, key, ctr, w + i)) break; /* not on this CPU */
+            }
+            double t = now() - t0;
+            sink += (double)(w[words / 2] >> 11);
+            if (t < wbest[k]) wbest[k] = t;
+        }
+    printf("words=philox4x64_10 ns_per_word=%.2f ratio_vs_philox=1.00\n", 1e9 * wbest[RS_RNG_KERNELS] / words);
+    for (int k = 0; k < RS_RNG_KERNELS; k++)
+        if (!rs_threefry_batch(k, key, key, w))
+            printf("words=%s ns_per_word=%.2f ratio_vs_philox=%.2f%s\n", kname[k], 1e9 * wbest[k] / words,
+                   wbest[RS_RNG_KERNELS] / wbest[k], k == rs_rng_kernel() ? " (streams use it)" : "");
     free(out);
     return sink == 12345.678; /* keeps the draws alive */
 }

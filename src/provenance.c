@@ -49,7 +49,7 @@ void rs_provenance_collect(rs_fact facts[RS_NFACTS])
     set(&facts[k++], "lapack", "LAPACKE on a generic BLAS");
 #endif
     set(&facts[k++], "glpk_version", glp_version());
-    set(&facts[k++], "random123", "Random123 Philox4x64-10 (header-only); normals by a 256-layer ziggurat");
+    set(&facts[k++], "random123", "Random123 Threefry4x64-20 (header-only; AVX-512/AVX2 kernels with the same bits); normals by a 256-layer ziggurat");
     if (gethostname(buf, sizeof buf) != 0) RS_FMT(buf, sizeof buf, "unknown");
     buf[sizeof buf - 1] = '\0';
     set(&facts[k++], "host", buf);

@@ -120,8 +120,12 @@ static void test_agreement(void)
             const char *name = m < NMETHODS ? METHODS[m] : "svd (no certificate)";
             if (m == 2) {
                 /* gram squares the condition number: it may miss a singular value below
-                 * sqrt(2 (n+1) u) |J|_F that the others still see, never invent one */
-                CHECK(above == 0 && differ * 1000 <= count, "config %zu: gram differs from exact on %d of %d "
+                 * sqrt(2 (n+1) u) |J|_F that the others still see, never invent one.  How
+                 * often depends on how many trials sit near that edge (the central
+                 * arrangements of PEEL_CONFIG: most), and which side a trial on the edge
+                 * falls depends on the kernels' rounding: at most 1% a config, and 1 in
+                 * 1000 over all (below) */
+                CHECK(above == 0 && differ * 100 <= count, "config %zu: gram differs from exact on %d of %d "
                       "trials, %d of them above", c, differ, count, above);
                 gram_differ += differ;
                 continue;
@@ -135,6 +139,7 @@ static void test_agreement(void)
         for (int m = 0; m <= NMETHODS; m++) free(ranks[m]);
     }
     CHECK(total >= 10000, "only %d trials per method", total);
+    CHECK(gram_differ * 1000 <= total, "gram differs from exact on %d of %d trials", gram_differ, total);
     printf("agreement: %d trials per method, 6 rankings each; gram below exact on %d\n", total, gram_differ);
 }
 

@@ -170,27 +170,32 @@ static void test_linear_gd(void)
  * gradients point at each other), so those are counted apart.  Adam too. */
 static void test_monotone(rs_train_optimizer opt, double lr_scale)
 {
-    problem pb;
-    problem_init(&pb, 40, 2, 1, 8, 5);
-    rs_train_work tw = {0};
-    rs_train_work_init(&tw, pb.d1, pb.p, pb.n, pb.xt);
-    double lambda = rs_train_curvature(&tw, pb.W, pb.v, 0);
-    double lr = opt == RS_TRAIN_GD ? lr_scale / lambda : 1e-3;
-    double L = rs_train_forward(&tw, pb.W, pb.v, pb.y), L0 = L;
+    /* four problems: how many steps stay inside a region depends on the draw (GD may
+     * zig-zag across a kink for most of a run), so the count is over all four */
     int increases = 0, still = 0;
-    for (int step = 1; step <= 2000; step++) {
-        rs_train_gradient(&tw, pb.W, pb.v, 0);
-        rs_train_update(&tw, opt, lr, step, pb.W, pb.v, 0);
-        double next = rs_train_forward(&tw, pb.W, pb.v, pb.y);
-        still += tw.flips == 0;
-        increases += tw.flips == 0 && next > L * (1 + 1e-12);
-        L = next;
+    for (uint64_t seed = 5; seed < 9; seed++) {
+        problem pb;
+        problem_init(&pb, 40, 2, 1, 8, seed);
+        rs_train_work tw = {0};
+        rs_train_work_init(&tw, pb.d1, pb.p, pb.n, pb.xt);
+        double lambda = rs_train_curvature(&tw, pb.W, pb.v, 0);
+        double lr = opt == RS_TRAIN_GD ? lr_scale / lambda : 1e-3;
+        double L = rs_train_forward(&tw, pb.W, pb.v, pb.y), L0 = L;
+        for (int step = 1; step <= 2000; step++) {
+            rs_train_gradient(&tw, pb.W, pb.v, 0);
+            rs_train_update(&tw, opt, lr, step, pb.W, pb.v, 0);
+            double next = rs_train_forward(&tw, pb.W, pb.v, pb.y);
+            still += tw.flips == 0;
+            increases += tw.flips == 0 && next > L * (1 + 1e-12);
+            L = next;
+        }
+        CHECK(L < 0.1 * L0, "%s, problem %llu: loss %g from %g after 2000 steps", opt == RS_TRAIN_GD ? "gd" : "adam",
+              (unsigned long long)seed, L, L0);
+        rs_train_work_free(&tw);
+        problem_free(&pb);
     }
-    CHECK(still > 100, "%d of 2000 steps kept the pattern", still);
+    CHECK(still > 400, "%d of 4 x 2000 steps kept the pattern", still);
     if (opt == RS_TRAIN_GD) CHECK(increases == 0, "gd: the loss increased in %d of %d steps inside a region", increases, still);
-    CHECK(L < 0.1 * L0, "%s: loss %g from %g after 2000 steps", opt == RS_TRAIN_GD ? "gd" : "adam", L, L0);
-    rs_train_work_free(&tw);
-    problem_free(&pb);
 }
 
 static void test_curvature(int train_v)

@@ -11,7 +11,7 @@
 typedef struct rs_cell {
     int i0, i1, in;      /* axis indices (d0 or d0_ratio, d1, n) */
     int d0, d1, n, p;    /* p = d0 + bias */
-    uint64_t key;        /* Philox key word: depends on (d0, d1, n) only */
+    uint64_t key;        /* random key word: depends on (d0, d1, n) only */
     double cost;         /* model flops of one trial (rs_experiment_set_costs) */
     int64_t trials;      /* trials of this cell: sweep.trials, or in exhaustive mode every
                             pattern (2^(d1 n)) or every non-empty region (rows^d1) */
