@@ -460,7 +460,7 @@ static int init_reference(rs_init_law law, int d0, int bias, const double *xt, i
                           rs_stream *s, const rs_pattern *A)
 {
     int p = d0 + bias, same = 1;
-    double w[8];
+    double w[64]; /* d0 <= 64 */
     for (int j = 0; j < d1; j++) {
         double b = 0, lim = 1.0 / sqrt((double)d0);
         for (int r = 0; r < d0; r++)
@@ -482,17 +482,18 @@ static int init_reference(rs_init_law law, int d0, int bias, const double *xt, i
 }
 
 /* The blocked, vectorised evaluation against the entry-by-entry reference on shapes that
- * hit every tail: d1 below, at and past a block of 4 and a word of 64, d0 from 1 to 8; and
- * the stream is left where the reference leaves it. */
+ * hit every tail: d1 below, at and past a block of 4 and a word of 64, d0 from 1 to 8 and
+ * past 16 (four points at a time, n not a multiple of 4); and the stream is left where the
+ * reference leaves it. */
 static void test_init_shapes(void)
 {
     const rs_sampler *init = rs_sampler_lookup("init");
-    static const int d1s[] = {1, 3, 4, 5, 63, 64, 65, 131}, d0s[] = {1, 2, 5, 8};
-    double xt[9 * 40];
+    static const int d1s[] = {1, 3, 4, 5, 63, 64, 65, 131}, d0s[] = {1, 2, 5, 8, 17, 40};
+    double xt[41 * 40];
     for (size_t a = 0; a < sizeof d1s / sizeof *d1s; a++)
         for (size_t b = 0; b < sizeof d0s / sizeof *d0s; b++)
             for (int law = RS_INIT_GAUSSIAN; law <= RS_INIT_TORCH; law++) {
-                const int d1 = d1s[a], d0 = d0s[b], n = 40, bias = (int)(a + b) % 2 ? 1 : law != RS_INIT_HE;
+                const int d1 = d1s[a], d0 = d0s[b], n = 40 - (int)(a % 4), bias = (int)(a + b) % 2 ? 1 : law != RS_INIT_HE;
                 rs_data_spec spec = {.law = RS_DATA_UNIFORM, .bias = bias};
                 rs_data_draw(&spec, d0, n, 5, (uint64_t)a, b, xt);
                 rs_pattern A;
