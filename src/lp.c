@@ -15,6 +15,7 @@
 #endif
 
 #include <glpk.h>
+#include <limits.h>
 #include <lapacke.h>
 
 #include "reluscape/jacobian.h"
@@ -186,12 +187,25 @@ static int rs_row_verify(const rs_lp_ctx *c, const uint64_t *row, const double *
 
 /* ------------------------------------------------------------------ GLPK calls */
 
-static void rs_smcp(glp_smcp *parm, int meth)
+/* Simplex iterations allowed on P: far more than any of these LPs needs (a few times
+ * rows + columns), but finite, because GLPK's simplex can stall on a degenerate LP (one
+ * such region LP ran for hours).  A count, not a time, so that whether a solve gives up
+ * is the same on every machine; one that does counts as not solved (the float simplex
+ * then tries the other method, then the exact one; the exact one's failure is class
+ * `failed`). */
+static int rs_simplex_iterations(glp_prob *P)
+{
+    const double cap = RS_LP_ITERATIONS_PER_SIZE * ((double)glp_get_num_rows(P) + glp_get_num_cols(P)) + 1000.0;
+    return cap < INT_MAX ? (int)cap : INT_MAX;
+}
+
+static void rs_smcp(glp_smcp *parm, int meth, glp_prob *P)
 {
     glp_init_smcp(parm);
     parm->msg_lev = GLP_MSG_OFF;
     parm->meth = meth;
     parm->presolve = GLP_OFF; /* keeps the basis for warm starts and the exact solver */
+    parm->it_lim = rs_simplex_iterations(P);
 }
 
 /* Float simplex from the current basis; on failure once more from the standard basis
@@ -199,11 +213,11 @@ static void rs_smcp(glp_smcp *parm, int meth)
 static int rs_glp_float(glp_prob *P, int meth, double *t)
 {
     glp_smcp parm;
-    rs_smcp(&parm, meth);
+    rs_smcp(&parm, meth, P);
     int rc = glp_simplex(P, &parm);
     if (rc != 0 || glp_get_status(P) != GLP_OPT) {
         /* numerical trouble: once more from the standard basis with the other method */
-        rs_smcp(&parm, meth == GLP_PRIMAL ? GLP_DUALP : GLP_PRIMAL);
+        rs_smcp(&parm, meth == GLP_PRIMAL ? GLP_DUALP : GLP_PRIMAL, P);
         glp_std_basis(P);
         rc = glp_simplex(P, &parm);
     }
@@ -218,7 +232,7 @@ static int rs_glp_float(glp_prob *P, int meth, double *t)
 static int rs_glp_exact(glp_prob *P, int warm, double *t)
 {
     glp_smcp parm;
-    rs_smcp(&parm, GLP_PRIMAL);
+    rs_smcp(&parm, GLP_PRIMAL, P);
     if (!warm) glp_std_basis(P);
     int rc = glp_exact(P, &parm);
     if (rc != 0 && warm) {

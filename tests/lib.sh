@@ -48,12 +48,14 @@ all_absent() { for f in "$@"; do if [ -e "$f" ] || [ -L "$f" ]; then return 1; f
 h5_differ() { [ -f "$1" ] && [ -f "$2" ] && { "$H5DIFF" -q "$1" "$2" "$3" "$3"; [ $? = 1 ]; }; }
 
 # mpirun N ARGS...: launch under MPI (N = 1: without a launcher, as users may), never
-# hanging a test for more than RS_TEST_TIMEOUT seconds (two minutes unless a test sets it)
+# hanging a test for more than RS_TEST_TIMEOUT seconds (two minutes unless a test sets it).
+# The program takes SIGTERM as "checkpoint after this trial", so a trial that never ends
+# would outlive it: SIGKILL follows 10 s later.
 mpirun() {
     n=$1
     shift
-    if [ "$n" = 1 ]; then timeout "${RS_TEST_TIMEOUT:-120}" "$@"
-    else timeout "${RS_TEST_TIMEOUT:-120}" "$MPIEXEC" -n "$n" --bind-to none "$@"; fi
+    if [ "$n" = 1 ]; then timeout -k 10 "${RS_TEST_TIMEOUT:-120}" "$@"
+    else timeout -k 10 "${RS_TEST_TIMEOUT:-120}" "$MPIEXEC" -n "$n" --bind-to none "$@"; fi
 }
 
 # first_checkpoint FILE: wait (at most 20 s) until a run has written its first checkpoint:
@@ -61,7 +63,7 @@ mpirun() {
 first_checkpoint() { for i in $(seq 200); do [ -f "$1" ] && return 0; sleep 0.1; done; return 1; }
 
 # run_rs OUTFILE ERRFILE ARGS...: one-rank run without a launcher, records the exit code
-run_rs() { out=$1 err=$2; shift 2; timeout 120 "$RELUSCAPE" "$@" >"$out" 2>"$err"; echo $?; }
+run_rs() { out=$1 err=$2; shift 2; timeout -k 10 120 "$RELUSCAPE" "$@" >"$out" 2>"$err"; echo $?; }
 
 has_py_h5() { "$PYTHON3" -c 'import h5py, numpy' 2>/dev/null; }
 

@@ -137,6 +137,13 @@ mpirun 2 "$RELUSCAPE" -q run m1d.ini --set grid.n=10,16 --set grid.d1=4,40 --set
 check "--resume completes" [ $? = 0 ]
 check "resumed /stats identical to the uninterrupted run" "$H5DIFF" -q long_ref.h5 long.h5 /stats /stats
 
+# GLPK's float simplex stalled for hours on one region LP of this cell (draw order 6:
+# trial 278); the iteration cap (lp.h) makes it give up, and the LP is solved another way
+mpirun 1 "$RELUSCAPE" -q run m1d.ini --set grid.n=16 --set grid.d1=40 --set sweep.trials=280 -o stall.h5
+check "the stalling region LP ends: run exits 0" [ $? = 0 ]
+check "the stalling region LP ends: 280 trials, none failed" h5_stats stall.h5 \
+    'sys.exit(int(s["trials"][()].sum() != 280 or s["failed"][()].sum() != 0))'
+
 "$RELUSCAPE" report r1.h5 >report.out 2>&1
 check "report exits 0" [ $? = 0 ]
 check "report's default heatmap is the global fraction" grep -q 'heatmaps of global_fraction' report.out

@@ -79,6 +79,10 @@
  *    must itself stay below the tolerance (a huge W whose outputs cancel resolves nothing).
  *    A witness failing on rows already in the LP or on the residual is re-solved exactly
  *    once (AUTO) and is otherwise failed.
+ *  - Every simplex call (float and exact) stops after RS_LP_ITERATIONS_PER_SIZE x (rows +
+ *    columns) + 1000 iterations and counts as not solved: GLPK's float simplex can stall
+ *    on a degenerate region LP (seen: hours on one LP at n = 16, d1 = 40).  A count, not a
+ *    time, so the same LPs give up on every machine.
  *
  * matrank must be the exact rank of the matrix with entries a_ji x~_ki (what the library's
  * exact rank engine computes; the rank of a float matrix of rounded products v_j x~_ki can
@@ -98,6 +102,7 @@
 
 #define RS_LP_TMARGIN 1e-6
 #define RS_LP_RES_RTOL 1e-6
+#define RS_LP_ITERATIONS_PER_SIZE 50
 
 typedef enum { RS_LP_EMPTY, RS_LP_NONE, RS_LP_GLOBAL, RS_LP_BAD_LOCAL, RS_LP_FAILED, RS_LP_NCLASSES } rs_lp_class;
 typedef enum { RS_LP_EXACT_AUTO, RS_LP_EXACT_ALWAYS, RS_LP_EXACT_NEVER } rs_lp_exact_mode;
