@@ -9,7 +9,6 @@
  * (draw order versions up to 5) needs 64 x 64 -> 128-bit products that they lack. */
 #include <math.h>
 #include <string.h>
-#include <immintrin.h>
 #include <Random123/philox.h>
 #include <Random123/threefry.h>
 
@@ -60,6 +59,9 @@ static void batch_generic(const uint64_t key[4], const uint64_t ctr[4], uint64_t
         rs_threefry4x64(c, key, out + 4 * b);
     }
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
 
 /* Threefry-256's rotation constants (Random123's R_64x4), by round mod 8 */
 #define THREEFRY_C240 0x1BD11BDAA9FC1A22ull
@@ -189,6 +191,10 @@ __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4
 }
 #undef MIX
 #undef INJECT
+#else /* elsewhere rs_cpu_has reports neither, and these are never called */
+#define batch_avx2 batch_generic
+#define batch_avx512 batch_generic
+#endif
 
 typedef void (*batch_fn)(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out);
 static const batch_fn batch_kernels[RS_RNG_KERNELS] = {batch_generic, batch_avx2, batch_avx512};
