@@ -77,18 +77,29 @@ static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double
 }
 
 /* All n points of U[0,1)^d0 from bulk draws: the same words in the same order as
- * draw_point's rs_uniform01 calls, and the same map. */
+ * draw_point's rs_uniform01 calls, and the same map.  Whole points per buffer, so that
+ * each point's words turn into its row in one straight loop. */
 static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
 {
-    uint64_t u[512];
-    const size_t total = (size_t)n * (size_t)d0;
-    size_t at = 0, i = 0, r = 0; /* word index at = i d0 + r, counted without divisions */
-    while (at < total) {
-        const size_t len = total - at < 512 ? total - at : 512;
-        rs_next_u64_fill(s, u, len);
-        for (size_t t = 0; t < len; t++, at++) {
-            xt[i * (size_t)p + r] = rs_u64_to_01(u[t]);
-            if (++r == (size_t)d0) r = 0, i++;
+    enum { BUF = 512 };
+    uint64_t u[BUF];
+    const int per = d0 <= BUF ? BUF / d0 : 0; /* whole points a buffer holds */
+    for (int i = 0; i < n;) {
+        if (per) {
+            const int m = n - i < per ? n - i : per;
+            rs_next_u64_fill(s, u, (size_t)m * (size_t)d0);
+            for (int k = 0; k < m; k++, i++) {
+                double *x = xt + (size_t)i * p;
+                const uint64_t *w = u + (size_t)k * d0;
+                for (int r = 0; r < d0; r++) x[r] = rs_u64_to_01(w[r]);
+            }
+        } else { /* a point longer than the buffer: in pieces */
+            double *x = xt + (size_t)i++ * p;
+            for (int r = 0; r < d0; r += BUF) {
+                const int len = d0 - r < BUF ? d0 - r : BUF;
+                rs_next_u64_fill(s, u, (size_t)len);
+                for (int k = 0; k < len; k++) x[r + k] = rs_u64_to_01(u[k]);
+            }
         }
     }
 }

@@ -71,6 +71,22 @@ static void test_ranges(void)
     }
     /* se = sqrt(1/12/200000) = 6.5e-4 */
     CHECK(fabs(sum / (n * d0) - 0.5) < 3.5e-3, "uniform01 mean %g", sum / (n * d0));
+    /* the same where points straddle the bulk buffer (d0 = 7) or are longer than it
+     * (d0 = 700, in pieces), with the bias column left at 1 */
+    for (int shape = 0; shape < 2; shape++) {
+        const int e = shape ? 700 : 7, m = shape ? 5 : 300, q = e + 1;
+        double *yt = malloc((size_t)q * m * sizeof *yt);
+        rs_data_draw(&spec, e, m, 8, 1, 2, yt);
+        rs_stream s;
+        rs_stream_init(&s, 8, 1, 2, RS_STREAM_DATA);
+        int same = 1;
+        for (int i = 0; i < m; i++) {
+            for (int r = 0; r < e; r++) same &= yt[i * q + r] == rs_uniform01(&s);
+            same &= yt[i * q + e] == 1.0;
+        }
+        CHECK(same, "uniform01, d0 = %d: the same numbers as rs_uniform01 point by point, bias 1", e);
+        free(yt);
+    }
 
     spec.law = RS_DATA_UNIFORM;
     rs_data_draw(&spec, d0, n, 7, 0, 0, xt);

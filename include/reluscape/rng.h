@@ -54,7 +54,7 @@ double rs_uniform_range(rs_stream *s, double lo, double hi); /* [lo,hi) */
  * (rs_next_u64_fill) that must give the same numbers. */
 static inline double rs_u64_to_01(uint64_t u)
 {
-    return (double)(u >> 11) * 0x1p-53;
+    return (double)(int64_t)(u >> 11) * 0x1p-53; /* < 2^53: exact; the signed conversion is one instruction */
 }
 static inline double rs_u64_to_open01(uint64_t u)
 {
