@@ -92,41 +92,46 @@ static void key_schedule(const uint64_t key[4], uint64_t ks[5])
 }
 
 /* Four rounds starting at round 4q (rotation rows r0..r3 = 4q mod 8 ...), then the key
- * injection number q + 1; the mixing pairs alternate (0,1)(2,3) and (0,3)(2,1). */
-#define THREEFRY_FOUR(V, r0, r1, r2, r3, q)                                                 \
+ * injection number q + 1; the mixing pairs alternate (0,1)(2,3) and (0,3)(2,1).  Written
+ * once over the vector operations VADD, VXOR, VROL and VSET1 that each kernel defines for
+ * its width, on its lanes x0..x3 and key schedule ks. */
+#define MIX(a, b, c, d, ra, rb)                                                             \
     do {                                                                                    \
-        MIX(V, x0, x1, x2, x3, ROT_##r0##_0, ROT_##r0##_1);                                 \
-        MIX(V, x0, x3, x2, x1, ROT_##r1##_0, ROT_##r1##_1);                                 \
-        MIX(V, x0, x1, x2, x3, ROT_##r2##_0, ROT_##r2##_1);                                 \
-        MIX(V, x0, x3, x2, x1, ROT_##r3##_0, ROT_##r3##_1);                                 \
-        INJECT(V, (q) + 1);                                                                 \
+        a = VADD(a, b);                                                                     \
+        b = VXOR(VROL(b, ra), a);                                                           \
+        c = VADD(c, d);                                                                     \
+        d = VXOR(VROL(d, rb), c);                                                           \
     } while (0)
-#define THREEFRY_20(V)                                                                      \
+#define INJECT(i)                                                                           \
     do {                                                                                    \
-        THREEFRY_FOUR(V, 0, 1, 2, 3, 0);                                                    \
-        THREEFRY_FOUR(V, 4, 5, 6, 7, 1);                                                    \
-        THREEFRY_FOUR(V, 0, 1, 2, 3, 2);                                                    \
-        THREEFRY_FOUR(V, 4, 5, 6, 7, 3);                                                    \
-        THREEFRY_FOUR(V, 0, 1, 2, 3, 4);                                                    \
+        x0 = VADD(x0, VSET1(ks[(i) % 5]));                                                  \
+        x1 = VADD(x1, VSET1(ks[((i) + 1) % 5]));                                            \
+        x2 = VADD(x2, VSET1(ks[((i) + 2) % 5]));                                            \
+        x3 = VADD(x3, VSET1(ks[((i) + 3) % 5] + (i)));                                      \
+    } while (0)
+#define THREEFRY_FOUR(r0, r1, r2, r3, q)                                                    \
+    do {                                                                                    \
+        MIX(x0, x1, x2, x3, ROT_##r0##_0, ROT_##r0##_1);                                    \
+        MIX(x0, x3, x2, x1, ROT_##r1##_0, ROT_##r1##_1);                                    \
+        MIX(x0, x1, x2, x3, ROT_##r2##_0, ROT_##r2##_1);                                    \
+        MIX(x0, x3, x2, x1, ROT_##r3##_0, ROT_##r3##_1);                                    \
+        INJECT((q) + 1);                                                                    \
+    } while (0)
+#define THREEFRY_20()                                                                       \
+    do {                                                                                    \
+        THREEFRY_FOUR(0, 1, 2, 3, 0);                                                       \
+        THREEFRY_FOUR(4, 5, 6, 7, 1);                                                       \
+        THREEFRY_FOUR(0, 1, 2, 3, 2);                                                       \
+        THREEFRY_FOUR(4, 5, 6, 7, 3);                                                       \
+        THREEFRY_FOUR(0, 1, 2, 3, 4);                                                       \
     } while (0)
 
-/* AVX2: four blocks a vector (lane b = block b), two vectors' worth per batch */
-#define MIX(V, a, b, c, d, ra, rb)                                                          \
-    do {                                                                                    \
-        a = _mm256_add_epi64(a, b);                                                         \
-        b = _mm256_or_si256(_mm256_slli_epi64(b, ra), _mm256_srli_epi64(b, 64 - (ra)));    \
-        b = _mm256_xor_si256(b, a);                                                         \
-        c = _mm256_add_epi64(c, d);                                                         \
-        d = _mm256_or_si256(_mm256_slli_epi64(d, rb), _mm256_srli_epi64(d, 64 - (rb)));    \
-        d = _mm256_xor_si256(d, c);                                                         \
-    } while (0)
-#define INJECT(V, i)                                                                        \
-    do {                                                                                    \
-        x0 = _mm256_add_epi64(x0, _mm256_set1_epi64x((long long)ks[(i) % 5]));              \
-        x1 = _mm256_add_epi64(x1, _mm256_set1_epi64x((long long)ks[((i) + 1) % 5]));        \
-        x2 = _mm256_add_epi64(x2, _mm256_set1_epi64x((long long)ks[((i) + 2) % 5]));        \
-        x3 = _mm256_add_epi64(x3, _mm256_set1_epi64x((long long)(ks[((i) + 3) % 5] + (i)))); \
-    } while (0)
+/* AVX2: four blocks a vector (lane b = block b), two vectors' worth per batch; no 64-bit
+ * rotation instruction, so two shifts */
+#define VADD _mm256_add_epi64
+#define VXOR _mm256_xor_si256
+#define VROL(x, r) _mm256_or_si256(_mm256_slli_epi64(x, r), _mm256_srli_epi64(x, 64 - (r)))
+#define VSET1(w) _mm256_set1_epi64x((long long)(w))
 
 __attribute__((target("avx2"))) static void batch_avx2(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
 {
@@ -139,7 +144,7 @@ __attribute__((target("avx2"))) static void batch_avx2(const uint64_t key[4], co
         __m256i x2 = _mm256_add_epi64(_mm256_set_epi64x(3, 2, 1, 0), _mm256_set1_epi64x((long long)b0));
         x2 = _mm256_add_epi64(x2, _mm256_set1_epi64x((long long)ks[2]));
         __m256i x3 = _mm256_set1_epi64x((long long)(ctr[3] + ks[3]));
-        THREEFRY_20(256);
+        THREEFRY_20();
         /* lanes to blocks: a 4 x 4 transpose of 64-bit words */
         const __m256i t0 = _mm256_unpacklo_epi64(x0, x1), t1 = _mm256_unpackhi_epi64(x0, x1);
         const __m256i t2 = _mm256_unpacklo_epi64(x2, x3), t3 = _mm256_unpackhi_epi64(x2, x3);
@@ -150,24 +155,16 @@ __attribute__((target("avx2"))) static void batch_avx2(const uint64_t key[4], co
         _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(t1, t3, 0x31));
     }
 }
-#undef MIX
-#undef INJECT
+#undef VADD
+#undef VXOR
+#undef VROL
+#undef VSET1
 
 /* AVX-512: eight blocks a vector, with the native 64-bit rotation */
-#define MIX(V, a, b, c, d, ra, rb)                                                          \
-    do {                                                                                    \
-        a = _mm512_add_epi64(a, b);                                                         \
-        b = _mm512_xor_si512(_mm512_rol_epi64(b, ra), a);                                   \
-        c = _mm512_add_epi64(c, d);                                                         \
-        d = _mm512_xor_si512(_mm512_rol_epi64(d, rb), c);                                   \
-    } while (0)
-#define INJECT(V, i)                                                                        \
-    do {                                                                                    \
-        x0 = _mm512_add_epi64(x0, _mm512_set1_epi64((long long)ks[(i) % 5]));                \
-        x1 = _mm512_add_epi64(x1, _mm512_set1_epi64((long long)ks[((i) + 1) % 5]));          \
-        x2 = _mm512_add_epi64(x2, _mm512_set1_epi64((long long)ks[((i) + 2) % 5]));          \
-        x3 = _mm512_add_epi64(x3, _mm512_set1_epi64((long long)(ks[((i) + 3) % 5] + (i))));  \
-    } while (0)
+#define VADD _mm512_add_epi64
+#define VXOR _mm512_xor_si512
+#define VROL _mm512_rol_epi64
+#define VSET1(w) _mm512_set1_epi64((long long)(w))
 
 __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
 {
@@ -178,7 +175,7 @@ __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4
     __m512i x2 = _mm512_add_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64((long long)ctr[2]));
     x2 = _mm512_add_epi64(x2, _mm512_set1_epi64((long long)ks[2]));
     __m512i x3 = _mm512_set1_epi64((long long)(ctr[3] + ks[3]));
-    THREEFRY_20(512);
+    THREEFRY_20();
     /* lanes to blocks: pairs within 128-bit lanes, then the 128-bit lanes gathered */
     const __m512i t0 = _mm512_unpacklo_epi64(x0, x1), t1 = _mm512_unpackhi_epi64(x0, x1);
     const __m512i t2 = _mm512_unpacklo_epi64(x2, x3), t3 = _mm512_unpackhi_epi64(x2, x3);
@@ -189,8 +186,10 @@ __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4
     _mm512_storeu_si512(out + 16, _mm512_shuffle_i64x2(u0, v0, 0xDD));
     _mm512_storeu_si512(out + 24, _mm512_shuffle_i64x2(u1, v1, 0xDD));
 }
-#undef MIX
-#undef INJECT
+#undef VADD
+#undef VXOR
+#undef VROL
+#undef VSET1
 #else /* elsewhere rs_cpu_has reports neither, and these are never called */
 #define batch_avx2 batch_generic
 #define batch_avx512 batch_generic
