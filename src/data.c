@@ -77,29 +77,22 @@ static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double
 }
 
 /* All n points of U[0,1)^d0 from bulk draws: the same words in the same order as
- * draw_point's rs_uniform01 calls, and the same map.  Whole points per buffer, so that
- * each point's words turn into its row in one straight loop. */
+ * draw_point's rs_uniform01 calls, and the same map.  Each buffer of words is converted in
+ * runs that stay within one point's row, so the inner loop is a straight one. */
 static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
 {
-    enum { BUF = 512 };
-    uint64_t u[BUF];
-    const int per = d0 <= BUF ? BUF / d0 : 0; /* whole points a buffer holds */
-    for (int i = 0; i < n;) {
-        if (per) {
-            const int m = n - i < per ? n - i : per;
-            rs_next_u64_fill(s, u, (size_t)m * (size_t)d0);
-            for (int k = 0; k < m; k++, i++) {
-                double *x = xt + (size_t)i * p;
-                const uint64_t *w = u + (size_t)k * d0;
-                for (int r = 0; r < d0; r++) x[r] = rs_u64_to_01(w[r]);
-            }
-        } else { /* a point longer than the buffer: in pieces */
-            double *x = xt + (size_t)i++ * p;
-            for (int r = 0; r < d0; r += BUF) {
-                const int len = d0 - r < BUF ? d0 - r : BUF;
-                rs_next_u64_fill(s, u, (size_t)len);
-                for (int k = 0; k < len; k++) x[r + k] = rs_u64_to_01(u[k]);
-            }
+    uint64_t u[512];
+    size_t left = (size_t)n * (size_t)d0, i = 0, r = 0; /* the next word is point i's coordinate r */
+    while (left) {
+        const size_t len = left < 512 ? left : 512;
+        rs_next_u64_fill(s, u, len);
+        left -= len;
+        for (size_t t = 0; t < len;) {
+            const size_t run = len - t < (size_t)d0 - r ? len - t : (size_t)d0 - r;
+            double *x = xt + i * (size_t)p + r;
+            for (size_t k = 0; k < run; k++) x[k] = rs_u64_to_01(u[t + k]);
+            t += run, r += run;
+            if (r == (size_t)d0) r = 0, i++;
         }
     }
 }
