@@ -42,21 +42,24 @@ static const struct {
      {0xa528f45403e61d95, 0x38c72dbd566e9788, 0xa5a1610e72fd18b5, 0x57bd43b5e52b7fe6}},
 };
 
+/* One block function's result against a known answer, word by word. */
+static void check_answer(const char *name, size_t v, const uint64_t out[4], const uint64_t want[4])
+{
+    for (int w = 0; w < 4; w++)
+        CHECK(out[w] == want[w], "%s kat %zu word %d: %016llx != %016llx", name, v, w, (unsigned long long)out[w],
+              (unsigned long long)want[w]);
+}
+
 static void test_kat(void)
 {
+    uint64_t out[4];
     for (size_t v = 0; v < sizeof tf_kat / sizeof tf_kat[0]; v++) {
-        uint64_t out[4];
         rs_threefry4x64(tf_kat[v].ctr, tf_kat[v].key, out);
-        for (int w = 0; w < 4; w++)
-            CHECK(out[w] == tf_kat[v].out[w], "threefry kat %zu word %d: %016llx != %016llx", v, w,
-                  (unsigned long long)out[w], (unsigned long long)tf_kat[v].out[w]);
+        check_answer("threefry", v, out, tf_kat[v].out);
     }
     for (size_t v = 0; v < sizeof kat / sizeof kat[0]; v++) {
-        uint64_t out[4];
         rs_philox4x64(kat[v].ctr, kat[v].key, out);
-        for (int w = 0; w < 4; w++)
-            CHECK(out[w] == kat[v].out[w], "philox kat %zu word %d: %016llx != %016llx", v, w,
-                  (unsigned long long)out[w], (unsigned long long)kat[v].out[w]);
+        check_answer("philox", v, out, kat[v].out);
     }
 }
 
