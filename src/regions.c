@@ -33,43 +33,80 @@ double rs_regions_candidates(int n, int p)
     return b * ldexp(1.0, p);
 }
 
-/* Determinant of the k x k matrix a (row-major, destroyed), partial pivoting. */
-static double det(int k, double *a)
+/* The generalised cross product of the k = p - 1 points S, r_c = (-1)^c det(M without
+ * column c) (M: their rows, k x p), orthogonal to each x~_s; 0 when they are dependent.
+ * By Gaussian elimination of M's rows in order, each row pivoting on its largest column
+ * not yet a pivot (no row swaps), so row s depends on S[0..s] only and the enumeration,
+ * whose subsets change mostly in their last points, redoes only the rows from the first
+ * point that changed.  With f the column no row pivots on, v the null vector with
+ * v_f = 1 (back substitution), r = r_f v, r_f = (-1)^f det(M without f) = (-1)^f
+ * (-1)^(inversions of the pivot columns) prod of the pivots. */
+typedef struct cross {
+    int p, k;
+    double *u;      /* k x p: row s reduced against the rows before it */
+    double *prod;   /* prod[s]: the pivots of rows 0..s multiplied */
+    int *piv;       /* pivot column of each row */
+    uint64_t *used; /* used[s]: the pivot columns of rows before s */
+} cross;
+
+static int cross_alloc(cross *e, int p)
 {
-    double d = 1;
-    for (int c = 0; c < k; c++) {
-        int piv = c;
-        for (int r = c + 1; r < k; r++)
-            if (fabs(a[r * k + c]) > fabs(a[piv * k + c])) piv = r;
-        if (a[piv * k + c] == 0) return 0;
-        if (piv != c) {
-            for (int j = 0; j < k; j++) {
-                double t = a[c * k + j];
-                a[c * k + j] = a[piv * k + j];
-                a[piv * k + j] = t;
-            }
-            d = -d;
-        }
-        d *= a[c * k + c];
-        for (int r = c + 1; r < k; r++) {
-            double f = a[r * k + c] / a[c * k + c];
-            for (int j = c; j < k; j++) a[r * k + j] -= f * a[c * k + j];
-        }
-    }
-    return d;
+    e->p = p, e->k = p - 1;
+    e->u = rs_calloc((size_t)p * p, sizeof *e->u);
+    e->prod = rs_calloc((size_t)p, sizeof *e->prod);
+    e->piv = rs_calloc((size_t)p, sizeof *e->piv);
+    e->used = rs_calloc((size_t)p, sizeof *e->used);
+    return e->u && e->prod && e->piv && e->used ? 0 : -1;
 }
 
-/* The generalised cross product of the p - 1 points S: r_c = (-1)^c det(M without column
- * c), orthogonal to each x~_s.  Its norm is 0 when they are dependent. */
-static void ray(const double *xt, int p, const int *S, double *r, double *m)
+static void cross_free(cross *e)
 {
-    for (int c = 0; c < p; c++) {
-        int k = 0;
-        for (int s = 0; s < p - 1; s++)
+    free(e->u), free(e->prod), free(e->piv), free(e->used);
+}
+
+/* r for the points S, reducing rows `from`..k-1 again (those before are S's already). */
+static void ray(cross *e, const double *xt, const int *S, int from, double *r)
+{
+    const int p = e->p, k = e->k;
+    for (int s = from; s < k; s++) {
+        double *u = e->u + (size_t)s * p;
+        memcpy(u, xt + (size_t)S[s] * p, (size_t)p * sizeof *u);
+        for (int t = 0; t < s; t++) {
+            const double *w = e->u + (size_t)t * p;
+            const double f = u[e->piv[t]] / w[e->piv[t]];
+            const uint64_t done = e->used[t] | (uint64_t)1 << e->piv[t];
             for (int j = 0; j < p; j++)
-                if (j != c) m[k++] = xt[(size_t)S[s] * p + j];
-        r[c] = (c % 2 ? -1 : 1) * det(p - 1, m);
+                if (!(done >> j & 1)) u[j] -= f * w[j];
+        }
+        const uint64_t used = s ? e->used[s - 1] | (uint64_t)1 << e->piv[s - 1] : 0;
+        int pc = -1;
+        for (int j = 0; j < p; j++)
+            if (!(used >> j & 1) && (pc < 0 || fabs(u[j]) > fabs(u[pc]))) pc = j;
+        e->used[s] = used;
+        e->piv[s] = pc;
+        e->prod[s] = (s ? e->prod[s - 1] : 1) * u[pc];
     }
+    const double prod = k ? e->prod[k - 1] : 1;
+    if (prod == 0 || prod != prod) { /* dependent points (or not finite) */
+        memset(r, 0, (size_t)p * sizeof *r);
+        return;
+    }
+    const uint64_t all = k ? e->used[k - 1] | (uint64_t)1 << e->piv[k - 1] : 0;
+    int f = 0;
+    while (all >> f & 1) f++;
+    double sign = f % 2 ? -1 : 1;
+    for (int a = 0; a < k; a++)
+        for (int b = a + 1; b < k; b++)
+            if (e->piv[a] > e->piv[b]) sign = -sign;
+    r[f] = 1;
+    for (int s = k - 1; s >= 0; s--) { /* v on the pivot columns, last row first */
+        const double *u = e->u + (size_t)s * p;
+        double t = u[f];
+        for (int q = s + 1; q < k; q++) t += u[e->piv[q]] * r[e->piv[q]];
+        r[e->piv[s]] = -t / u[e->piv[s]];
+    }
+    const double rf = sign * prod;
+    for (int j = 0; j < p; j++) r[j] *= rf;
 }
 
 static double dot(const double *x, const double *y, int p)
@@ -79,10 +116,14 @@ static double dot(const double *x, const double *y, int p)
     return s;
 }
 
+/* The rows found so far, in the order first found.  Rows of n <= RS_REGIONS_BITMAP_N
+ * bits are told apart by a bitmap over all 2^n values (one bit test a candidate); longer
+ * rows by a hash table of row indices + 1 (0 = empty), linear probing. */
 typedef struct set {
     uint64_t *rows;
     int64_t count, cap;   /* rows stored, rows allocated */
-    int64_t *slot;        /* hash table of row indices + 1 (0 = empty) */
+    uint64_t *seen;       /* bitmap (n <= RS_REGIONS_BITMAP_N), or NULL */
+    int64_t *slot;        /* hash table, or NULL */
     int64_t nslot;
     int words;
 } set;
@@ -94,15 +135,16 @@ static uint64_t hash_row(const uint64_t *x, int words)
     return h;
 }
 
-/* Insert row x unless present.  0, or -1 out of memory or over the row limit. */
-static int insert(set *s, const uint64_t *x)
+static int same_row(const uint64_t *x, const uint64_t *y, int words)
 {
-    uint64_t h = hash_row(x, s->words);
-    int64_t at = (int64_t)(h & (uint64_t)(s->nslot - 1));
-    for (; s->slot[at]; at = (at + 1) & (s->nslot - 1)) {
-        const uint64_t *y = s->rows + (s->slot[at] - 1) * s->words;
-        if (!memcmp(x, y, (size_t)s->words * sizeof *x)) return 0;
-    }
+    for (int w = 0; w < words; w++)
+        if (x[w] != y[w]) return 0;
+    return 1;
+}
+
+/* Append row x to s->rows: 0, or -1 out of memory or over the row limit. */
+static int append(set *s, const uint64_t *x)
+{
     if (s->count == RS_REGIONS_MAX_ROWS) return -1;
     if (s->count == s->cap) {
         int64_t cap = s->cap ? 2 * s->cap : 1024;
@@ -112,17 +154,34 @@ static int insert(set *s, const uint64_t *x)
         s->cap = cap;
     }
     memcpy(s->rows + s->count * s->words, x, (size_t)s->words * sizeof *x);
-    s->slot[at] = ++s->count;
+    s->count++;
+    return 0;
+}
+
+/* Insert row x unless present.  0, or -1 out of memory or over the row limit. */
+static int insert(set *s, const uint64_t *x)
+{
+    if (s->seen) {
+        const uint64_t bit = (uint64_t)1 << (x[0] % 64);
+        if (s->seen[x[0] / 64] & bit) return 0;
+        s->seen[x[0] / 64] |= bit;
+        return append(s, x);
+    }
+    int64_t at = (int64_t)(hash_row(x, s->words) & (uint64_t)(s->nslot - 1));
+    for (; s->slot[at]; at = (at + 1) & (s->nslot - 1))
+        if (same_row(x, s->rows + (s->slot[at] - 1) * s->words, s->words)) return 0;
+    if (append(s, x)) return -1;
+    s->slot[at] = s->count;
     return 0;
 }
 
 int rs_regions_contains(const rs_regions *r, const uint64_t *row)
 {
+    if (r->seen) return (int)(r->seen[row[0] / 64] >> (row[0] % 64) & 1);
     if (!r->slot) return 1; /* every pattern */
-    set s = {.rows = r->rows, .count = r->count, .slot = r->slot, .nslot = r->nslot, .words = r->words};
-    int64_t at = (int64_t)(hash_row(row, s.words) & (uint64_t)(s.nslot - 1));
-    for (; s.slot[at]; at = (at + 1) & (s.nslot - 1))
-        if (!memcmp(row, s.rows + (s.slot[at] - 1) * s.words, (size_t)s.words * sizeof *row)) return 1;
+    int64_t at = (int64_t)(hash_row(row, r->words) & (uint64_t)(r->nslot - 1));
+    for (; r->slot[at]; at = (at + 1) & (r->nslot - 1))
+        if (same_row(row, r->rows + (r->slot[at] - 1) * r->words, r->words)) return 1;
     return 0;
 }
 
@@ -130,6 +189,7 @@ void rs_regions_free(rs_regions *r)
 {
     free(r->rows);
     free(r->slot);
+    free(r->seen);
     memset(r, 0, sizeof *r);
 }
 
@@ -157,6 +217,48 @@ static int independent(const double *xt, int p, int n)
     return ok;
 }
 
+/* The sides of the points off S of the ray rv (|rv|^2 = nr): bit i of pos (neg) when
+ * <x~_i, rv> > 0 (< 0).  1 when a point lies (nearly) on the ray's line, within
+ * GP_TOL |rv| |x~_i|: the data are not in general position there.  insk: S's bits.
+ * From point i0 on (pos, neg cleared by the caller). */
+static int ray_sides(const double *xt, const double *norm, int p, int n, const uint64_t *insk, const double *rv,
+                     double nr, int i0, uint64_t *pos, uint64_t *neg)
+{
+    const double tol = GP_TOL * sqrt(nr);
+    for (int i = i0; i < n; i++) {
+        if (insk[i / 64] >> (i % 64) & 1) continue; /* on the ray's hyperplanes: chosen by the caller */
+        const double d = dot(rv, xt + (size_t)i * p, p);
+        if (fabs(d) <= tol * norm[i]) return 1;
+        pos[i / 64] |= (uint64_t)(d > 0) << (i % 64);
+        neg[i / 64] |= (uint64_t)(d < 0) << (i % 64);
+    }
+    return 0;
+}
+
+#ifdef RS_WALK_AVX2
+/* The same four points at a time over the coordinate-major copy xc (p x n): the sums in
+ * dot()'s order, multiplies and adds (no fused multiply-add), so the same bits. */
+__attribute__((target("avx2"))) static int ray_sides_avx2(const double *xt, const double *xc, const double *norm, int p,
+                                                          int n, const uint64_t *insk, const double *rv, double nr,
+                                                          uint64_t *pos, uint64_t *neg)
+{
+    const __m256d vtol = _mm256_set1_pd(GP_TOL * sqrt(nr)), zero = _mm256_setzero_pd();
+    const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d s = _mm256_setzero_pd();
+        for (int c = 0; c < p; c++)
+            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_set1_pd(rv[c]), _mm256_loadu_pd(xc + (size_t)c * n + i)));
+        const uint64_t off = ~(insk[i / 64] >> (i % 64)) & 0xF;
+        const __m256d lim = _mm256_mul_pd(vtol, _mm256_loadu_pd(norm + i));
+        if ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(s, absmask), lim, _CMP_LE_OQ)) & off) return 1;
+        pos[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(s, zero, _CMP_GT_OQ)) & off) << (i % 64);
+        neg[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(s, zero, _CMP_LT_OQ)) & off) << (i % 64);
+    }
+    return ray_sides(xt, norm, p, n, insk, rv, nr, i, pos, neg);
+}
+#endif
+
 int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
 {
     memset(r, 0, sizeof *r);
@@ -176,59 +278,79 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
         return 0;
     }
     set s = {.words = words};
-    for (s.nslot = 1024; s.nslot < 2 * (int64_t)cover; s.nslot *= 2) continue;
-    s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
+    if (n <= RS_REGIONS_BITMAP_N) {
+        s.seen = rs_calloc(((size_t)1 << n) / 64 + 1, sizeof *s.seen);
+    } else {
+        for (s.nslot = 1024; s.nslot < 2 * (int64_t)cover; s.nslot *= 2) continue;
+        s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
+    }
     int *S = rs_calloc((size_t)(k + 1), sizeof *S);
-    double *rv = rs_calloc((size_t)p, sizeof *rv), *m = rs_calloc((size_t)p * p, sizeof *m);
-    uint64_t *base = rs_calloc((size_t)words, sizeof *base), *row = rs_calloc((size_t)words, sizeof *row);
+    double *rv = rs_calloc((size_t)p, sizeof *rv);
+    cross cr = {0};
+    double *norm = rs_calloc((size_t)n, sizeof *norm), *xc = rs_calloc((size_t)n * p, sizeof *xc);
+    uint64_t *side = rs_calloc((size_t)3 * words, sizeof *side), *row = rs_calloc((size_t)words, sizeof *row);
+    uint64_t *insk = side + 2 * words;
+#ifdef RS_WALK_AVX2
+    const int avx2 = rs_cpu_has(RS_CPU_AVX2);
+#endif
     int rc = -1;
-    if (!s.slot || !S || !rv || !m || !base || !row) goto done;
+    if ((!s.seen && !s.slot) || !S || !rv || cross_alloc(&cr, p) || !norm || !xc || !side || !row) goto done;
+    for (int i = 0; i < n; i++) {
+        norm[i] = sqrt(dot(xt + (size_t)i * p, xt + (size_t)i * p, p));
+        for (int c = 0; c < p; c++) xc[(size_t)c * n + i] = xt[(size_t)i * p + c];
+    }
     for (int i = 0; i < k; i++) S[i] = i;
-    for (;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
-        ray(xt, p, S, rv, m);
-        double nr = 0, nx;
-        for (int c = 0; c < p; c++) nr += rv[c] * rv[c];
-        for (int sign = 1; nr > 0 && sign >= -1; sign -= 2) {
-            memset(base, 0, (size_t)words * sizeof *base);
-            int degenerate = 0;
-            for (int i = 0, q = 0; i < n && !degenerate; i++) {
-                if (q < k && S[q] == i) { /* on the ray's hyperplanes: chosen below */
-                    q++;
+    for (int from = 0;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
+        ray(&cr, xt, S, from, rv);
+        const double nr = dot(rv, rv, p);
+        memset(side, 0, (size_t)3 * words * sizeof *side);
+        for (int q = 0; q < k; q++) insk[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
+        int degenerate = !(nr > 0);
+#ifdef RS_WALK_AVX2
+        if (!degenerate && avx2) degenerate = ray_sides_avx2(xt, xc, norm, p, n, insk, rv, nr, side, side + words);
+        else
+#endif
+            degenerate = degenerate || ray_sides(xt, norm, p, n, insk, rv, nr, 0, side, side + words);
+        /* the cells around the ray +rv, then -rv: S's points on either side, 2^k ways */
+        if (!degenerate)
+            for (int sign = 0; sign < 2; sign++) {
+                if (words == 1) { /* the subsets x of S's bits in increasing order: x - mask & mask */
+                    uint64_t mask = 0, x = 0;
+                    for (int q = 0; q < k; q++) mask |= (uint64_t)1 << S[q];
+                    do {
+                        row[0] = side[sign] | x;
+                        if (insert(&s, row)) goto done;
+                    } while ((x = (x - mask) & mask));
                     continue;
                 }
-                double dot = 0;
-                nx = 0;
-                for (int c = 0; c < p; c++) dot += rv[c] * xt[(size_t)i * p + c], nx += xt[(size_t)i * p + c] * xt[(size_t)i * p + c];
-                dot *= sign;
-                /* a point (nearly) on the ray's line: not general position here */
-                if (fabs(dot) <= GP_TOL * sqrt(nr * nx)) degenerate = 1;
-                if (dot > 0) base[i / 64] |= (uint64_t)1 << (i % 64);
+                for (uint32_t choice = 0; choice < (1u << k); choice++) { /* bit q: S[q] active */
+                    memcpy(row, side + sign * words, (size_t)words * sizeof *row);
+                    for (int q = 0; q < k; q++)
+                        if (choice >> q & 1) row[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
+                    if (insert(&s, row)) goto done;
+                }
             }
-            if (degenerate) continue;
-            for (uint32_t choice = 0; choice < (1u << k); choice++) {
-                memcpy(row, base, (size_t)words * sizeof *row);
-                for (int q = 0; q < k; q++)
-                    if (choice >> q & 1) row[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
-                if (insert(&s, row)) goto done;
-            }
-        }
         int q = k - 1; /* next subset */
         while (q >= 0 && S[q] == n - k + q) q--;
         if (q < 0) break;
         S[q]++;
         for (int j = q + 1; j < k; j++) S[j] = S[j - 1] + 1;
+        from = q;
     }
-    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows, r->slot = s.slot, r->nslot = s.nslot;
-    s.rows = NULL;
-    s.slot = NULL;
+    r->n = n, r->p = p, r->words = words, r->count = s.count, r->rows = s.rows;
+    r->seen = s.seen, r->slot = s.slot, r->nslot = s.nslot;
+    s.rows = NULL, s.seen = NULL, s.slot = NULL;
     rc = (double)r->count == cover ? 0 : -2;
 done:
     free(s.rows);
+    free(s.seen);
     free(s.slot);
     free(S);
     free(rv);
-    free(m);
-    free(base);
+    cross_free(&cr);
+    free(norm);
+    free(xc);
+    free(side);
     free(row);
     return rc;
 }
@@ -267,7 +389,9 @@ int rs_region_enumerate_cheaper(int n, int p, double rows)
     if (n <= p) return 0; /* the draw is n fair bits */
     double candidates = rs_regions_candidates(n, p);
     if (rs_cover_count(n, p) > (double)RS_REGIONS_MAX_ROWS || candidates > RS_REGIONS_MAX_CANDIDATES) return 0;
-    return candidates * n * p < rows * rs_region_draw_cost(n, p);
+    /* below 17 points a walk's fixed costs (subset, frame, vertex table) weigh more */
+    const double weight = RS_REGIONS_ENUMERATE_WEIGHT * (n < 17 ? n / 17.0 : 1.0);
+    return weight * candidates * n * p < rows * rs_region_draw_cost(n, p);
 }
 
 int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)

@@ -235,39 +235,48 @@ static void check_walk_counts(int d0, int bias, int n, uint64_t seed)
     free(rows), free(first), free(mult);
 }
 
-/* The region sampler with d1 rows per pattern and per_dataset patterns per dataset, on
- * d0 = 2 with bias, n = 5: every row realizable and uniform over the 22 rows (22000 rows). */
-static void check_sampler_uniform(int d1, int64_t per_dataset, uint64_t seed)
+/* The 99.9 % quantile of chi-square with k degrees of freedom (Wilson-Hilferty). */
+static double chi2_999(double k)
 {
-    double xt[3 * 5];
+    const double h = 2 / (9 * k), c = 1 - h + 3.0902 * sqrt(h);
+    return k * c * c * c;
+}
+
+/* The region sampler with d1 rows per pattern and per_dataset patterns per dataset, on
+ * Gaussian data (d0, bias, n): every row realizable and uniform over the enumerated rows
+ * (per_row draws of each on average). */
+static void check_sampler_uniform(int d0, int bias, int n, int d1, int64_t per_dataset, int per_row, uint64_t seed)
+{
+    const int p = d0 + bias;
+    double xt[3 * 20];
     rs_regions r;
-    gaussian_data(xt, 2, 1, 5, 9);
-    CHECK(rs_regions_build(&r, xt, 3, 5) == 0 && r.count == 22, "22 rows");
+    gaussian_data(xt, d0, bias, n, 9);
+    CHECK(rs_regions_build(&r, xt, p, n) == 0 && (double)r.count == rs_cover_count(n, p), "%lld rows", (long long)r.count);
     const rs_sampler *region = rs_sampler_lookup("region");
-    rs_sampler_params prm = {.d0 = 2, .bias = 1, .per_dataset = per_dataset};
+    rs_sampler_params prm = {.d0 = d0, .bias = bias, .per_dataset = per_dataset};
     rs_pattern A;
-    rs_pattern_alloc(&A, d1, 5);
-    long cnt[22] = {0}, outside = 0, failed = 0;
-    for (int t = 0; t < 22000 / d1; t++) {
+    rs_pattern_alloc(&A, d1, n);
+    long *cnt = calloc((size_t)r.count, sizeof *cnt), outside = 0, failed = 0;
+    for (int64_t t = 0; t < per_row * r.count / d1; t++) {
         rs_stream s;
         rs_stream_init(&s, seed, 3, (uint64_t)t, RS_STREAM_PATTERN);
         failed += region->sample(&prm, xt, &s, &A) != 0;
         for (int j = 0; j < d1; j++) {
             uint64_t bits = 0;
-            for (int i = 0; i < 5; i++) bits |= (uint64_t)rs_pattern_get(&A, j, i) << i;
-            int q = -1;
-            for (int k = 0; k < 22; k++)
-                if (r.rows[k] == bits) q = k;
-            if (q < 0) outside++;
+            for (int i = 0; i < n; i++) bits |= (uint64_t)rs_pattern_get(&A, j, i) << i;
+            int64_t q = 0;
+            while (q < r.count && r.rows[q] != bits) q++;
+            if (q == r.count) outside++;
             else cnt[q]++;
         }
     }
-    double chi = 0;
-    for (int k = 0; k < 22; k++) chi += (cnt[k] - 1000.0) * (cnt[k] - 1000.0) / 1000.0;
-    CHECK(failed == 0 && outside == 0, "d1 = %d, %lld per dataset: every draw succeeds (%ld failed), every row is "
-          "realizable (%ld not)", d1, (long long)per_dataset, failed, outside);
-    CHECK(chi < 48.27, "d1 = %d, %lld per dataset: uniform over the 22 rows: chi2 = %.1f < 48.27 (21 dof, 99.9%%)",
-          d1, (long long)per_dataset, chi);
+    double chi = 0, expect = (double)(per_row * r.count / d1 * d1) / (double)r.count;
+    for (int64_t q = 0; q < r.count; q++) chi += (cnt[q] - expect) * (cnt[q] - expect) / expect;
+    CHECK(failed == 0 && outside == 0, "n = %d, d1 = %d, %lld per dataset: every draw succeeds (%ld failed), every row "
+          "is realizable (%ld not)", n, d1, (long long)per_dataset, failed, outside);
+    CHECK(chi < chi2_999((double)r.count - 1), "n = %d, d1 = %d, %lld per dataset: uniform over the %lld rows: chi2 = %.1f "
+          "< %.1f (99.9%%)", n, d1, (long long)per_dataset, (long long)r.count, chi, chi2_999((double)r.count - 1));
+    free(cnt);
     rs_pattern_free(&A);
     rs_regions_free(&r);
 }
@@ -375,12 +384,13 @@ int main(void)
           (long long)r.count, rs_cover_count(6, 3));
     rs_regions_free(&r);
 
-    /* uniformity of the general sampler, by either route: d0 = 2 with bias, n = 5 (22 rows) */
-    CHECK(rs_region_enumerate_cheaper(5, 3, 100) && !rs_region_enumerate_cheaper(5, 3, 1),
-          "n = 5, p = 3: 100 rows per dataset enumerate its 22 rows, one row walks");
-    check_sampler_uniform(100, 1, 51); /* 220 patterns of 100 rows: the enumeration */
-    check_sampler_uniform(1, 1, 52);   /* 22000 patterns of 1 row: the walk */
-    check_sampler_uniform(1, 100, 53); /* 1 row, but 100 patterns per dataset: the enumeration */
+    /* uniformity of the general sampler, by either route: d0 = 2 with bias, n = 5 (22 rows)
+     * and n = 20 (382 rows) */
+    CHECK(rs_region_enumerate_cheaper(20, 3, 100) && !rs_region_enumerate_cheaper(20, 3, 1),
+          "n = 20, p = 3: 100 rows per dataset enumerate its 382 rows, one row walks");
+    check_sampler_uniform(2, 1, 5, 100, 1, 1000, 51); /* 220 patterns of 100 rows: the enumeration */
+    check_sampler_uniform(2, 1, 20, 1, 1, 100, 52);   /* 38200 patterns of 1 row: the walk */
+    check_sampler_uniform(2, 1, 20, 1, 100, 100, 53); /* 1 row, but 100 patterns per dataset: the enumeration */
     /* the choice where it matters (bench-matrix cells): at n = 100 a 2-D dataset's 200 rows
      * are enumerated for 300 neurons, a 3-D one's 9902 rows are not */
     CHECK(rs_region_enumerate_cheaper(100, 2, 300) && !rs_region_enumerate_cheaper(100, 3, 300),

@@ -21,12 +21,14 @@
 
 #define RS_REGIONS_MAX_ROWS ((int64_t)1 << 22)       /* rows one dataset may have */
 #define RS_REGIONS_MAX_CANDIDATES ((double)(1 << 28)) /* patterns the enumeration may test */
+#define RS_REGIONS_BITMAP_N 20 /* rows this short are told apart by a 2^n-bit map (128 KiB) */
 
 typedef struct rs_regions {
     int n, p, words;     /* words = ceil(n / 64) per row */
     int64_t count;       /* realizable rows */
     uint64_t *rows;      /* [count][words], bit i = point i active; in enumeration order */
-    int64_t *slot;       /* hash table of row indices + 1 (rs_regions_contains); NULL: every pattern */
+    uint64_t *seen;      /* n <= RS_REGIONS_BITMAP_N: bit v set when row v is realizable */
+    int64_t *slot;       /* longer rows: hash table of row indices + 1; neither: every pattern */
     int64_t nslot;
 } rs_regions;
 
@@ -94,9 +96,14 @@ typedef struct rs_region_walk {
  * QR factorisation and p solves (about p^3) and p passes over the points (n p each). */
 double rs_region_draw_cost(int n, int p);
 #define RS_REGIONS_MAX_DRAW_COST 1e9 /* a second or so per row: beyond it sampling is refused */
+/* A unit of the enumeration against one of the walk: break-even fitted at n = 20-100 and
+ * about n / 120 below (p = 2-8; docs/performance.md, "Listing rows faster"); draw order
+ * version 7. */
+#define RS_REGIONS_ENUMERATE_WEIGHT 0.14
 /* Whether sampling `rows` rows from one dataset (d1 x sweep.patterns_per_dataset) is
- * cheaper by enumerating the dataset's realizable rows once (about binom(n, p-1) 2^p n p
- * multiply-adds, within RS_REGIONS_MAX_*) than by rows draws.  Both give each row iid
+ * cheaper by enumerating the dataset's realizable rows once (binom(n, p-1) 2^p n p units
+ * of RS_REGIONS_ENUMERATE_WEIGHT min(1, n/17) each, within RS_REGIONS_MAX_*) than by rows draws
+ * (rs_region_draw_cost each).  Both give each row iid
  * uniform over the realizable rows; they read other words of the stream, so the choice
  * depends on the cell and the config only (docs/CONVENTIONS.md, region draw order). */
 int rs_region_enumerate_cheaper(int n, int p, double rows);
