@@ -116,7 +116,8 @@ static void test_ranges(void)
     double m = s1 / (n * d0), v = s2 / (n * d0) - m * m;
     CHECK(fabs(m) < 1.2e-2 && fabs(v - 1.0) < 1.6e-2, "gaussian mean %g var %g", m, v);
     /* the documented order (bulk draw spread to stride p): point by point, coordinate by
-     * coordinate, one rs_normal each; sphere: that point divided by its norm */
+     * coordinate, one rs_normal each; sphere: that point times 1 / its norm, |x|^2 summed
+     * as eight partial sums (coordinate r into sum r mod 8) added pairwise */
     for (int law = RS_DATA_GAUSSIAN; law <= RS_DATA_SPHERE; law += RS_DATA_SPHERE - RS_DATA_GAUSSIAN) {
         spec.law = (rs_data_law)law;
         rs_data_draw(&spec, d0, n, 7, 0, 0, xt);
@@ -124,8 +125,9 @@ static void test_ranges(void)
         rs_stream_init(&s, 7, 0, 0, RS_STREAM_DATA);
         int same = 1;
         for (int i = 0; i < n; i++) {
-            double z[4], nrm2 = 0;
-            for (int r = 0; r < d0; r++) z[r] = rs_normal(&s), nrm2 += z[r] * z[r];
+            double z[4], part[8] = {0};
+            for (int r = 0; r < d0; r++) z[r] = rs_normal(&s), part[r % 8] += z[r] * z[r];
+            const double nrm2 = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
             for (int r = 0; r < d0; r++)
                 same &= xt[i * p + r] == (law == RS_DATA_SPHERE ? z[r] * (1.0 / sqrt(nrm2)) : z[r]);
             same &= xt[i * p + d0] == 1.0;
@@ -137,7 +139,7 @@ static void test_ranges(void)
 
 static void test_sphere(void)
 {
-    int dims[] = {1, 2, 5};
+    int dims[] = {1, 2, 5, 19};
     for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
         int d0 = dims[t], n = 2000, p = d0 + 1;
         double *xt = malloc((size_t)p * n * sizeof *xt);
@@ -154,6 +156,17 @@ static void test_sphere(void)
         CHECK(worst < 1e-12, "sphere d0=%d: max |norm-1| = %g", d0, worst);
         /* symmetric law: first coordinate has mean 0, se <= 1/sqrt(n) = 0.022 */
         CHECK(fabs(mean0) < 0.11, "sphere d0=%d: mean of x_1 %g", d0, mean0);
+        /* the documented order, here with whole blocks of eight coordinates too */
+        rs_stream s;
+        rs_stream_init(&s, 3, 1, 4, RS_STREAM_DATA);
+        int same = 1;
+        for (int i = 0; i < 50; i++) {
+            double z[19], part[8] = {0};
+            for (int r = 0; r < d0; r++) z[r] = rs_normal(&s), part[r % 8] += z[r] * z[r];
+            const double nrm2 = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+            for (int r = 0; r < d0; r++) same &= xt[i * p + r] == z[r] * (1.0 / sqrt(nrm2));
+        }
+        CHECK(same, "sphere d0=%d: the numbers of rs_normal point by point, the norm's documented order", d0);
         free(xt);
     }
 }
