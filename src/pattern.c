@@ -182,6 +182,57 @@ init_bits_avx2_d0(const double *wb, const double *xt, const int d0, int p, rs_pa
         for (int i = 0; i < A->n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
 }
 
+/* The same for long points (d0 > 10) with eight neurons (a block pair) per AVX-512
+ * instruction and four points at a time: four independent chains of additions per
+ * pass over the coordinates, where one point's chain of d0 additions left the adders
+ * waiting; the block pair's weights are read once for the four.  Lane by lane the same
+ * multiplies and adds in the same order, so the same bits. */
+__attribute__((target("avx512f"))) static void init_bits_avx512(const double *wb, const double *xt, int d0, int p,
+                                                                rs_pattern *A)
+{
+    const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1), words = A->words, n = A->n;
+    const __m512d zero = _mm512_setzero_pd();
+    memset(A->bits, 0, sizeof *A->bits * (size_t)n * (size_t)words);
+    for (int q = 0; q < nb; q += 2) {
+        const double *wq = wb + (size_t)q * stride;
+        const double *wr = q + 1 < nb ? wq + stride : NULL; /* an odd last block: zero weights */
+        const int shift = 4 * (q % 16);
+#define RS_WPAIR(r)                                                                                               \
+    _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(wq + 4 * (r))),                                    \
+                       wr ? _mm256_loadu_pd(wr + 4 * (r)) : _mm256_setzero_pd(), 1)
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            const double *x0 = xt + (size_t)i * p, *x1 = x0 + p, *x2 = x1 + p, *x3 = x2 + p;
+            __m512d w = RS_WPAIR(0);
+            __m512d z0 = _mm512_mul_pd(w, _mm512_set1_pd(x0[0])), z1 = _mm512_mul_pd(w, _mm512_set1_pd(x1[0]));
+            __m512d z2 = _mm512_mul_pd(w, _mm512_set1_pd(x2[0])), z3 = _mm512_mul_pd(w, _mm512_set1_pd(x3[0]));
+            for (int r = 1; r < d0; r++) {
+                w = RS_WPAIR(r);
+                z0 = _mm512_add_pd(z0, _mm512_mul_pd(w, _mm512_set1_pd(x0[r])));
+                z1 = _mm512_add_pd(z1, _mm512_mul_pd(w, _mm512_set1_pd(x1[r])));
+                z2 = _mm512_add_pd(z2, _mm512_mul_pd(w, _mm512_set1_pd(x2[r])));
+                z3 = _mm512_add_pd(z3, _mm512_mul_pd(w, _mm512_set1_pd(x3[r])));
+            }
+            w = RS_WPAIR(d0); /* the biases */
+            uint64_t *bits = A->bits + (size_t)i * words + q / 16;
+            bits[0] |= (uint64_t)_mm512_cmp_pd_mask(_mm512_add_pd(z0, w), zero, _CMP_GT_OQ) << shift;
+            bits[words] |= (uint64_t)_mm512_cmp_pd_mask(_mm512_add_pd(z1, w), zero, _CMP_GT_OQ) << shift;
+            bits[2 * words] |= (uint64_t)_mm512_cmp_pd_mask(_mm512_add_pd(z2, w), zero, _CMP_GT_OQ) << shift;
+            bits[3 * words] |= (uint64_t)_mm512_cmp_pd_mask(_mm512_add_pd(z3, w), zero, _CMP_GT_OQ) << shift;
+        }
+        for (; i < n; i++) {
+            const double *x = xt + (size_t)i * p;
+            __m512d z = _mm512_mul_pd(RS_WPAIR(0), _mm512_set1_pd(x[0]));
+            for (int r = 1; r < d0; r++) z = _mm512_add_pd(z, _mm512_mul_pd(RS_WPAIR(r), _mm512_set1_pd(x[r])));
+            z = _mm512_add_pd(z, RS_WPAIR(d0));
+            A->bits[(size_t)i * words + q / 16] |= (uint64_t)_mm512_cmp_pd_mask(z, zero, _CMP_GT_OQ) << shift;
+        }
+#undef RS_WPAIR
+    }
+    if (d1 % 64)
+        for (int i = 0; i < n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
+}
+
 __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
                                                            int p, rs_pattern *A)
 {
@@ -259,7 +310,9 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
     for (int j = 0; j < d1; j++)
         for (int r = 0; r < p; r++) wb[(size_t)(j / 4) * stride + 4 * r + j % 4] = plain[(size_t)j * p + r];
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (rs_cpu_has(RS_CPU_AVX2))
+    if (d0 > 10 && rs_cpu_has(RS_CPU_AVX512))
+        init_bits_avx512(wb, xt, d0, p, A);
+    else if (rs_cpu_has(RS_CPU_AVX2))
         init_bits_avx2(wb, xt, d0, p, A);
     else
 #endif

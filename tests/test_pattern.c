@@ -483,7 +483,7 @@ static int init_reference(rs_init_law law, int d0, int bias, const double *xt, i
 
 /* The blocked, vectorised evaluation against the entry-by-entry reference on shapes that
  * hit every tail: d1 below, at and past a block of 4 and a word of 64, d0 from 1 to 8 and
- * past 16 (four points at a time, n not a multiple of 4); and the stream is left where the
+ * past 10 (AVX-512: four points at a time, n not a multiple of 4); and the stream is left where the
  * reference leaves it. */
 static void test_init_shapes(void)
 {
