@@ -69,7 +69,7 @@ static void check_against_lp(int d0, int bias, int n, uint64_t seed)
 static void check_realizable(int d0, int bias, int n, uint64_t seed)
 {
     int p = d0 + bias, d1 = 3, agree = 1, yes = 0;
-    double xt[64 * 8];
+    double xt[80 * 8];
     gaussian_data(xt, d0, bias, n, seed);
     rs_pattern A;
     rs_lp_work lp = {0};
@@ -108,7 +108,7 @@ static void check_realizable(int d0, int bias, int n, uint64_t seed)
 static void check_samplers_realizable(int d0, int bias, int n, uint64_t seed)
 {
     int p = d0 + bias, ok = 1;
-    double xt[64 * 8];
+    double xt[80 * 8];
     gaussian_data(xt, d0, bias, n, seed);
     rs_pattern A;
     rs_lp_work lp = {0};
@@ -170,7 +170,9 @@ static void check_walk_counts(int d0, int bias, int n, uint64_t seed)
     int *mult = calloc((size_t)cap, sizeof *mult), S[8];
     for (int i = 0; i < k; i++) S[i] = i;
     for (;;) { /* pass 1: every candidate's row and the rows' multiplicities */
-        for (int o = 1; o >= -1; o -= 2) {
+        /* the ray r (r_c = (-1)^c det(M without c)) first, then -r: <x_i, r> is
+         * (-1)^k det[x_S; x_i] (the cofactors of the last row) */
+        for (int o = k % 2 ? -1 : 1, t = 0; t < 2; t++, o = -o) {
             uint64_t base = 0;
             for (int i = 0; i < n; i++) {
                 int on = 0;
@@ -203,6 +205,14 @@ static void check_walk_counts(int d0, int bias, int n, uint64_t seed)
           bias, n, (long long)cand);
     CHECK((double)distinct == rs_cover_count(n, p), "d0=%d bias=%d n=%d: %lld cells = Cover's %.0f", d0, bias, n,
           (long long)distinct, rs_cover_count(n, p));
+    /* the listing's documented order (docs/CONVENTIONS.md: an index into it is a draw):
+     * subsets in lexicographic order, r then -r, the sides on S in binary order, each row
+     * where first found */
+    rs_regions listed;
+    int in_order = rs_regions_build(&listed, xt, p, n) == 0 && listed.count == distinct;
+    for (int64_t q = 0; in_order && q < distinct; q++) in_order = listed.rows[q] == first[q];
+    CHECK(in_order, "d0=%d bias=%d n=%d: rs_regions_build lists the rows in the documented order", d0, bias, n);
+    rs_regions_free(&listed);
     rs_region_walk w = {0};
     CHECK(rs_region_walk_prepare(&w, xt, p, n) == 0, "prepared");
     int agree = 1, one_side = 1, mmin = 1 << 30;
@@ -417,6 +427,15 @@ int main(void)
     check_realizable(3, 0, 6, 15);
     check_realizable(4, 1, 30, 21); /* the LP, "no" proven by the exact Gordan certificate */
     check_realizable(7, 0, 20, 22);
+    check_realizable(2, 0, 70, 23); /* rows of two words: the listing's hash table */
+    { /* and its count over two words, n = 70, p = 3 */
+        double xt[3 * 70];
+        gaussian_data(xt, 2, 1, 70, 24);
+        rs_regions r;
+        CHECK(rs_regions_build(&r, xt, 3, 70) == 0 && (double)r.count == rs_cover_count(70, 3) && r.words == 2,
+              "n = 70, p = 3: %lld rows of 2 words = Cover's %.0f", (long long)r.count, rs_cover_count(70, 3));
+        rs_regions_free(&r);
+    }
     check_samplers_realizable(2, 1, 6, 16);
     check_samplers_realizable(3, 0, 7, 17);
 
