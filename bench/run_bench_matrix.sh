@@ -29,8 +29,10 @@
 # machine; skipped without valgrind or callgrind_annotate).
 # Environment knobs (defaults):
 #   BENCH_MATRIX_TRIALS (100)        trials per cell, bernoulli and init settings
-#   BENCH_MATRIX_REGION_TRIALS (2)   trials per cell, region settings (the reference's
-#                                    enumeration takes about 2 s per trial at d0 = 3, n = 100)
+#   BENCH_MATRIX_REGION_TRIALS (6)   trials per cell, region settings (the reference lists
+#                                    every dataset's rows: about 0.5 s a trial at d0 = 3 with
+#                                    bias, n = 100; with 2 a cell reluscape's trials were 1-14 ms
+#                                    in all and a setting's ratio moved by 2x between runs)
 #   BENCH_MATRIX_ONLY (all)          a grep -E pattern on the setting's name, e.g.
 #                                    'init/gaussian' or 'fixed.*bias=0'
 #   BENCH_MATRIX_REPEAT (1)          runs of each program per setting; the best CPU is kept
@@ -41,7 +43,7 @@
 #                                    'pattern.realizable=auto': bernoulli with its
 #                                    realizability test (the matrix runs bernoulli with
 #                                    realizable = never: the reference does not test it)
-# The defaults take about 8 minutes on a 2-core machine, and 2-4 more for the profile.
+# The defaults take about 12 minutes on a 2-core machine, and 2-4 more for the profile.
 set -eu
 
 BUILDDIR=${1:?usage: run_bench_matrix.sh BUILDDIR PYTHON3}
@@ -51,7 +53,7 @@ BUILDDIR=$(cd "$BUILDDIR" && pwd)
 # nproc honours OMP_NUM_THREADS, so count the cores before it is set below.
 NPROC=$(nproc 2>/dev/null || echo '?')
 TRIALS=${BENCH_MATRIX_TRIALS:-100}
-REGION_TRIALS=${BENCH_MATRIX_REGION_TRIALS:-2}
+REGION_TRIALS=${BENCH_MATRIX_REGION_TRIALS:-6}
 ONLY=${BENCH_MATRIX_ONLY:-}
 REPEAT=${BENCH_MATRIX_REPEAT:-1}
 NPROFILE=${BENCH_MATRIX_PROFILE:-3}

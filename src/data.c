@@ -61,8 +61,7 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
  * one bulk draw (the same numbers as n d0 rs_normal calls), packed at the front of xt and
  * then spread to stride p from the last point down (a point never overwrites one not yet
  * moved).  A standard Gaussian vector is rotation invariant: normalised, it is uniform on
- * the sphere; rs_normal is never 0, so the norm is never 0 (nor are the partial sums, of
- * nonnegative terms, ever negative). */
+ * the sphere; rs_normal is never 0, so the norm is never 0. */
 static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double *xt)
 {
     rs_normal_fill(s, xt, (size_t)n * (size_t)d0);
@@ -71,7 +70,7 @@ static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double
         memmove(x, xt + (size_t)i * d0, (size_t)d0 * sizeof *x);
         if (!sphere) continue;
         /* |x|^2 as eight partial sums, coordinate r into sum r mod 8, then added pairwise:
-         * eight independent chains of additions instead of one d0 long (draw order 8) */
+         * eight independent chains of additions instead of one d0 long (draw order version 8) */
         double part[8] = {0.0};
         int r = 0;
         for (; r + 8 <= d0; r += 8)
