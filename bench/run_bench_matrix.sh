@@ -30,7 +30,7 @@
 # Environment knobs (defaults):
 #   BENCH_MATRIX_TRIALS (100)        trials per cell, bernoulli and init settings
 #   BENCH_MATRIX_REGION_TRIALS (6)   trials per cell, region settings (the reference lists
-#                                    every dataset's rows: about 0.5 s a trial at d0 = 3 with
+#                                    every dataset's rows: about 1.6 s a trial at d0 = 3 with
 #                                    bias, n = 100; with 2 a cell reluscape's trials were 1-14 ms
 #                                    in all and a setting's ratio moved by 2x between runs)
 #   BENCH_MATRIX_ONLY (all)          a grep -E pattern on the setting's name, e.g.
