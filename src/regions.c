@@ -33,82 +33,6 @@ double rs_regions_candidates(int n, int p)
     return b * ldexp(1.0, p);
 }
 
-/* The generalised cross product of the k = p - 1 points S, r_c = (-1)^c det(M without
- * column c) (M: their rows, k x p), orthogonal to each x~_s; 0 when they are dependent.
- * By Gaussian elimination of M's rows in order, each row pivoting on its largest column
- * not yet a pivot (no row swaps), so row s depends on S[0..s] only and the enumeration,
- * whose subsets change mostly in their last points, redoes only the rows from the first
- * point that changed.  With f the column no row pivots on, v the null vector with
- * v_f = 1 (back substitution), r = r_f v, r_f = (-1)^f det(M without f) = (-1)^f
- * (-1)^(inversions of the pivot columns) prod of the pivots. */
-typedef struct cross {
-    int p, k;
-    double *u;      /* k x p: row s reduced against the rows before it */
-    double *prod;   /* prod[s]: the pivots of rows 0..s multiplied */
-    int *piv;       /* pivot column of each row */
-    uint64_t *used; /* used[s]: the pivot columns of rows before s */
-} cross;
-
-static int cross_alloc(cross *e, int p)
-{
-    e->p = p, e->k = p - 1;
-    e->u = rs_calloc((size_t)p * p, sizeof *e->u);
-    e->prod = rs_calloc((size_t)p, sizeof *e->prod);
-    e->piv = rs_calloc((size_t)p, sizeof *e->piv);
-    e->used = rs_calloc((size_t)p, sizeof *e->used);
-    return e->u && e->prod && e->piv && e->used ? 0 : -1;
-}
-
-static void cross_free(cross *e)
-{
-    free(e->u), free(e->prod), free(e->piv), free(e->used);
-}
-
-/* r for the points S, reducing rows `from`..k-1 again (those before are S's already). */
-static void ray(cross *e, const double *xt, const int *S, int from, double *r)
-{
-    const int p = e->p, k = e->k;
-    for (int s = from; s < k; s++) {
-        double *u = e->u + (size_t)s * p;
-        memcpy(u, xt + (size_t)S[s] * p, (size_t)p * sizeof *u);
-        for (int t = 0; t < s; t++) {
-            const double *w = e->u + (size_t)t * p;
-            const double f = u[e->piv[t]] / w[e->piv[t]];
-            const uint64_t done = e->used[t] | (uint64_t)1 << e->piv[t];
-            for (int j = 0; j < p; j++)
-                if (!(done >> j & 1)) u[j] -= f * w[j];
-        }
-        const uint64_t used = s ? e->used[s - 1] | (uint64_t)1 << e->piv[s - 1] : 0;
-        int pc = -1;
-        for (int j = 0; j < p; j++)
-            if (!(used >> j & 1) && (pc < 0 || fabs(u[j]) > fabs(u[pc]))) pc = j;
-        e->used[s] = used;
-        e->piv[s] = pc;
-        e->prod[s] = (s ? e->prod[s - 1] : 1) * u[pc];
-    }
-    const double prod = k ? e->prod[k - 1] : 1;
-    if (prod == 0 || prod != prod) { /* dependent points (or not finite) */
-        memset(r, 0, (size_t)p * sizeof *r);
-        return;
-    }
-    const uint64_t all = k ? e->used[k - 1] | (uint64_t)1 << e->piv[k - 1] : 0;
-    int f = 0;
-    while (all >> f & 1) f++;
-    double sign = f % 2 ? -1 : 1;
-    for (int a = 0; a < k; a++)
-        for (int b = a + 1; b < k; b++)
-            if (e->piv[a] > e->piv[b]) sign = -sign;
-    r[f] = 1;
-    for (int s = k - 1; s >= 0; s--) { /* v on the pivot columns, last row first */
-        const double *u = e->u + (size_t)s * p;
-        double t = u[f];
-        for (int q = s + 1; q < k; q++) t += u[e->piv[q]] * r[e->piv[q]];
-        r[e->piv[s]] = -t / u[e->piv[s]];
-    }
-    const double rf = sign * prod;
-    for (int j = 0; j < p; j++) r[j] *= rf;
-}
-
 static double dot(const double *x, const double *y, int p)
 {
     double s = 0;
@@ -217,45 +141,114 @@ static int independent(const double *xt, int p, int n)
     return ok;
 }
 
-/* The sides of the points off S of the ray rv (|rv|^2 = nr): bit i of pos (neg) when
- * <x~_i, rv> > 0 (< 0).  1 when a point lies (nearly) on the ray's line, within
- * GP_TOL |rv| |x~_i|: the data are not in general position there.  insk: S's bits.
- * From point i0 on (pos, neg cleared by the caller). */
-static int ray_sides(const double *xt, const double *norm, int p, int n, const uint64_t *insk, const double *rv,
-                     double nr, int i0, uint64_t *pos, uint64_t *neg)
+/* The rays of the listing, a pencil at a time.  The ray of the k = p - 1 points S is their
+ * generalised cross product r, r_c = (-1)^c det(M without column c) (M: their rows).  All
+ * S with the same first m = p - 2 points (the prefix) have their rays in the prefix's
+ * 2-dimensional null space: with X_P = Q [R; 0] a Householder QR of the prefix's points
+ * and u, v Q's last two columns, r = det(R) ((v.x_j) u - (u.x_j) v) for S's last point
+ * x_j (r is multilinear and alternating; Q's m reflections give det Q = (-1)^m, which
+ * cancels the (-1)^p of the cross product's last two coordinates).  So
+ * <x_i, r> = det(R) (V_j U_i - U_j V_i), U_i = <u, x_i>, V_i = <v, x_i>: three operations
+ * a point where the ray took p, and the prefix's QR and U, V once for all its last
+ * points.  |r| = |det R| (U_j^2 + V_j^2)^(1/2). */
+typedef struct pencil {
+    int p, m, n;
+    double *a, *tau; /* p x m: the reflectors, column s from row s down */
+    double *U, *V;   /* [n] */
+    double lam;      /* det R: its sign orients the rays; 0 (or NaN) when the prefix is dependent */
+} pencil;
+
+static int pencil_alloc(pencil *pc, int p, int n)
 {
-    const double tol = GP_TOL * sqrt(nr);
-    for (int i = i0; i < n; i++) {
+    pc->p = p, pc->m = p - 2, pc->n = n;
+    pc->a = rs_calloc((size_t)p * p, sizeof *pc->a);
+    pc->tau = rs_calloc((size_t)p, sizeof *pc->tau);
+    pc->U = rs_calloc((size_t)n, sizeof *pc->U);
+    pc->V = rs_calloc((size_t)n, sizeof *pc->V);
+    return pc->a && pc->tau && pc->U && pc->V ? 0 : -1;
+}
+
+static void pencil_free(pencil *pc)
+{
+    free(pc->a), free(pc->tau), free(pc->U), free(pc->V);
+}
+
+/* The pencil of the prefix S[0..m-1] (p >= 2). */
+static void pencil_prefix(pencil *pc, const double *xt, const int *S)
+{
+    const int p = pc->p, m = pc->m;
+    double *a = pc->a, lam = 1, u[64], v[64];
+    for (int s = 0; s < m; s++) memcpy(a + (size_t)s * p, xt + (size_t)S[s] * p, (size_t)p * sizeof *a);
+    for (int s = 0; s < m; s++) {
+        double *x = a + (size_t)s * p, nn = 0, vv = 0;
+        for (int c = s; c < p; c++) nn += x[c] * x[c];
+        const double alpha = x[s] > 0 ? -sqrt(nn) : sqrt(nn); /* no cancellation in x_s - alpha */
+        lam *= alpha;
+        if (!(fabs(alpha) > 0)) break; /* dependent (or not finite): lam says so */
+        x[s] -= alpha;
+        for (int c = s; c < p; c++) vv += x[c] * x[c];
+        pc->tau[s] = 2 / vv;
+        for (int j = s + 1; j < m; j++) { /* H_s on the columns to the right */
+            double *y = a + (size_t)j * p, t = 0;
+            for (int c = s; c < p; c++) t += x[c] * y[c];
+            t *= pc->tau[s];
+            for (int c = s; c < p; c++) y[c] -= t * x[c];
+        }
+    }
+    pc->lam = lam;
+    if (!(fabs(lam) > 0)) return;
+    for (int c = 0; c < p; c++) u[c] = c == p - 2, v[c] = c == p - 1;
+    for (int s = m - 1; s >= 0; s--) { /* u, v = Q e_(p-2), Q e_(p-1) = H_0 .. H_(m-1) e */
+        const double *x = a + (size_t)s * p;
+        double tu = 0, tv = 0;
+        for (int c = s; c < p; c++) tu += x[c] * u[c], tv += x[c] * v[c];
+        tu *= pc->tau[s], tv *= pc->tau[s];
+        for (int c = s; c < p; c++) u[c] -= tu * x[c], v[c] -= tv * x[c];
+    }
+    for (int i = 0; i < pc->n; i++) pc->U[i] = dot(u, xt + (size_t)i * p, p), pc->V[i] = dot(v, xt + (size_t)i * p, p);
+}
+
+/* The sides of the points off S (insk: S's bits) of the ray of the prefix and x_j: bit i
+ * of pos (neg) when <x~_i, r> > 0 (< 0).  1 when a point lies (nearly) on the ray's line,
+ * within GP_TOL |r| |x~_i|: the data are not in general position there.  From point i0
+ * on (pos, neg cleared by the caller). */
+static int pencil_sides(const pencil *pc, int j, const double *norm, const uint64_t *insk, int i0, uint64_t *pos,
+                        uint64_t *neg)
+{
+    const double Uj = pc->U[j], Vj = pc->V[j], tol = GP_TOL * sqrt(Uj * Uj + Vj * Vj);
+    uint64_t *up = pc->lam > 0 ? pos : neg, *down = pc->lam > 0 ? neg : pos;
+    for (int i = i0; i < pc->n; i++) {
         if (insk[i / 64] >> (i % 64) & 1) continue; /* on the ray's hyperplanes: chosen by the caller */
-        const double d = dot(rv, xt + (size_t)i * p, p);
-        if (fabs(d) <= tol * norm[i]) return 1;
-        pos[i / 64] |= (uint64_t)(d > 0) << (i % 64);
-        neg[i / 64] |= (uint64_t)(d < 0) << (i % 64);
+        const double e = Vj * pc->U[i] - Uj * pc->V[i];
+        if (fabs(e) <= tol * norm[i]) return 1;
+        up[i / 64] |= (uint64_t)(e > 0) << (i % 64);
+        down[i / 64] |= (uint64_t)(e < 0) << (i % 64);
     }
     return 0;
 }
 
 #ifdef RS_WALK_AVX2
-/* The same four points at a time over the coordinate-major copy xc (p x n): the sums in
- * dot()'s order, multiplies and adds (no fused multiply-add), so the same bits. */
-__attribute__((target("avx2"))) static int ray_sides_avx2(const double *xt, const double *xc, const double *norm, int p,
-                                                          int n, const uint64_t *insk, const double *rv, double nr,
-                                                          uint64_t *pos, uint64_t *neg)
+/* The same four points at a time (multiplies and a subtraction, no fused multiply-add:
+ * the same bits). */
+__attribute__((target("avx2"))) static int pencil_sides_avx2(const pencil *pc, int j, const double *norm,
+                                                             const uint64_t *insk, uint64_t *pos, uint64_t *neg)
 {
-    const __m256d vtol = _mm256_set1_pd(GP_TOL * sqrt(nr)), zero = _mm256_setzero_pd();
+    const double Uj = pc->U[j], Vj = pc->V[j];
+    const __m256d vtol = _mm256_set1_pd(GP_TOL * sqrt(Uj * Uj + Vj * Vj)), zero = _mm256_setzero_pd();
     const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __m256d vu = _mm256_set1_pd(Uj), vv = _mm256_set1_pd(Vj);
+    uint64_t *up = pc->lam > 0 ? pos : neg, *down = pc->lam > 0 ? neg : pos;
     int i = 0;
-    for (; i + 4 <= n; i += 4) {
-        __m256d s = _mm256_setzero_pd();
-        for (int c = 0; c < p; c++)
-            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_set1_pd(rv[c]), _mm256_loadu_pd(xc + (size_t)c * n + i)));
+    for (; i + 4 <= pc->n; i += 4) {
+        const __m256d e = _mm256_sub_pd(_mm256_mul_pd(vv, _mm256_loadu_pd(pc->U + i)),
+                                        _mm256_mul_pd(vu, _mm256_loadu_pd(pc->V + i)));
         const uint64_t off = ~(insk[i / 64] >> (i % 64)) & 0xF;
         const __m256d lim = _mm256_mul_pd(vtol, _mm256_loadu_pd(norm + i));
-        if ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(s, absmask), lim, _CMP_LE_OQ)) & off) return 1;
-        pos[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(s, zero, _CMP_GT_OQ)) & off) << (i % 64);
-        neg[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(s, zero, _CMP_LT_OQ)) & off) << (i % 64);
+        if ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(e, absmask), lim, _CMP_LE_OQ)) & off) return 1;
+        up[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(e, zero, _CMP_GT_OQ)) & off) << (i % 64);
+        down[i / 64] |= ((uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(e, zero, _CMP_LT_OQ)) & off) << (i % 64);
     }
-    return ray_sides(xt, norm, p, n, insk, rv, nr, i, pos, neg);
+    return pencil_sides(pc, j, norm, insk, i, pos, neg);
 }
 #endif
 
@@ -285,33 +278,37 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
         s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
     }
     int *S = rs_calloc((size_t)(k + 1), sizeof *S);
-    double *rv = rs_calloc((size_t)p, sizeof *rv);
-    cross cr = {0};
-    double *norm = rs_calloc((size_t)n, sizeof *norm), *xc = rs_calloc((size_t)n * p, sizeof *xc);
+    pencil pc = {0};
+    double *norm = rs_calloc((size_t)n, sizeof *norm);
     uint64_t *side = rs_calloc((size_t)3 * words, sizeof *side), *row = rs_calloc((size_t)words, sizeof *row);
     uint64_t *insk = side + 2 * words;
 #ifdef RS_WALK_AVX2
     const int avx2 = rs_cpu_has(RS_CPU_AVX2);
 #endif
     int rc = -1;
-    if ((!s.seen && !s.slot) || !S || !rv || cross_alloc(&cr, p) || !norm || !xc || !side || !row) goto done;
-    for (int i = 0; i < n; i++) {
-        norm[i] = sqrt(dot(xt + (size_t)i * p, xt + (size_t)i * p, p));
-        for (int c = 0; c < p; c++) xc[(size_t)c * n + i] = xt[(size_t)i * p + c];
-    }
+    if ((!s.seen && !s.slot) || !S || (p >= 2 && pencil_alloc(&pc, p, n)) || !norm || !side || !row) goto done;
+    for (int i = 0; i < n; i++) norm[i] = sqrt(dot(xt + (size_t)i * p, xt + (size_t)i * p, p));
     for (int i = 0; i < k; i++) S[i] = i;
-    for (int from = 0;;) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
-        ray(&cr, xt, S, from, rv);
-        const double nr = dot(rv, rv, p);
+    for (int from = 0, first = 1;; first = 0) { /* every (p-1)-subset S in lexicographic order (one empty subset when p = 1) */
         memset(side, 0, (size_t)3 * words * sizeof *side);
         for (int q = 0; q < k; q++) insk[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
-        int degenerate = !(nr > 0);
+        int degenerate = 0;
+        if (p == 1) /* the ray +1: the points' signs */
+            for (int i = 0; i < n && !degenerate; i++) {
+                degenerate = xt[i] == 0;
+                side[i / 64] |= (uint64_t)(xt[i] > 0) << (i % 64);
+                side[words + i / 64] |= (uint64_t)(xt[i] < 0) << (i % 64);
+            }
+        else {
+            if (first || from < k - 1) pencil_prefix(&pc, xt, S); /* a new prefix */
+            degenerate = !(fabs(pc.lam) > 0);
 #ifdef RS_WALK_AVX2
-        if (!degenerate && avx2) degenerate = ray_sides_avx2(xt, xc, norm, p, n, insk, rv, nr, side, side + words);
-        else
+            if (!degenerate && avx2) degenerate = pencil_sides_avx2(&pc, S[k - 1], norm, insk, side, side + words);
+            else
 #endif
-            degenerate = degenerate || ray_sides(xt, norm, p, n, insk, rv, nr, 0, side, side + words);
-        /* the cells around the ray +rv, then -rv: S's points on either side, 2^k ways */
+                degenerate = degenerate || pencil_sides(&pc, S[k - 1], norm, insk, 0, side, side + words);
+        }
+        /* the cells around the ray +r, then -r: S's points on either side, 2^k ways */
         if (!degenerate)
             for (int sign = 0; sign < 2; sign++) {
                 if (words == 1) { /* the subsets x of S's bits in increasing order: x - mask & mask */
@@ -346,10 +343,8 @@ done:
     free(s.seen);
     free(s.slot);
     free(S);
-    free(rv);
-    cross_free(&cr);
+    pencil_free(&pc);
     free(norm);
-    free(xc);
     free(side);
     free(row);
     return rc;
