@@ -141,6 +141,28 @@ static int independent(const double *xt, int p, int n)
     return ok;
 }
 
+/* One Householder step on the p x m column-major a at column s: v = a_s - alpha e_s (alpha
+ * = -sign(a_ss) |a_s from row s down|, no cancellation) stored in a_s from row s down,
+ * tau = 2 / |v|^2, and H = I - tau v v^T applied to the columns right of s.  Returns alpha
+ * (R's diagonal entry); when |alpha| <= tol (or alpha is NaN) returns it with a untouched. */
+static double householder(double *a, int p, int m, int s, double tol, double *tau)
+{
+    double *v = a + (size_t)s * p, nn = 0, vv = 0;
+    for (int c = s; c < p; c++) nn += v[c] * v[c];
+    const double alpha = v[s] > 0 ? -sqrt(nn) : sqrt(nn);
+    if (!(fabs(alpha) > tol)) return alpha;
+    v[s] -= alpha;
+    for (int c = s; c < p; c++) vv += v[c] * v[c];
+    *tau = 2 / vv;
+    for (int j = s + 1; j < m; j++) {
+        double *x = a + (size_t)j * p, t = 0;
+        for (int c = s; c < p; c++) t += v[c] * x[c];
+        t *= *tau;
+        for (int c = s; c < p; c++) x[c] -= t * v[c];
+    }
+    return alpha;
+}
+
 /* The rays of the listing, a pencil at a time.  The ray of the k = p - 1 points S is their
  * generalised cross product r, r_c = (-1)^c det(M without column c) (M: their rows).  All
  * S with the same first m = p - 2 points (the prefix) have their rays in the prefix's
@@ -180,20 +202,9 @@ static void pencil_prefix(pencil *pc, const double *xt, const int *S)
     double *a = pc->a, lam = 1, u[64], v[64];
     for (int s = 0; s < m; s++) memcpy(a + (size_t)s * p, xt + (size_t)S[s] * p, (size_t)p * sizeof *a);
     for (int s = 0; s < m; s++) {
-        double *x = a + (size_t)s * p, nn = 0, vv = 0;
-        for (int c = s; c < p; c++) nn += x[c] * x[c];
-        const double alpha = x[s] > 0 ? -sqrt(nn) : sqrt(nn); /* no cancellation in x_s - alpha */
+        const double alpha = householder(a, p, m, s, 0, &pc->tau[s]);
         lam *= alpha;
         if (!(fabs(alpha) > 0)) break; /* dependent (or not finite): lam says so */
-        x[s] -= alpha;
-        for (int c = s; c < p; c++) vv += x[c] * x[c];
-        pc->tau[s] = 2 / vv;
-        for (int j = s + 1; j < m; j++) { /* H_s on the columns to the right */
-            double *y = a + (size_t)j * p, t = 0;
-            for (int c = s; c < p; c++) t += x[c] * y[c];
-            t *= pc->tau[s];
-            for (int c = s; c < p; c++) y[c] -= t * x[c];
-        }
     }
     pc->lam = lam;
     if (!(fabs(lam) > 0)) return;
@@ -587,21 +598,8 @@ static int frame(rs_region_walk *w, const double *xt, const int *T)
     double *a = w->mat;
     for (int s = 0; s < k; s++) memcpy(a + (size_t)s * p, xt + (size_t)T[s] * p, (size_t)p * sizeof *a);
     for (int s = 0; s < k; s++) {
-        double *v = a + (size_t)s * p, nn = 0;
-        for (int c = s; c < p; c++) nn += v[c] * v[c];
-        const double alpha = v[s] > 0 ? -sqrt(nn) : sqrt(nn); /* no cancellation in v_s - alpha */
-        if (!(fabs(alpha) > GP_TOL * w->norm[T[s]])) return -2;
-        v[s] -= alpha;
-        double vv = 0;
-        for (int c = s; c < p; c++) vv += v[c] * v[c];
-        w->rdiag[s] = alpha;
-        w->tau[s] = 2 / vv;
-        for (int j = s + 1; j < k; j++) { /* H_s on the columns to the right */
-            double *x = a + (size_t)j * p, t = 0;
-            for (int c = s; c < p; c++) t += v[c] * x[c];
-            t *= w->tau[s];
-            for (int c = s; c < p; c++) x[c] -= t * v[c];
-        }
+        const double tol = GP_TOL * w->norm[T[s]];
+        if (!(fabs(w->rdiag[s] = householder(a, p, k, s, tol, &w->tau[s])) > tol)) return -2;
     }
     for (int c = 0; c < p; c++) w->r[c] = c == p - 1;
     apply_q(w, w->r);
