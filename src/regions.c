@@ -82,6 +82,15 @@ static int append(set *s, const uint64_t *x)
     return 0;
 }
 
+/* The slot of row x in the hash table: the one holding it, or the empty one where it
+ * would go (linear probing). */
+static int64_t slot_of(const uint64_t *rows, const int64_t *slot, int64_t nslot, int words, const uint64_t *x)
+{
+    int64_t at = (int64_t)(hash_row(x, words) & (uint64_t)(nslot - 1));
+    while (slot[at] && !same_row(x, rows + (slot[at] - 1) * words, words)) at = (at + 1) & (nslot - 1);
+    return at;
+}
+
 /* Insert row x unless present.  0, or -1 out of memory or over the row limit. */
 static int insert(set *s, const uint64_t *x)
 {
@@ -91,9 +100,8 @@ static int insert(set *s, const uint64_t *x)
         s->seen[x[0] / 64] |= bit;
         return append(s, x);
     }
-    int64_t at = (int64_t)(hash_row(x, s->words) & (uint64_t)(s->nslot - 1));
-    for (; s->slot[at]; at = (at + 1) & (s->nslot - 1))
-        if (same_row(x, s->rows + (s->slot[at] - 1) * s->words, s->words)) return 0;
+    const int64_t at = slot_of(s->rows, s->slot, s->nslot, s->words, x);
+    if (s->slot[at]) return 0;
     if (append(s, x)) return -1;
     s->slot[at] = s->count;
     return 0;
@@ -103,10 +111,7 @@ int rs_regions_contains(const rs_regions *r, const uint64_t *row)
 {
     if (r->seen) return (int)(r->seen[row[0] / 64] >> (row[0] % 64) & 1);
     if (!r->slot) return 1; /* every pattern */
-    int64_t at = (int64_t)(hash_row(row, r->words) & (uint64_t)(r->nslot - 1));
-    for (; r->slot[at]; at = (at + 1) & (r->nslot - 1))
-        if (same_row(row, r->rows + (r->slot[at] - 1) * r->words, r->words)) return 1;
-    return 0;
+    return r->slot[slot_of(r->rows, r->slot, r->nslot, r->words, row)] != 0;
 }
 
 void rs_regions_free(rs_regions *r)
@@ -163,6 +168,18 @@ static double householder(double *a, int p, int m, int s, double tol, double *ta
     return alpha;
 }
 
+/* z = H_0 H_1 .. H_(m-1) z = Q z for the reflectors householder() left in the p x m a. */
+static void apply_reflectors(const double *a, const double *tau, int p, int m, double *z)
+{
+    for (int s = m - 1; s >= 0; s--) {
+        const double *v = a + (size_t)s * p;
+        double t = 0;
+        for (int c = s; c < p; c++) t += v[c] * z[c];
+        t *= tau[s];
+        for (int c = s; c < p; c++) z[c] -= t * v[c];
+    }
+}
+
 /* The rays of the listing, a pencil at a time.  The ray of the k = p - 1 points S is their
  * generalised cross product r, r_c = (-1)^c det(M without column c) (M: their rows).  All
  * S with the same first m = p - 2 points (the prefix) have their rays in the prefix's
@@ -209,13 +226,8 @@ static void pencil_prefix(pencil *pc, const double *xt, const int *S)
     pc->lam = lam;
     if (!(fabs(lam) > 0)) return;
     for (int c = 0; c < p; c++) u[c] = c == p - 2, v[c] = c == p - 1;
-    for (int s = m - 1; s >= 0; s--) { /* u, v = Q e_(p-2), Q e_(p-1) = H_0 .. H_(m-1) e */
-        const double *x = a + (size_t)s * p;
-        double tu = 0, tv = 0;
-        for (int c = s; c < p; c++) tu += x[c] * u[c], tv += x[c] * v[c];
-        tu *= pc->tau[s], tv *= pc->tau[s];
-        for (int c = s; c < p; c++) u[c] -= tu * x[c], v[c] -= tv * x[c];
-    }
+    apply_reflectors(a, pc->tau, p, m, u); /* u, v = Q e_(p-2), Q e_(p-1) */
+    apply_reflectors(a, pc->tau, p, m, v);
     for (int i = 0; i < pc->n; i++) pc->U[i] = dot(u, xt + (size_t)i * p, p), pc->V[i] = dot(v, xt + (size_t)i * p, p);
 }
 
@@ -609,14 +621,7 @@ static int frame(rs_region_walk *w, const double *xt, const int *T)
 /* z = Q z = H_0 H_1 .. H_(k-1) z. */
 static void apply_q(const rs_region_walk *w, double *z)
 {
-    const int p = w->p;
-    for (int s = w->k - 1; s >= 0; s--) {
-        const double *v = w->mat + (size_t)s * p;
-        double t = 0;
-        for (int c = s; c < p; c++) t += v[c] * z[c];
-        t *= w->tau[s];
-        for (int c = s; c < p; c++) z[c] -= t * v[c];
-    }
+    apply_reflectors(w->mat, w->tau, w->p, w->k, z);
 }
 
 /* Visit vertex v of the cell w->sgn: its frame, the ray w->r oriented so that sgn_left
