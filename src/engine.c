@@ -332,6 +332,76 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
     return peeled;
 }
 
+/* The core's columns.  After peel_rows, rank J = peeled + rank J_core, and J_core's columns
+ * are the neurons' blocks diag(a_j) X~ restricted to the core points: a neuron silent there
+ * adds nothing, and neurons that agree there give the same block.  So rank J_core <=
+ * d1c p, d1c the distinct non-silent neurons on the core, with equality iff their d1c p
+ * columns are independent.  Where a core has fewer columns than rows (the deficiency lies
+ * on the column side: d0 = 3, d1 = 30, n = 100 without bias, where the neurons that
+ * differ on a few points peel those points and then agree), a Gram certificate of the
+ * columns (d1c p x d1c p) proves the rank, instead of eliminating the core modulo p. */
+
+/* Masks w->peel's neuron rows to the core points R (in place: idempotent) and lists the
+ * distinct non-silent ones in w->colsel[0..d1c), each class by its first neuron.  Returns
+ * d1c p, or -1 if one of them is active on fewer than p core points (its block cannot
+ * have rank p), -2 out of memory.  (w->colsel has n more ints, for core_columns_independent.) */
+static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
+{
+    const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
+    size_t tsize = 2;
+    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    if (rs_reserve((void **)&w->colsel, &w->colsel_cap, (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
+    uint64_t *s = w->peel;
+    const uint64_t *R = s + (size_t)d1 * W;
+    int *sel = w->colsel, *table = sel + d1, d1c = 0;
+    memset(table, 0xff, sizeof *table * tsize); /* -1: empty */
+    for (int j = 0; j < d1; j++) {
+        uint64_t *row = s + (size_t)j * W;
+        int cnt = 0;
+        for (int q = 0; q < W; q++) cnt += __builtin_popcountll(row[q] &= R[q]);
+        if (cnt == 0) continue;
+        size_t t = (size_t)rs_words_hash(row, W, ~(uint64_t)0) & (tsize - 1);
+        while (table[t] >= 0 && memcmp(s + (size_t)table[t] * W, row, sizeof *row * (size_t)W))
+            t = (t + 1) & (tsize - 1);
+        if (table[t] >= 0) continue; /* the same block as an earlier neuron */
+        if (cnt < p) return -1;
+        table[t] = j;
+        sel[d1c++] = j;
+    }
+    return d1c * p;
+}
+
+/* 1 if the core's P = d1c p columns (core_columns) are proven independent: the Gram
+ * matrix of J_core's columns (its entries x~_ic, exact; P x P, dot products of `core`
+ * terms) positive definite by the certificate (no SVD threshold: exact semantics); 0 if
+ * not proven, -1 out of memory. */
+static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w, int P, int core)
+{
+    const int p = pb->p, n = pb->A->n, W = (n + 63) / 64, d1c = P / p;
+    size_t tsize = 2;
+    while (tsize < 2 * (size_t)pb->A->d1) tsize *= 2;
+    if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)core * (size_t)P, sizeof(double)) ||
+        rs_reserve((void **)&w->G, &w->G_cap, (size_t)P * (size_t)P, sizeof(double)))
+        return -1;
+    int *at = w->colsel + pb->A->d1 + tsize; /* point -> its row in J_core */
+    for (int a = 0; a < core; a++) at[w->keep[a]] = a;
+    memset(w->J, 0, sizeof *w->J * (size_t)core * (size_t)P);
+    for (int t = 0; t < d1c; t++) {
+        const uint64_t *row = w->peel + (size_t)w->colsel[t] * W;
+        double *col = w->J + (size_t)core * (size_t)p * (size_t)t;
+        for (int q = 0; q < W; q++)
+            for (uint64_t b = row[q]; b; b &= b - 1) {
+                const int i = 64 * q + __builtin_ctzll(b);
+                for (int c = 0; c < p; c++) col[(size_t)core * c + at[i]] = pb->xt[(size_t)i * p + c];
+            }
+    }
+    const double one = 1.0, zero = 0.0;
+    dsyrk_("L", "T", &P, &core, &one, w->J, &core, &zero, w->G, &P);
+    double trace = 0;
+    for (int r = 0; r < P; r++) trace += w->G[(size_t)r * P + r];
+    return rs_matrank_certify_gram(P, w->G, rs_gram_error_bound(0, core, trace), 0, 0);
+}
+
 /* peel_rows from all rows (rows NULL) or from the cell bound's rows S, once per trial:
  * auto's certificate and the exact step share it.  Returns the rows peeled (w->keep holds
  * the core rows left), -1 out of memory. */
@@ -376,6 +446,17 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     int core = 0;
     const int peeled = peel_once(e, pb, w, rows, n, &core);
     if (peeled < 0) return -1;
+    /* fewer columns than rows left: prove the core's columns independent (above).  Not
+     * for p = 2, where the half-planes' blocks have relations of their own (complementary
+     * neurons' blocks add up to the data's columns) and the proof rarely holds: 3 of 200
+     * trials at d0 = 2, d1 = 30, n = 100 without bias, against 109 of 169 at d0 = 3. */
+    const int P = pb->p >= 3 ? core_columns(pb->A, pb->p, w) : -1;
+    if (P < -1) return -1;
+    if (P >= 0 && P < core && P <= bound - peeled) {
+        const int proved = P == 0 ? 1 : core_columns_independent(pb, w, P, core); /* P = 0: J_core = 0 */
+        if (proved < 0) return -1;
+        if (proved) return w->colproof = 1, *matrank = peeled + P, 0;
+    }
     if (peeled > 0 || rows) {
         if (sub_problem(pb, w->keep, core, pb->A->d1, w, &sub)) return -1;
         A = &sub, xt = w->xs, n = core;
@@ -648,6 +729,9 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         const int peeled = peel_once(e, pb, w, rows, k, &core);
         if (peeled < 0) return -1;
         if (core == 0) return *decided = 1, 0;
+        const int P = core_columns(pb->A, p, w);
+        if (P < -1) return -1;
+        if (P >= 0 && P < core) return 0; /* fewer columns than rows: for the exact step */
         if (peeled > 0) rows = w->keep, kc = core;
     }
     /* auto needs the exact rank only, which the weights do not change: it proves the
@@ -715,6 +799,7 @@ int rs_engine_rank_on(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     w->bound_k = w->bound_v = -1;
     w->peeled = 0;
     w->peel_from = -1;
+    w->colproof = 0;
     if (pb->A->d1 == 0) return 0; /* no neuron fires on any point: J = 0 */
     int rc = 0;
     if (e->method->info.certifies && e->certify &&
@@ -753,5 +838,6 @@ void rs_engine_work_free(rs_engine_work *w)
     free(w->xcoord);
     free(w->peel);
     free(w->keep);
+    free(w->colsel);
     memset(w, 0, sizeof *w);
 }

@@ -60,8 +60,7 @@ int rs_pattern_has_zero_column(const rs_pattern *A)
     return 0;
 }
 
-/* A hash of words x[0..words), the last one masked by last. */
-static uint64_t rs_words_hash(const uint64_t *x, int words, uint64_t last)
+uint64_t rs_words_hash(const uint64_t *x, int words, uint64_t last)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull;
     for (int w = 0; w < words; w++) {

@@ -187,6 +187,8 @@ static double pl_unif(void) /* [0, 1) */
 }
 
 /* rank of a planted problem under one method (rtol 0, no verification) */
+static int planted_colproof; /* the last planted trial's core was proven by its columns */
+
 static rs_rank_result planted(const char *method, int certify, const rs_pattern *A, const double *w,
                               const double *xt, int p)
 {
@@ -199,6 +201,7 @@ static rs_rank_result planted(const char *method, int certify, const rs_pattern 
     pb.ruled_out = rs_pattern_has_zero_column(A) || rs_pattern_max_column_multiplicity(A, scratch) > p;
     rs_engine_work wk = {0};
     CHECK(rs_engine_rank(&e, &pb, &wk, &res) == 0, "%s: rank failed", method);
+    planted_colproof = wk.colproof;
     rs_engine_work_free(&wk);
     free(scratch);
     return res;
@@ -448,13 +451,57 @@ static void test_planted_peeling(void)
           "nested neurons: exact %d, auto %d, svd %d, want %d", x.matrank, a.matrank, v.matrank, M + 2);
     rs_pattern_free(&A);
 
+    /* the core's columns (engine.c): p = 3, points in cells of 6 (A, B, C, D; generic
+     * inputs), so the crowded cells keep 3 rows each, and no neuron nor difference of two
+     * has a support of 3 points or fewer on them.  J's columns there are the neurons'
+     * blocks, sums of the cells' blocks X~_S (12 independent columns: disjoint supports, 3
+     * generic points each), so their rank is p rank(I), I the neurons' 0/1 incidence over
+     * the cells.  Case 0: neurons A+B, B+C, C+D (rank(I) = 3) and a fourth active on two
+     * more points E only, which peel: rank 2 + 9 = 11, below the 12 columns (so no
+     * certificate of the whole decides it), and the core has 9 columns for 12 rows, which
+     * its columns' certificate proves.  Case 1: A+B, C+D, A+C, B+D, where (A+B) + (C+D) =
+     * (A+C) + (B+D): rank(I) = 3, rank 9, columns 12 = rows, no proof tried.  Case 2: with
+     * the cells split into halves A1, A2 (3 points each, so 24 rows), a fifth neuron
+     * A1+B1+C1+D1 adds one to rank(I): rank 12 < 15 columns < 24 rows; the columns'
+     * certificate is tried and must fail. */
+    {
+        enum { CELL = 6, NP = 4 * CELL + 2 };
+        static const int incidence[3][4][4] = {{{1, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}, {0, 0, 0, 0}},
+                                               {{1, 1, 0, 0}, {0, 0, 1, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}},
+                                               {{1, 1, 0, 0}, {0, 0, 1, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}}};
+        static const int want[3] = {11, 9, 12}, proof[3] = {1, 0, 0};
+        double xc[NP * 3];
+        planted_data(xc, NP, 3);
+        for (int c = 0; c < 3; c++) {
+            rs_pattern_alloc(&A, c == 2 ? 5 : 4, NP);
+            for (int i = 0; i < NP - 2; i++) {
+                for (int j = 0; j < 4; j++)
+                    if (incidence[c][j][i / CELL]) rs_pattern_set(&A, j, i);
+                if (c == 2 && i % CELL < CELL / 2) rs_pattern_set(&A, 4, i); /* A1, B1, C1, D1 */
+            }
+            if (c == 0) rs_pattern_set(&A, 3, NP - 2), rs_pattern_set(&A, 3, NP - 1); /* E */
+            x = planted("exact", 1, &A, w, xc, 3);
+            const int xproof = planted_colproof;
+            a = planted("auto", 1, &A, w, xc, 3);
+            const int aproof = planted_colproof;
+            v = planted("svd", 0, &A, w, xc, 3);
+            CHECK(x.matrank == want[c] && a.matrank == want[c] && v.matrank == want[c],
+                  "core columns case %d: exact %d, auto %d, svd %d, want %d", c, x.matrank, a.matrank, v.matrank,
+                  want[c]);
+            CHECK(xproof == proof[c] && aproof == proof[c] && !a.certified,
+                  "core columns case %d: proven by the columns' certificate: exact %d, auto %d (certified %d), "
+                  "want %d", c, xproof, aproof, a.certified, proof[c]);
+            rs_pattern_free(&A);
+        }
+    }
+
     /* the random config of test_agreement: peeling must actually happen there */
     run r;
     if (open_run(&r, PEEL_CONFIG, "exact", "true")) return;
     char err[RS_ERR_MAX];
     rs_trial_setup ts;
     rs_trial_work wk = {0};
-    int64_t trials = 0, deficient = 0, peeled_trials = 0, peeled_rows = 0;
+    int64_t trials = 0, deficient = 0, peeled_trials = 0, peeled_rows = 0, colproofs = 0;
     CHECK(rs_trial_setup_init(&ts, &r.cfg, &r.data, err, sizeof err) == 0, "%s", err);
     for (int c = 0; c < r.grid.ncells; c++)
         for (int64_t t = 0; t < r.cfg.trials; t++) {
@@ -464,14 +511,17 @@ static void test_planted_peeling(void)
             deficient += res.rank.matrank < r.grid.cells[c].n;
             peeled_trials += wk.ew.peeled > 0;
             peeled_rows += wk.ew.peeled;
+            colproofs += wk.ew.colproof;
             CHECK(wk.ew.peeled <= res.rank.matrank, "peeled %d rows of a rank-%d trial", wk.ew.peeled,
                   res.rank.matrank);
         }
     CHECK(deficient * 4 >= trials && peeled_trials * 2 >= deficient,
           "peel config: %lld of %lld trials deficient, %lld peeled", (long long)deficient, (long long)trials,
           (long long)peeled_trials);
-    printf("peeling: %lld of %lld trials peeled %lld rows (%lld deficient)\n", (long long)peeled_trials,
-           (long long)trials, (long long)peeled_rows, (long long)deficient);
+    CHECK(colproofs > 0, "peel config: no core proven by its columns' certificate");
+    printf("peeling: %lld of %lld trials peeled %lld rows (%lld deficient), %lld cores proven by their columns\n",
+           (long long)peeled_trials, (long long)trials, (long long)peeled_rows, (long long)deficient,
+           (long long)colproofs);
     rs_trial_work_free(&wk);
     close_run(&r);
 }

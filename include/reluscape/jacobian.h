@@ -43,6 +43,8 @@ static inline size_t rs_neuron_keys(int d1)
 int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
                      uint64_t *rows, rs_neuron_key *keys);
 
+/* A hash of words x[0..words), the last one masked by last (classes of rows). */
+uint64_t rs_words_hash(const uint64_t *x, int words, uint64_t last);
 /* 1 if point i activates no neuron (its column of A is zero; bits past d1 ignored). */
 int rs_pattern_column_is_zero(const rs_pattern *A, int i);
 /* 1 if some point activates no neuron (zero column of A, zero row of J). */
