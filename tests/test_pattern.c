@@ -515,6 +515,57 @@ static void test_init_shapes(void)
             }
 }
 
+/* Every product and sum rounds as documented, in every kernel (no fused multiply-add,
+ * which a vector target could allow the compiler): points planted so that neuron 0's sum
+ * w_0 x_0 + w_1 x_1 (x_0 = 1, the other coordinates 0) is exactly zero in the documented
+ * order, fl(w_1 x_1) = -w_0, while the exact sum, which a fused multiply-add keeps, is
+ * positive: the bit must be 0.  d0 = 3 takes the AVX2 kernel, 17 the AVX-512 one (where
+ * the CPU has them; RELUSCAPE_GENERIC_KERNELS the portable one). */
+static void test_init_rounding(void)
+{
+    const rs_sampler *init = rs_sampler_lookup("init");
+    static const int d0s[] = {3, 17};
+    enum { N = 12, D1 = 9 };
+    for (size_t k = 0; k < sizeof d0s / sizeof *d0s; k++) {
+        const int d0 = d0s[k];
+        double xt[17 * N], w0 = 0, x1[N];
+        int found = 0;
+        uint64_t seed = 0;
+        while (found == 0 && seed < 100) { /* a seed whose w_0, w_1 admit such points */
+            rs_stream r;
+            rs_stream_init(&r, ++seed, 1, (uint64_t)d0, RS_STREAM_PATTERN);
+            w0 = rs_normal(&r);
+            const double w1 = rs_normal(&r), t = -w0 / w1;
+            found = 0;
+            for (int u = -200; u <= 200 && found < N / 2; u++) { /* t moved u ulps */
+                double x = t;
+                for (int v = 0; v < abs(u); v++) x = nextafter(x, u > 0 ? INFINITY : -INFINITY);
+                const volatile double prod = w1 * x;
+                if (prod == -w0 && fma(w1, x, w0) > 0) x1[found++] = x;
+            }
+        }
+        CHECK(found > 0, "d0 %d: no seed below 100 gives a planted point", d0);
+        if (found == 0) continue;
+        memset(xt, 0, sizeof xt);
+        for (int i = 0; i < N; i++) { /* planted points even (scaled by 2^i: the same sums), others generic */
+            xt[(size_t)i * d0] = i % 2 ? (double)i / N - 0.5 : ldexp(1.0, i);
+            xt[(size_t)i * d0 + 1] = i % 2 ? 0.25 - (double)i / N : ldexp(x1[i / 2 % found], i);
+        }
+        rs_pattern A;
+        rs_pattern_alloc(&A, D1, N);
+        rs_sampler_params prm = {.init = RS_INIT_GAUSSIAN, .d0 = d0, .bias = 0};
+        rs_stream s, r;
+        rs_stream_init(&s, seed, 1, (uint64_t)d0, RS_STREAM_PATTERN);
+        rs_stream_init(&r, seed, 1, (uint64_t)d0, RS_STREAM_PATTERN);
+        CHECK(init->sample(&prm, xt, &s, &A) == 0, "init rc");
+        int planted_zero = 1;
+        for (int i = 0; i < N; i += 2) planted_zero &= !rs_pattern_get(&A, 0, i);
+        CHECK(planted_zero, "d0 %d: a sum that rounds to zero in the documented order fired (fused?)", d0);
+        CHECK(init_reference(RS_INIT_GAUSSIAN, d0, 0, xt, D1, N, &r, &A), "d0 %d: the reference's bits", d0);
+        rs_pattern_free(&A);
+    }
+}
+
 static void test_init(void)
 {
     const rs_sampler *init = rs_sampler_lookup("init");
@@ -651,6 +702,7 @@ int main(void)
     test_bernoulli_other_p();
     test_init();
     test_init_shapes();
+    test_init_rounding();
     test_vout();
     return check_done("test_pattern");
 }
