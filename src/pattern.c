@@ -182,13 +182,14 @@ init_bits_avx2_d0(const double *wb, const double *xt, const int d0, int p, rs_pa
         for (int i = 0; i < A->n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
 }
 
-/* The same for long points (d0 > 10) with eight neurons (a block pair) per AVX-512
- * instruction and four points at a time: four independent chains of additions per
- * pass over the coordinates, where one point's chain of d0 additions left the adders
- * waiting; the block pair's weights are read once for the four.  Lane by lane the same
- * multiplies and adds in the same order, so the same bits. */
-__attribute__((target("avx512f"))) static void init_bits_avx512(const double *wb, const double *xt, int d0, int p,
-                                                                rs_pattern *A)
+/* The same with eight neurons (a block pair) per AVX-512 instruction and four points at
+ * a time: four independent chains of additions per pass over the coordinates, where one
+ * point's chain of d0 additions left the adders waiting; the block pair's weights are
+ * read once for the four (and with a constant small d0, below, kept in registers for all
+ * points).  Lane by lane the same multiplies and adds in the same order (no contraction
+ * into fused multiply-adds: Makefile.am), so the same bits. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+init_bits_avx512_d0(const double *wb, const double *xt, const int d0, int p, rs_pattern *A)
 {
     const int d1 = A->d1, nb = (d1 + 3) / 4, stride = 4 * (d0 + 1), words = A->words, n = A->n;
     const __m512d zero = _mm512_setzero_pd();
@@ -231,6 +232,22 @@ __attribute__((target("avx512f"))) static void init_bits_avx512(const double *wb
     }
     if (d1 % 64)
         for (int i = 0; i < n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
+}
+
+__attribute__((target("avx512f"))) static void init_bits_avx512(const double *wb, const double *xt, int d0, int p,
+                                                                rs_pattern *A)
+{
+    switch (d0) { /* as init_bits_avx2 */
+#define RS_INIT_D0(D)                                 \
+    case D:                                           \
+        init_bits_avx512_d0(wb, xt, D, p, A);         \
+        return;
+        RS_INIT_D0(1) RS_INIT_D0(2) RS_INIT_D0(3) RS_INIT_D0(4) RS_INIT_D0(5) RS_INIT_D0(6)
+        RS_INIT_D0(7) RS_INIT_D0(8) RS_INIT_D0(10)
+#undef RS_INIT_D0
+    default:
+        init_bits_avx512_d0(wb, xt, d0, p, A);
+    }
 }
 
 __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
@@ -310,7 +327,7 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
     for (int j = 0; j < d1; j++)
         for (int r = 0; r < p; r++) wb[(size_t)(j / 4) * stride + 4 * r + j % 4] = plain[(size_t)j * p + r];
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (d0 > 10 && rs_cpu_has(RS_CPU_AVX512))
+    if (rs_cpu_has(RS_CPU_AVX512))
         init_bits_avx512(wb, xt, d0, p, A);
     else if (rs_cpu_has(RS_CPU_AVX2))
         init_bits_avx2(wb, xt, d0, p, A);
