@@ -88,15 +88,20 @@ static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double
 static void draw_uniform01(int d0, int n, int p, rs_stream *s, double *xt)
 {
     uint64_t u[512];
+    double f[512];
     size_t left = (size_t)n * (size_t)d0, i = 0, r = 0; /* the next word is point i's coordinate r */
     while (left) {
         const size_t len = left < 512 ? left : 512;
         rs_next_u64_fill(s, u, len);
+        if (d0 >= 8) rs_u64_to_01_fill(u, f, len); /* a vector pass pays off on long points only */
         left -= len;
         for (size_t t = 0; t < len;) {
             const size_t run = len - t < (size_t)d0 - r ? len - t : (size_t)d0 - r;
             double *x = xt + i * (size_t)p + r;
-            for (size_t k = 0; k < run; k++) x[k] = rs_u64_to_01(u[t + k]);
+            if (d0 >= 8)
+                for (size_t k = 0; k < run; k++) x[k] = f[t + k];
+            else
+                for (size_t k = 0; k < run; k++) x[k] = rs_u64_to_01(u[t + k]);
             t += run, r += run;
             if (r == (size_t)d0) r = 0, i++;
         }

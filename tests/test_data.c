@@ -72,9 +72,10 @@ static void test_ranges(void)
     /* se = sqrt(1/12/200000) = 6.5e-4 */
     CHECK(fabs(sum / (n * d0) - 0.5) < 3.5e-3, "uniform01 mean %g", sum / (n * d0));
     /* the same where points straddle the bulk buffer (d0 = 7) or are longer than it
-     * (d0 = 700, in pieces), with the bias column left at 1 */
-    for (int shape = 0; shape < 2; shape++) {
-        const int e = shape ? 700 : 7, m = shape ? 5 : 300, q = e + 1;
+     * (d0 = 700, in pieces), scalar (d0 = 7) and through the vector pass (d0 = 19, 700),
+     * with the bias column left at 1 */
+    for (int shape = 0; shape < 3; shape++) {
+        const int e = shape == 2 ? 700 : shape ? 19 : 7, m = shape == 2 ? 5 : 300, q = e + 1;
         double *yt = malloc((size_t)q * m * sizeof *yt);
         rs_data_draw(&spec, e, m, 8, 1, 2, yt);
         rs_stream s;

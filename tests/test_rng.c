@@ -496,6 +496,32 @@ static void test_fill(void)
         }
 }
 
+/* rs_u64_to_01_fill (the vector kernel where the CPU has it, and its scalar tail) against
+ * the definition (u >> 11) 2^-53, computed here in exact integer terms: x 2^53 must be the
+ * integer u >> 11.  Words with every bit pattern at the kernel's seams: 0, all ones, the
+ * bits 11 (lowest kept), 42-43 (the two 32-bit halves of u >> 11), 63 (sign), and draws. */
+static void test_to01_fill(void)
+{
+    enum { N = 203 };
+    uint64_t u[N];
+    double x[N];
+    rs_stream s;
+    rs_stream_init(&s, 17, 1, 2, RS_STREAM_DATA);
+    for (int k = 0; k < N; k++) {
+        static const uint64_t edge[] = {0, ~(uint64_t)0, (uint64_t)1 << 11, ((uint64_t)1 << 11) - 1,
+                                        (uint64_t)1 << 42, (uint64_t)1 << 43, ((uint64_t)1 << 43) - 1,
+                                        (uint64_t)1 << 63, ~(uint64_t)0 >> 1, 0xFFFFFFFF800ull};
+        u[k] = k < 10 ? edge[k] : rs_next_u64(&s);
+    }
+    for (size_t count = 0; count <= N; count += count < 20 ? 1 : 61) {
+        int same = 1;
+        rs_u64_to_01_fill(u, x, count);
+        for (size_t k = 0; k < count; k++)
+            same &= x[k] >= 0 && x[k] < 1 && (uint64_t)ldexp(x[k], 53) == u[k] >> 11 && x[k] == rs_u64_to_01(u[k]);
+        CHECK(same, "rs_u64_to_01_fill of %zu words: (u >> 11) 2^-53 exactly", count);
+    }
+}
+
 int main(void)
 {
     test_below_ratio();
@@ -503,6 +529,7 @@ int main(void)
     test_kernels();
     test_layout();
     test_fill();
+    test_to01_fill();
     test_reproducible();
     test_uniform();
     test_zig_tables();

@@ -56,6 +56,8 @@ static inline double rs_u64_to_01(uint64_t u)
 {
     return (double)(int64_t)(u >> 11) * 0x1p-53; /* < 2^53: exact; the signed conversion is one instruction */
 }
+/* x[t] = rs_u64_to_01(u[t]) for t < count (vectorised where the CPU allows; the same numbers). */
+void rs_u64_to_01_fill(const uint64_t *u, double *x, size_t count);
 static inline double rs_u64_to_open01(uint64_t u)
 {
     return ((double)(u >> 12) + 0.5) * 0x1p-52; /* 2^-52 grid midpoints: never 0 or 1 */
