@@ -62,23 +62,66 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
  * then spread to stride p from the last point down (a point never overwrites one not yet
  * moved).  A standard Gaussian vector is rotation invariant: normalised, it is uniform on
  * the sphere; rs_normal is never 0, so the norm is never 0. */
+/* |x|^2 as eight partial sums, coordinate r into sum r mod 8, then added pairwise: eight
+ * independent chains of additions instead of one d0 long (draw order version 8); then x
+ * scaled by 1 / |x|. */
+static inline double pairwise8(const double part[8])
+{
+    return ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+}
+
+static void sphere_scale(double *x, int d0)
+{
+    double part[8] = {0.0};
+    int r = 0;
+    for (; r + 8 <= d0; r += 8)
+        for (int l = 0; l < 8; l++) part[l] += x[r + l] * x[r + l];
+    for (int l = 0; r < d0; r++, l++) part[l] += x[r] * x[r];
+    const double inv = 1.0 / sqrt(pairwise8(part));
+    for (r = 0; r < d0; r++) x[r] *= inv;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The same with the eight partial sums as the lanes of one register: lane l adds the
+ * products of coordinates r = l mod 8 in order, the tail's missing lanes add 0 (a sum of
+ * squares is never -0, so + 0 changes nothing), then the same pairwise sum and products. */
+__attribute__((target("avx512f"))) static void sphere_scale_avx512(double *x, int d0)
+{
+    __m512d acc = _mm512_setzero_pd();
+    for (int r = 0; r < d0; r += 8) {
+        const __mmask8 m = d0 - r >= 8 ? 0xff : (__mmask8)((1u << (d0 - r)) - 1);
+        const __m512d v = _mm512_maskz_loadu_pd(m, x + r);
+        acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
+    }
+    double part[8];
+    _mm512_storeu_pd(part, acc);
+    const __m512d inv = _mm512_set1_pd(1.0 / sqrt(pairwise8(part)));
+    for (int r = 0; r < d0; r += 8) {
+        const __mmask8 m = d0 - r >= 8 ? 0xff : (__mmask8)((1u << (d0 - r)) - 1);
+        _mm512_mask_storeu_pd(x + r, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, x + r), inv));
+    }
+}
+#endif
+
 static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double *xt)
 {
     rs_normal_fill(s, xt, (size_t)n * (size_t)d0);
+    int avx512 = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    avx512 = sphere && d0 >= 8 && rs_cpu_has(RS_CPU_AVX512);
+#endif
     for (int i = n - 1; i >= 0; i--) {
         double *x = xt + (size_t)i * p;
         memmove(x, xt + (size_t)i * d0, (size_t)d0 * sizeof *x);
         if (!sphere) continue;
-        /* |x|^2 as eight partial sums, coordinate r into sum r mod 8, then added pairwise:
-         * eight independent chains of additions instead of one d0 long (draw order version 8) */
-        double part[8] = {0.0};
-        int r = 0;
-        for (; r + 8 <= d0; r += 8)
-            for (int l = 0; l < 8; l++) part[l] += x[r + l] * x[r + l];
-        for (int l = 0; r < d0; r++, l++) part[l] += x[r] * x[r];
-        const double nrm2 = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
-        const double inv = 1.0 / sqrt(nrm2);
-        for (int r = 0; r < d0; r++) x[r] *= inv;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (avx512) {
+            sphere_scale_avx512(x, d0);
+            continue;
+        }
+#endif
+        sphere_scale(x, d0);
     }
 }
 

@@ -5,7 +5,8 @@
  * method.  Methods (rank.method):
  *   svd, qrcp  float64 LAPACK on J' with the SVD rule's tolerance (svd is the reference);
  *   gram       pivoted Cholesky of G = (A'^T A') o (X~^T X~), never forming J;
- *   exact      rank over Q of J (binary64 inputs taken exactly) modulo a large prime;
+ *   exact      rank over Q of J (binary64 inputs taken exactly) modulo a large prime,
+ *              after peeling, or a Gram certificate of a tall core's columns (engine.c);
  *   auto       the Gram certificates (full rank; cell bound) on the rows left after
  *              peeling (engine.c: rows provably independent of the rest), then exact.
  * Before svd, qrcp and auto the certificate (rank.certify) may prove rank = n from the
