@@ -1,8 +1,5 @@
 /* regions.c - enumeration of the realizable rows of a dataset (regions.h). */
 #include <gmp.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define RS_WALK_AVX2 1
@@ -380,7 +377,6 @@ void rs_region_walk_free(rs_region_walk *w)
     free(w->norm);
     free(w->xc);
     free(w->a);
-    free(w->b);
     free(w->sgn);
     free(w->c);
     free(w->perm);
@@ -422,7 +418,6 @@ int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
         w->n = n, w->p = p, w->k = p - 1;
         w->norm = rs_calloc((size_t)n, sizeof *w->norm);
         w->xc = rs_calloc((size_t)n * p, sizeof *w->xc);
-        w->b = rs_calloc((size_t)n, sizeof *w->b);
         w->a = rs_calloc((size_t)n, sizeof *w->a);
         w->sgn = rs_calloc((size_t)n, sizeof *w->sgn);
         w->c = rs_calloc((size_t)n, sizeof *w->c);
@@ -433,7 +428,7 @@ int rs_region_walk_prepare(rs_region_walk *w, const double *xt, int p, int n)
         w->mat = rs_calloc((size_t)p * p, sizeof *w->mat);
         w->tau = rs_calloc((size_t)p, sizeof *w->tau);
         w->rdiag = rs_calloc((size_t)p, sizeof *w->rdiag);
-        if (!w->norm || !w->xc || !w->b || !w->a || !w->c || !w->sgn || !w->perm || !w->mark || !w->r || !w->d || !w->mat || !w->tau || !w->rdiag) {
+        if (!w->norm || !w->xc || !w->a || !w->c || !w->sgn || !w->perm || !w->mark || !w->r || !w->d || !w->mat || !w->tau || !w->rdiag) {
             rs_region_walk_free(w);
             return -1;
         }
@@ -500,27 +495,6 @@ static inline double point_dot(const rs_region_walk *w, const double *v, int i)
     double s = 0;
     for (int c = 0; c < w->p; c++) s += w->xc[(size_t)c * w->n + i] * v[c];
     return s;
-}
-
-/* out[i] = <x~_i, v> for every point: two points per SSE2 instruction. */
-static void dots(const rs_region_walk *w, const double *v, double *out)
-{
-    const int n = w->n, p = w->p;
-    int i = 0;
-#ifdef __SSE2__
-    for (; i + 4 <= n; i += 4) {
-        __m128d s0 = _mm_setzero_pd(), s1 = _mm_setzero_pd();
-        for (int c = 0; c < p; c++) {
-            const double *x = w->xc + (size_t)c * n + i;
-            const __m128d vc = _mm_set1_pd(v[c]);
-            s0 = _mm_add_pd(s0, _mm_mul_pd(_mm_loadu_pd(x), vc));
-            s1 = _mm_add_pd(s1, _mm_mul_pd(_mm_loadu_pd(x + 2), vc));
-        }
-        _mm_storeu_pd(out + i, s0);
-        _mm_storeu_pd(out + i + 2, s1);
-    }
-#endif
-    for (; i < n; i++) out[i] = point_dot(w, v, i);
 }
 
 /* The two passes over the points a walk makes at every vertex, each fused with its dot
@@ -595,7 +569,61 @@ __attribute__((target("avx2"))) static int first_tight_avx2(const rs_region_walk
         if (bl[l] < b || (bl[l] == b && al[l] >= 0 && (a < 0 || (int)al[l] < a))) b = bl[l], a = (int)al[l];
     return first_tight(w, d, o, i, &b, a);
 }
+
+/* signs_of four points at a time: the row's four bits against 1, 2, 4, 8.  Returns the
+ * points done. */
+__attribute__((target("avx2"))) static int signs_avx2(rs_region_walk *w, const uint64_t *row)
+{
+    const __m256i lanes = _mm256_setr_epi64x(1, 2, 4, 8);
+    const __m256d plus = _mm256_set1_pd(1.0), minus = _mm256_set1_pd(-1.0);
+    int i = 0;
+    for (; i + 4 <= w->n; i += 4) {
+        const __m256i b = _mm256_set1_epi64x((long long)(row[i / 64] >> (i % 64) & 0xF));
+        const __m256i on = _mm256_cmpeq_epi64(_mm256_and_si256(b, lanes), lanes);
+        _mm256_storeu_pd(w->sgn + i, _mm256_blendv_pd(minus, plus, _mm256_castsi256_pd(on)));
+    }
+    return i;
+}
+
+/* row_of_ray four points at a time, the dot products summed as point_dot sums them.
+ * Returns the points done. */
+__attribute__((target("avx2"))) static int row_avx2(const rs_region_walk *w, int sign, uint64_t *row)
+{
+    const int n = w->n, p = w->p;
+    const __m256d zero = _mm256_setzero_pd(), vs = _mm256_set1_pd(sign);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d s = zero;
+        for (int c = 0; c < p; c++)
+            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(w->r[c])));
+        const uint64_t m = (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_mul_pd(vs, s), zero, _CMP_GT_OQ));
+        row[i / 64] |= m << (i % 64);
+    }
+    return i;
+}
 #endif
+
+/* sgn_i = +1 where bit i of row is set, else -1. */
+static void signs_of(rs_region_walk *w, const uint64_t *row)
+{
+    int i = 0;
+#ifdef RS_WALK_AVX2
+    if (w->avx2) i = signs_avx2(w, row);
+#endif
+    for (; i < w->n; i++) w->sgn[i] = row[i / 64] >> (i % 64) & 1 ? 1.0 : -1.0;
+}
+
+/* The draw's row: bit i set where sign <x~_i, r> > 0, for every point (the caller sets the
+ * vertex's own points afterwards). */
+static void row_of_ray(const rs_region_walk *w, int sign, uint64_t *row)
+{
+    int i = 0;
+#ifdef RS_WALK_AVX2
+    if (w->avx2) i = row_avx2(w, sign, row);
+#endif
+    for (; i < w->n; i++)
+        if (sign * point_dot(w, w->r, i) > 0) row[i / 64] |= (uint64_t)1 << (i % 64);
+}
 
 static void apply_q(const rs_region_walk *w, double *z);
 
@@ -685,7 +713,7 @@ int64_t rs_region_cell_rays(rs_region_walk *w, const double *xt, const int *S, i
 {
     const int k = w->k, rec = k + 2;
     int t[63];
-    for (int i = 0; i < w->n; i++) w->sgn[i] = row[i / 64] >> (i % 64) & 1 ? 1.0 : -1.0;
+    signs_of(w, row);
     w->nverts = 0;
     if (w->vslot) memset(w->vslot, 0, (size_t)w->nvslot * sizeof *w->vslot);
     int64_t rc = add_vertex(w, S, -1, -1);
@@ -735,14 +763,11 @@ int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *
         const int sign = side & 1 ? -1 : 1;
         if (frame(w, xt, S)) return -2; /* dependent points */
         memset(row, 0, (size_t)words * sizeof *row);
-        w->stamp++;
-        for (int q = 0; q < k; q++) {
-            w->mark[S[q]] = w->stamp;
-            if (side >> (q + 1) & 1) row[S[q] / 64] |= (uint64_t)1 << (S[q] % 64);
+        row_of_ray(w, sign, row);
+        for (int q = 0; q < k; q++) { /* the vertex's own points: the side's bits */
+            const uint64_t bit = (uint64_t)1 << (S[q] % 64);
+            row[S[q] / 64] = side >> (q + 1) & 1 ? row[S[q] / 64] | bit : row[S[q] / 64] & ~bit;
         }
-        dots(w, w->r, w->b);
-        for (int i = 0; i < n; i++)
-            if (w->mark[i] != w->stamp && sign * w->b[i] > 0) row[i / 64] |= (uint64_t)1 << (i % 64);
         /* accept with probability p / m: U < p / m for U uniform in [0, 1) with first word u;
          * the walk stops as soon as it has found m_lo >= p 2^64 / u rays (U >= p / m_lo >= p / m).
          * A walk that ends below that has u < p 2^64 / m, so U < p / m unless u is the first

@@ -77,7 +77,7 @@ typedef struct rs_region_walk {
     int independent;    /* n <= p: the points are independent */
     double *norm;       /* |x~_i| */
     double *xc;         /* the points coordinate-major: xc[c n + i] = x~_ic */
-    double *a, *b;      /* sgn_i <x~_i, r> at the vertex being visited; <x~_i, d> along an edge */
+    double *a;          /* sgn_i <x~_i, r> at the vertex being visited */
     double *c;          /* sgn_i / a_i off the vertex's points, NaN on them */
     double *sgn;        /* the cell's sides: +1 active, -1 not */
     int *perm, *mark;   /* subset draws; T's members (mark[i] == stamp) */
