@@ -334,17 +334,33 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
 
 /* The core's columns.  After peel_rows, rank J = peeled + rank J_core, and J_core's columns
  * are the neurons' blocks diag(a_j) X~ restricted to the core points: a neuron silent there
- * adds nothing, and neurons that agree there give the same block.  So rank J_core <=
- * d1c p, d1c the distinct non-silent neurons on the core, with equality iff their d1c p
- * columns are independent.  Where a core has fewer columns than rows (the deficiency lies
- * on the column side: d0 = 3, d1 = 30, n = 100 without bias, where the neurons that
- * differ on a few points peel those points and then agree), a Gram certificate of the
- * columns (d1c p x d1c p) proves the rank, instead of eliminating the core modulo p. */
+ * adds nothing, and neurons that agree there give the same block.  Complementary neurons
+ * (a_j + a_j' = 1 on the core: half-spaces through the origin that split the core's points
+ * between them, common without a bias) have blocks adding up to the data's own columns
+ * X~_core, and so does a neuron active on every core point alone: with m such pairs (or
+ * singles), every pair after the first has one member in the span of the others (block_j'
+ * = block_k + block_k' - block_j, (k, k') the first pair).  So rank J_core <= d1k p, d1k the
+ * distinct non-silent neurons on the core less one per later pair, with equality iff
+ * their columns are independent.  Where a core has fewer such columns than rows (the
+ * deficiency lies on the column side: d0 = 3, d1 = 30, n = 100 without bias, where neurons
+ * that differ on a few points peel those points and then agree), a Gram certificate of
+ * the columns (d1k p x d1k p) proves the rank, instead of eliminating the core modulo p. */
 
-/* Masks w->peel's neuron rows to the core points R (in place: idempotent) and lists the
- * distinct non-silent ones in w->colsel[0..d1c), each class by its first neuron.  Returns
- * d1c p, or -1 if one of them is active on fewer than p core points (its block cannot
- * have rank p), -2 out of memory.  (w->colsel has n more ints, for core_columns_independent.) */
+/* The slot of the masked neuron row x (W words) in the table of the distinct rows listed
+ * in sel (the table holds positions in sel, -1 empty). */
+static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *table, size_t tsize, const uint64_t *x)
+{
+    size_t t = (size_t)rs_words_hash(x, W, ~(uint64_t)0) & (tsize - 1);
+    while (table[t] >= 0 && memcmp(s + (size_t)sel[table[t]] * W, x, sizeof *x * (size_t)W)) t = (t + 1) & (tsize - 1);
+    return t;
+}
+
+/* Masks w->peel's neuron rows to the core points R (in place: idempotent), lists the
+ * distinct non-silent ones in w->colsel[0..d1c) (each class by its first neuron) and drops
+ * one member of every complementary pair after the first (above).  Returns d1k p, the
+ * columns left, or -1 if a neuron listed is active on fewer than p core points (its block
+ * cannot have rank p), -2 out of memory.  (w->colsel has n more ints, for
+ * core_columns_independent.) */
 static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 {
     const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
@@ -353,6 +369,7 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
     if (rs_reserve((void **)&w->colsel, &w->colsel_cap, (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
     uint64_t *s = w->peel;
     const uint64_t *R = s + (size_t)d1 * W;
+    uint64_t *comp = s + (size_t)d1 * W + W; /* peel_rows' scratch word d */
     int *sel = w->colsel, *table = sel + d1, d1c = 0;
     memset(table, 0xff, sizeof *table * tsize); /* -1: empty */
     for (int j = 0; j < d1; j++) {
@@ -360,24 +377,39 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
         int cnt = 0;
         for (int q = 0; q < W; q++) cnt += __builtin_popcountll(row[q] &= R[q]);
         if (cnt == 0) continue;
-        size_t t = (size_t)rs_words_hash(row, W, ~(uint64_t)0) & (tsize - 1);
-        while (table[t] >= 0 && memcmp(s + (size_t)table[t] * W, row, sizeof *row * (size_t)W))
-            t = (t + 1) & (tsize - 1);
+        const size_t t = core_slot(s, W, sel, table, tsize, row);
         if (table[t] >= 0) continue; /* the same block as an earlier neuron */
         if (cnt < p) return -1;
-        table[t] = j;
+        table[t] = d1c;
         sel[d1c++] = j;
     }
-    return d1c * p;
+    int pairs = 0, d1k = 0;
+    for (int a = 0; a < d1c; a++) {
+        if (sel[a] < 0) continue; /* dropped as a later pair's second member */
+        const uint64_t *row = s + (size_t)sel[a] * W;
+        int all = 1;
+        for (int q = 0; q < W; q++) all &= (comp[q] = R[q] & ~row[q]) == 0;
+        int b = -1; /* the complement's position, after a */
+        if (!all) {
+            const size_t t = core_slot(s, W, sel, table, tsize, comp);
+            if (table[t] > a) b = table[t];
+        }
+        if ((all || b > a) && pairs++ > 0) { /* a later pair: drop its second member (or the single) */
+            if (all) continue;
+            sel[b] = -1;
+        }
+        sel[d1k++] = sel[a];
+    }
+    return d1k * p;
 }
 
-/* 1 if the core's P = d1c p columns (core_columns) are proven independent: the Gram
+/* 1 if the core's P = d1k p columns (core_columns) are proven independent: the Gram
  * matrix of J_core's columns (its entries x~_ic, exact; P x P, dot products of `core`
  * terms) positive definite by the certificate (no SVD threshold: exact semantics); 0 if
  * not proven, -1 out of memory. */
 static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w, int P, int core)
 {
-    const int p = pb->p, n = pb->A->n, W = (n + 63) / 64, d1c = P / p;
+    const int p = pb->p, n = pb->A->n, W = (n + 63) / 64, d1k = P / p;
     size_t tsize = 2;
     while (tsize < 2 * (size_t)pb->A->d1) tsize *= 2;
     if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)core * (size_t)P, sizeof(double)) ||
@@ -386,7 +418,7 @@ static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w
     int *at = w->colsel + pb->A->d1 + tsize; /* point -> its row in J_core */
     for (int a = 0; a < core; a++) at[w->keep[a]] = a;
     memset(w->J, 0, sizeof *w->J * (size_t)core * (size_t)P);
-    for (int t = 0; t < d1c; t++) {
+    for (int t = 0; t < d1k; t++) {
         const uint64_t *row = w->peel + (size_t)w->colsel[t] * W;
         double *col = w->J + (size_t)core * (size_t)p * (size_t)t;
         for (int q = 0; q < W; q++)
@@ -446,11 +478,8 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     int core = 0;
     const int peeled = peel_once(e, pb, w, rows, n, &core);
     if (peeled < 0) return -1;
-    /* fewer columns than rows left: prove the core's columns independent (above).  Not
-     * for p = 2, where the half-planes' blocks have relations of their own (complementary
-     * neurons' blocks add up to the data's columns) and the proof rarely holds: 3 of 200
-     * trials at d0 = 2, d1 = 30, n = 100 without bias, against 109 of 169 at d0 = 3. */
-    const int P = pb->p >= 3 ? core_columns(pb->A, pb->p, w) : -1;
+    /* fewer columns than rows left: prove the core's columns independent (above) */
+    const int P = core_columns(pb->A, pb->p, w);
     if (P < -1) return -1;
     if (P >= 0 && P < core && P <= bound - peeled) {
         const int proved = P == 0 ? 1 : core_columns_independent(pb, w, P, core); /* P = 0: J_core = 0 */

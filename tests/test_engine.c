@@ -451,35 +451,41 @@ static void test_planted_peeling(void)
           "nested neurons: exact %d, auto %d, svd %d, want %d", x.matrank, a.matrank, v.matrank, M + 2);
     rs_pattern_free(&A);
 
-    /* the core's columns (engine.c): p = 3, points in cells of 6 (A, B, C, D; generic
-     * inputs), so the crowded cells keep 3 rows each, and no neuron nor difference of two
-     * has a support of 3 points or fewer on them.  J's columns there are the neurons'
-     * blocks, sums of the cells' blocks X~_S (12 independent columns: disjoint supports, 3
-     * generic points each), so their rank is p rank(I), I the neurons' 0/1 incidence over
-     * the cells.  Case 0: neurons A+B, B+C, C+D (rank(I) = 3) and a fourth active on two
-     * more points E only, which peel: rank 2 + 9 = 11, below the 12 columns (so no
-     * certificate of the whole decides it), and the core has 9 columns for 12 rows, which
-     * its columns' certificate proves.  Case 1: A+B, C+D, A+C, B+D, where (A+B) + (C+D) =
-     * (A+C) + (B+D): rank(I) = 3, rank 9, columns 12 = rows, no proof tried.  Case 2: with
-     * the cells split into halves A1, A2 (3 points each, so 24 rows), a fifth neuron
-     * A1+B1+C1+D1 adds one to rank(I): rank 12 < 15 columns < 24 rows; the columns'
-     * certificate is tried and must fail. */
+    /* the core's columns (engine.c): p = 3, points in cells of 6 (A .. E; generic inputs),
+     * so the crowded cells keep 3 rows each, and no neuron nor difference of two has a
+     * support of 3 points or fewer on them.  J's columns there are the neurons' blocks,
+     * sums of the cells' blocks X~_S (independent columns: disjoint supports, 3 generic
+     * points each), so their rank is p rank(I), I the neurons' 0/1 incidence over the
+     * cells (or their halves).  Case 0: neurons A+B, B+C, C+D (rank(I) = 3) and a fourth
+     * active on two more points only, which peel: rank 2 + 9 = 11, below the 12 columns (no
+     * certificate of the whole decides it); the core's 9 columns for 12 rows are proven.
+     * Case 1: A+B, C+D, A+C, B+D, two complementary pairs on the core A..D, so (A+B) +
+     * (C+D) = (A+C) + (B+D): rank 9; B+D dropped, the 9 columns left are proven.  Case 2:
+     * the cells split into halves (3 points each, 24 rows) and a fifth neuron on the first
+     * halves: rank(I) = 4, rank 12, proven on 12 columns.  Case 3: also A+E, the fifth
+     * neuron on the first halves of A .. E, 30 rows: no pair is complementary on the
+     * core A..E, but (A+B) + (C+D) = (A+C) + (B+D) still, so rank(I) = 5, rank 15 < 18
+     * columns: the certificate is tried and must fail. */
     {
-        enum { CELL = 6, NP = 4 * CELL + 2 };
-        static const int incidence[3][4][4] = {{{1, 1, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 1}, {0, 0, 0, 0}},
-                                               {{1, 1, 0, 0}, {0, 0, 1, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}},
-                                               {{1, 1, 0, 0}, {0, 0, 1, 1}, {1, 0, 1, 0}, {0, 1, 0, 1}}};
-        static const int want[3] = {11, 9, 12}, proof[3] = {1, 0, 0};
+        enum { CELL = 6, NP = 5 * CELL + 2 };
+        static const int incidence[4][5][5] = {{{1, 1, 0, 0, 0}, {0, 1, 1, 0, 0}, {0, 0, 1, 1, 0}},
+                                               {{1, 1, 0, 0, 0}, {0, 0, 1, 1, 0}, {1, 0, 1, 0, 0}, {0, 1, 0, 1, 0}},
+                                               {{1, 1, 0, 0, 0}, {0, 0, 1, 1, 0}, {1, 0, 1, 0, 0}, {0, 1, 0, 1, 0}},
+                                               {{1, 1, 0, 0, 0}, {0, 0, 1, 1, 0}, {1, 0, 1, 0, 0}, {0, 1, 0, 1, 0},
+                                                {1, 0, 0, 0, 1}}};
+        static const int neurons[4] = {4, 4, 5, 6}, cells[4] = {4, 4, 4, 5}, want[4] = {11, 9, 12, 15},
+                         proof[4] = {1, 1, 1, 0};
         double xc[NP * 3];
         planted_data(xc, NP, 3);
-        for (int c = 0; c < 3; c++) {
-            rs_pattern_alloc(&A, c == 2 ? 5 : 4, NP);
-            for (int i = 0; i < NP - 2; i++) {
-                for (int j = 0; j < 4; j++)
+        for (int c = 0; c < 4; c++) {
+            const int d1 = neurons[c], half = c >= 2 ? d1 - 1 : -1; /* the neuron on the first halves */
+            rs_pattern_alloc(&A, d1, NP);
+            for (int i = 0; i < cells[c] * CELL; i++) {
+                for (int j = 0; j < (half >= 0 ? half : d1); j++)
                     if (incidence[c][j][i / CELL]) rs_pattern_set(&A, j, i);
-                if (c == 2 && i % CELL < CELL / 2) rs_pattern_set(&A, 4, i); /* A1, B1, C1, D1 */
+                if (half >= 0 && i % CELL < CELL / 2) rs_pattern_set(&A, half, i);
             }
-            if (c == 0) rs_pattern_set(&A, 3, NP - 2), rs_pattern_set(&A, 3, NP - 1); /* E */
+            if (c == 0) rs_pattern_set(&A, 3, NP - 2), rs_pattern_set(&A, 3, NP - 1); /* the two points that peel */
             x = planted("exact", 1, &A, w, xc, 3);
             const int xproof = planted_colproof;
             a = planted("auto", 1, &A, w, xc, 3);
