@@ -14,7 +14,8 @@
  * measures the other settings, and these options rerun one of its slow cells alone).
  * Trials go round-robin over the cells until each has T trials or S seconds have passed.
  * Output lines match reference.py (the cell line adds the engine's counts):
- *   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S certified=C verified=V disagree=D
+ *   cell d0=D0 d1=D1 n=N trials=T full=F mean_rank=R seconds=S certified=C verified=V disagree=D columns=K
+ * (columns: trials whose core the exact step ranked by its columns' certificate, engine.c)
  *   trials=N seconds=S trials_per_s=R
  *   rss base_kb=B peak_kb=K
  * rss: getrusage's peak resident set before the first trial (MPI, config, setup) and
@@ -39,7 +40,7 @@
 typedef struct bench_cell {
     rs_cell cell;        /* copied out of a one-cell grid */
     rs_trial_work work;  /* one per cell, as in a sweep where a unit stays in one cell */
-    int64_t done, full, rank_sum, certified, verified, disagree;
+    int64_t done, full, rank_sum, certified, verified, disagree, columns;
     double seconds;
 } bench_cell;
 
@@ -256,6 +257,7 @@ int main(int argc, char **argv)
                 b->certified += res.rank.certified;
                 b->verified += res.rank.verified;
                 b->disagree += res.rank.disagree;
+                b->columns += b->work.ew.colproof;
                 total++;
             }
         }
@@ -266,10 +268,11 @@ int main(int argc, char **argv)
         for (int c = 0; c < ncells; c++) {
             const bench_cell *b = &bc[c];
             printf("cell d0=%d d1=%d n=%d trials=%lld full=%lld mean_rank=%.4f seconds=%.6f "
-                   "certified=%lld verified=%lld disagree=%lld\n",
+                   "certified=%lld verified=%lld disagree=%lld columns=%lld\n",
                    b->cell.d0, b->cell.d1, b->cell.n, (long long)b->done, (long long)b->full,
                    b->done ? (double)b->rank_sum / (double)b->done : 0.0, b->seconds,
-                   (long long)b->certified, (long long)b->verified, (long long)b->disagree);
+                   (long long)b->certified, (long long)b->verified, (long long)b->disagree,
+                   (long long)b->columns);
         }
         printf("trials=%lld seconds=%.6f trials_per_s=%.2f\n", (long long)total, wall,
                wall > 0 ? (double)total / wall : 0.0);
