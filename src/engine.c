@@ -359,18 +359,18 @@ static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *tab
  * distinct non-silent ones in w->colsel[0..d1c) (each class by its first neuron) and drops
  * one member of every complementary pair after the first (above).  Returns d1k p, the
  * columns left, or -1 if a neuron listed is active on fewer than p core points (its block
- * cannot have rank p), -2 out of memory.  (w->colsel has n more ints, for
- * core_columns_independent.) */
+ * cannot have rank p), -2 out of memory.  (w->colsel: the list, the table, n ints for
+ * core_columns_independent, a flag per neuron listed.) */
 static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 {
     const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
     size_t tsize = 2;
     while (tsize < 2 * (size_t)d1) tsize *= 2;
-    if (rs_reserve((void **)&w->colsel, &w->colsel_cap, (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
+    if (rs_reserve((void **)&w->colsel, &w->colsel_cap, 2 * (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
     uint64_t *s = w->peel;
     const uint64_t *R = s + (size_t)d1 * W;
     uint64_t *comp = s + (size_t)d1 * W + W; /* peel_rows' scratch word d */
-    int *sel = w->colsel, *table = sel + d1, d1c = 0;
+    int *sel = w->colsel, *table = sel + d1, *dropped = table + tsize + n, d1c = 0;
     memset(table, 0xff, sizeof *table * tsize); /* -1: empty */
     for (int j = 0; j < d1; j++) {
         uint64_t *row = s + (size_t)j * W;
@@ -381,11 +381,12 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
         if (table[t] >= 0) continue; /* the same block as an earlier neuron */
         if (cnt < p) return -1;
         table[t] = d1c;
+        dropped[d1c] = 0;
         sel[d1c++] = j;
     }
-    int pairs = 0, d1k = 0;
+    int pairs = 0;
     for (int a = 0; a < d1c; a++) {
-        if (sel[a] < 0) continue; /* dropped as a later pair's second member */
+        if (dropped[a]) continue; /* a later pair's second member */
         const uint64_t *row = s + (size_t)sel[a] * W;
         int all = 1;
         for (int q = 0; q < W; q++) all &= (comp[q] = R[q] & ~row[q]) == 0;
@@ -394,12 +395,12 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
             const size_t t = core_slot(s, W, sel, table, tsize, comp);
             if (table[t] > a) b = table[t];
         }
-        if ((all || b > a) && pairs++ > 0) { /* a later pair: drop its second member (or the single) */
-            if (all) continue;
-            sel[b] = -1;
-        }
-        sel[d1k++] = sel[a];
+        if ((all || b > a) && pairs++ > 0) /* a later pair: drop its second member (or the single) */
+            dropped[all ? a : b] = 1;
     }
+    int d1k = 0;
+    for (int a = 0; a < d1c; a++)
+        if (!dropped[a]) sel[d1k++] = sel[a];
     return d1k * p;
 }
 
