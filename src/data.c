@@ -57,11 +57,6 @@ static void draw_point(rs_data_law law, int d0, rs_stream *s, double *x)
     }
 }
 
-/* All n points of N(0, I_d0), or of the uniform law on the sphere: the n d0 normals in
- * one bulk draw (the same numbers as n d0 rs_normal calls), packed at the front of xt and
- * then spread to stride p from the last point down (a point never overwrites one not yet
- * moved).  A standard Gaussian vector is rotation invariant: normalised, it is uniform on
- * the sphere; rs_normal is never 0, so the norm is never 0. */
 /* |x|^2 as eight partial sums, coordinate r into sum r mod 8, then added pairwise: eight
  * independent chains of additions instead of one d0 long (draw order version 8); then x
  * scaled by 1 / |x|. */
@@ -104,6 +99,11 @@ __attribute__((target("avx512f"))) static void sphere_scale_avx512(double *x, in
 }
 #endif
 
+/* All n points of N(0, I_d0), or of the uniform law on the sphere: the n d0 normals in
+ * one bulk draw (the same numbers as n d0 rs_normal calls), packed at the front of xt and
+ * then spread to stride p from the last point down (a point never overwrites one not yet
+ * moved).  A standard Gaussian vector is rotation invariant: normalised, it is uniform on
+ * the sphere; rs_normal is never 0, so the norm is never 0. */
 static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double *xt)
 {
     rs_normal_fill(s, xt, (size_t)n * (size_t)d0);

@@ -346,6 +346,14 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
  * that differ on a few points peel those points and then agree), a Gram certificate of
  * the columns (d1k p x d1k p) proves the rank, instead of eliminating the core modulo p. */
 
+/* The size of core_columns' hash table for d1 neurons: a power of two, at least 2 d1. */
+static size_t core_table_size(int d1)
+{
+    size_t tsize = 2;
+    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    return tsize;
+}
+
 /* The slot of the masked neuron row x (W words) in the table of the distinct rows listed
  * in sel (the table holds positions in sel, -1 empty). */
 static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *table, size_t tsize, const uint64_t *x)
@@ -364,8 +372,7 @@ static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *tab
 static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 {
     const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
-    size_t tsize = 2;
-    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    const size_t tsize = core_table_size(d1);
     if (rs_reserve((void **)&w->colsel, &w->colsel_cap, 2 * (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
     uint64_t *s = w->peel;
     const uint64_t *R = s + (size_t)d1 * W;
@@ -411,12 +418,10 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w, int P, int core)
 {
     const int p = pb->p, n = pb->A->n, W = (n + 63) / 64, d1k = P / p;
-    size_t tsize = 2;
-    while (tsize < 2 * (size_t)pb->A->d1) tsize *= 2;
     if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)core * (size_t)P, sizeof(double)) ||
         rs_reserve((void **)&w->G, &w->G_cap, (size_t)P * (size_t)P, sizeof(double)))
         return -1;
-    int *at = w->colsel + pb->A->d1 + tsize; /* point -> its row in J_core */
+    int *at = w->colsel + pb->A->d1 + core_table_size(pb->A->d1); /* point -> its row in J_core */
     for (int a = 0; a < core; a++) at[w->keep[a]] = a;
     memset(w->J, 0, sizeof *w->J * (size_t)core * (size_t)P);
     for (int t = 0; t < d1k; t++) {

@@ -234,36 +234,33 @@ init_bits_avx512_d0(const double *wb, const double *xt, const int d0, int p, rs_
         for (int i = 0; i < n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
 }
 
+
+/* kernel(wb, xt, D, p, A) with the common input dimensions D as constants, so that the
+ * coordinate loop unrolls and the weights stay in registers. */
+#define RS_INIT_BY_D0(kernel)                                                                  \
+    switch (d0) {                                                                              \
+    case 1: kernel(wb, xt, 1, p, A); return;                                                   \
+    case 2: kernel(wb, xt, 2, p, A); return;                                                   \
+    case 3: kernel(wb, xt, 3, p, A); return;                                                   \
+    case 4: kernel(wb, xt, 4, p, A); return;                                                   \
+    case 5: kernel(wb, xt, 5, p, A); return;                                                   \
+    case 6: kernel(wb, xt, 6, p, A); return;                                                   \
+    case 7: kernel(wb, xt, 7, p, A); return;                                                   \
+    case 8: kernel(wb, xt, 8, p, A); return;                                                   \
+    case 10: kernel(wb, xt, 10, p, A); return;                                                 \
+    default: kernel(wb, xt, d0, p, A);                                                         \
+    }
+
 __attribute__((target("avx512f"))) static void init_bits_avx512(const double *wb, const double *xt, int d0, int p,
                                                                 rs_pattern *A)
 {
-    switch (d0) { /* as init_bits_avx2 */
-#define RS_INIT_D0(D)                                 \
-    case D:                                           \
-        init_bits_avx512_d0(wb, xt, D, p, A);         \
-        return;
-        RS_INIT_D0(1) RS_INIT_D0(2) RS_INIT_D0(3) RS_INIT_D0(4) RS_INIT_D0(5) RS_INIT_D0(6)
-        RS_INIT_D0(7) RS_INIT_D0(8) RS_INIT_D0(10)
-#undef RS_INIT_D0
-    default:
-        init_bits_avx512_d0(wb, xt, d0, p, A);
-    }
+    RS_INIT_BY_D0(init_bits_avx512_d0)
 }
 
 __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, const double *xt, int d0,
                                                            int p, rs_pattern *A)
 {
-    switch (d0) { /* the common input dimensions with the loop unrolled */
-#define RS_INIT_D0(D)                                 \
-    case D:                                           \
-        init_bits_avx2_d0(wb, xt, D, p, A);           \
-        return;
-        RS_INIT_D0(1) RS_INIT_D0(2) RS_INIT_D0(3) RS_INIT_D0(4) RS_INIT_D0(5) RS_INIT_D0(6)
-        RS_INIT_D0(7) RS_INIT_D0(8) RS_INIT_D0(10)
-#undef RS_INIT_D0
-    default:
-        init_bits_avx2_d0(wb, xt, d0, p, A);
-    }
+    RS_INIT_BY_D0(init_bits_avx2_d0)
 }
 #endif
 
