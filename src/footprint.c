@@ -25,8 +25,11 @@ double rs_exact_bytes(const rs_cell *c)
 {
     double n = c->n, P = (double)c->d1 * c->p, mn = n < P ? n : P;
     /* the residues of J^T or of the sketch (whole passes of 8 columns), of X~, one pass of
-     * R, its subset sums and table, the elimination's multiplier limbs and swaps */
-    return 8 * n * (mn + 8) + 8 * c->p * n + 64 * ((double)c->d1 + c->p) + 64 * n + 16384 + 32 * n;
+     * R, its subset sums and table, the elimination's multiplier limbs and swaps; a tall
+     * core's columns and their Gram matrix with the list of its neurons (engine.c: fewer
+     * columns than rows, so at most n x mn and mn x mn) */
+    return 8 * n * (mn + 8) + 8 * c->p * n + 64 * ((double)c->d1 + c->p) + 64 * n + 16384 + 32 * n +
+           8 * n * mn + 8 * mn * mn + 16 * (double)c->d1 + 4 * n;
 }
 
 static double serial_bytes(const rs_config *cfg, const rs_cell *c)
