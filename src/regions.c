@@ -526,16 +526,24 @@ static int first_tight(const rs_region_walk *w, const double *d, double o, int i
 }
 
 #ifdef RS_WALK_AVX2
+/* <x~_i, v> for the points i .. i+3, summed as point_dot sums them. */
+__attribute__((target("avx2"), always_inline)) static inline __m256d dot4_avx2(const rs_region_walk *w,
+                                                                             const double *v, int i)
+{
+    __m256d s = _mm256_setzero_pd();
+    for (int c = 0; c < w->p; c++)
+        s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * w->n + i), _mm256_set1_pd(v[c])));
+    return s;
+}
+
 /* The same passes four points at a time (multiplies and adds, no fused multiply-add). */
 __attribute__((target("avx2"))) static int inside_avx2(rs_region_walk *w, double tol)
 {
-    const int n = w->n, p = w->p;
+    const int n = w->n;
     const __m256d vtol = _mm256_set1_pd(tol);
     int i = 0, bad = 0;
     for (; i + 4 <= n; i += 4) {
-        __m256d s = _mm256_setzero_pd();
-        for (int c = 0; c < p; c++)
-            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(w->r[c])));
+        const __m256d s = dot4_avx2(w, w->r, i);
         const __m256d sg = _mm256_loadu_pd(w->sgn + i), a = _mm256_mul_pd(s, sg);
         _mm256_storeu_pd(w->a + i, a);
         _mm256_storeu_pd(w->c + i, _mm256_div_pd(sg, a));
@@ -548,14 +556,12 @@ __attribute__((target("avx2"))) static int inside_avx2(rs_region_walk *w, double
 
 __attribute__((target("avx2"))) static int first_tight_avx2(const rs_region_walk *w, const double *d, double o)
 {
-    const int n = w->n, p = w->p;
+    const int n = w->n;
     const __m256d vo = _mm256_set1_pd(o), four = _mm256_set1_pd(4);
     __m256d best = _mm256_set1_pd(HUGE_VAL), at = _mm256_set1_pd(-2), idx = _mm256_setr_pd(0, 1, 2, 3);
     int i = 0;
     for (; i + 4 <= n; i += 4, idx = _mm256_add_pd(idx, four)) {
-        __m256d s = _mm256_setzero_pd();
-        for (int c = 0; c < p; c++)
-            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(d[c])));
+        const __m256d s = dot4_avx2(w, d, i);
         const __m256d v = _mm256_mul_pd(_mm256_mul_pd(vo, s), _mm256_loadu_pd(w->c + i));
         const __m256d less = _mm256_cmp_pd(v, best, _CMP_LT_OQ); /* per lane: its first least */
         best = _mm256_blendv_pd(best, v, less);
@@ -589,13 +595,11 @@ __attribute__((target("avx2"))) static int signs_avx2(rs_region_walk *w, const u
  * Returns the points done. */
 __attribute__((target("avx2"))) static int row_avx2(const rs_region_walk *w, int sign, uint64_t *row)
 {
-    const int n = w->n, p = w->p;
+    const int n = w->n;
     const __m256d zero = _mm256_setzero_pd(), vs = _mm256_set1_pd(sign);
     int i = 0;
     for (; i + 4 <= n; i += 4) {
-        __m256d s = zero;
-        for (int c = 0; c < p; c++)
-            s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(w->xc + (size_t)c * n + i), _mm256_set1_pd(w->r[c])));
+        const __m256d s = dot4_avx2(w, w->r, i);
         const uint64_t m = (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_mul_pd(vs, s), zero, _CMP_GT_OQ));
         row[i / 64] |= m << (i % 64);
     }
