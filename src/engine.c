@@ -411,6 +411,13 @@ static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
     return d1k * p;
 }
 
+/* core_columns once per peeling: auto's certificate and the exact step share it. */
+static int core_columns_once(const rs_pattern *A, int p, rs_engine_work *w)
+{
+    if (w->core_cols == -3) w->core_cols = core_columns(A, p, w);
+    return w->core_cols;
+}
+
 /* 1 if the core's P = d1k p columns (core_columns) are proven independent: the Gram
  * matrix of J_core's columns (its entries x~_ic, exact; P x P, dot products of `core`
  * terms) positive definite by the certificate (no SVD threshold: exact semantics); 0 if
@@ -452,6 +459,7 @@ static int peel_once(const rs_engine *e, const rs_rank_problem *pb, rs_engine_wo
         if (peeled < 0) return -1;
         w->peeled = peeled;
         w->peel_from = from;
+        w->core_cols = -3; /* a new core */
     }
     *core = w->core;
     return w->peeled;
@@ -485,7 +493,7 @@ static int rank_exact(const rs_engine *e, const rs_rank_problem *pb, rs_engine_w
     const int peeled = peel_once(e, pb, w, rows, n, &core);
     if (peeled < 0) return -1;
     /* fewer columns than rows left: prove the core's columns independent (above) */
-    const int P = core_columns(pb->A, pb->p, w);
+    const int P = core_columns_once(pb->A, pb->p, w);
     if (P < -1) return -1;
     if (P >= 0 && P < core && P <= bound - peeled) {
         const int proved = P == 0 ? 1 : core_columns_independent(pb, w, P, core); /* P = 0: J_core = 0 */
@@ -764,7 +772,7 @@ static int certify(const rs_engine *e, const rs_rank_problem *pb, rs_engine_work
         const int peeled = peel_once(e, pb, w, rows, k, &core);
         if (peeled < 0) return -1;
         if (core == 0) return *decided = 1, 0;
-        const int P = core_columns(pb->A, p, w);
+        const int P = core_columns_once(pb->A, p, w);
         if (P < -1) return -1;
         if (P >= 0 && P < core) return 0; /* fewer columns than rows: for the exact step */
         if (peeled > 0) rows = w->keep, kc = core;

@@ -95,6 +95,7 @@ typedef struct rs_engine_work {
     size_t peel_cap, keep_cap;
     int peel_from;        /* this trial's peeling: -1 none yet, 0 from all rows, 1 from S */
     int peeled, core;     /* ... the rows it peeled (tests and benchmarks read it), the rows left */
+    int core_cols;        /* this peeling's core_columns (engine.c), -3 not yet */
     int colproof;         /* 1: the core's rank was proven by its columns' certificate (tests read it) */
     int *colsel;          /* the core's distinct neurons and their hash table (engine.c) */
     size_t colsel_cap;
