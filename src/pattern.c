@@ -234,7 +234,6 @@ init_bits_avx512_d0(const double *wb, const double *xt, const int d0, int p, rs_
         for (int i = 0; i < n; i++) A->bits[(size_t)i * words + words - 1] &= ((uint64_t)1 << (d1 % 64)) - 1;
 }
 
-
 /* kernel(wb, xt, D, p, A) with the common input dimensions D as constants, so that the
  * coordinate loop unrolls and the weights stay in registers. */
 #define RS_INIT_BY_D0(kernel)                                                                  \
@@ -262,6 +261,7 @@ __attribute__((target("avx2"))) static void init_bits_avx2(const double *wb, con
 {
     RS_INIT_BY_D0(init_bits_avx2_d0)
 }
+#undef RS_INIT_BY_D0
 #endif
 
 /* Draw order: for each neuron j, w_j[0..d0) then b_j (b_j only with bias and a law that
