@@ -370,7 +370,7 @@ static const rs_regions *enumerated_rows(const double *xt, int p, int n)
     if (!region_cache.have || region_cache.key != key || region_cache.r.n != n || region_cache.r.p != p) {
         rs_regions_free(&region_cache.r);
         region_cache.have = 0;
-        if (rs_regions_build(&region_cache.r, xt, p, n)) return NULL;
+        if (rs_regions_list(&region_cache.r, xt, p, n)) return NULL;
         region_cache.key = key;
         region_cache.have = 1;
     }

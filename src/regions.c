@@ -11,7 +11,7 @@
 #include "reluscape/regions.h"
 #include "util.h"
 
-#define GP_TOL 1e-9 /* general position: a point nearer a hyperplane than this (relative) is degenerate */
+#define GP_TOL RS_REGIONS_GP_TOL
 
 double rs_cover_count(int n, int p)
 {
@@ -106,6 +106,7 @@ static int insert(set *s, const uint64_t *x)
 
 int rs_regions_contains(const rs_regions *r, const uint64_t *row)
 {
+    if (r->nslot < 0) return -1; /* listed without a lookup */
     if (r->seen) return (int)(r->seen[row[0] / 64] >> (row[0] % 64) & 1);
     if (!r->slot) return 1; /* every pattern */
     return r->slot[slot_of(r->rows, r->slot, r->nslot, r->words, row)] != 0;
@@ -370,6 +371,15 @@ done:
     return rc;
 }
 
+int rs_regions_list(rs_regions *r, const double *xt, int p, int n)
+{
+    if (p == 3 && n >= 3) {
+        int rc = rs_regions_list_chart(r, xt, n);
+        if (rc != -3) return rc;
+    }
+    return rs_regions_build(r, xt, p, n);
+}
+
 /* ---------------------------------------------------------------- uniform draws (regions.h) */
 
 void rs_region_walk_free(rs_region_walk *w)
@@ -401,6 +411,9 @@ double rs_region_draw_cost(int n, int p)
 int rs_region_enumerate_cheaper(int n, int p, double rows)
 {
     if (n <= p) return 0; /* the draw is n fair bits */
+    if (p == 3) /* the chart's listing against the walk, both in nanoseconds */
+        return rows * (RS_REGIONS_WALK3_ROW + RS_REGIONS_WALK3_POINT * n) >
+               0.5 * n * (n - 1) * (RS_REGIONS_CHART_PAIR + RS_REGIONS_CHART_POINT * n);
     double candidates = rs_regions_candidates(n, p);
     if (rs_cover_count(n, p) > (double)RS_REGIONS_MAX_ROWS || candidates > RS_REGIONS_MAX_CANDIDATES) return 0;
     /* below 17 points a walk's fixed costs (subset, frame, vertex table) weigh more */

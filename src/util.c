@@ -58,7 +58,7 @@ const char *rs_names_join(const char *const *names, int count, char *buf, size_t
     return buf;
 }
 
-static int force_generic = -1; /* -1: not yet read from the environment */
+static int force_generic = -1; /* -1: not yet read from the environment; 2: AVX-512 only */
 
 void rs_cpu_force_generic(int on) { force_generic = on != 0; }
 
@@ -66,9 +66,9 @@ int rs_cpu_has(int feature)
 {
     if (force_generic < 0) {
         const char *e = getenv("RELUSCAPE_GENERIC_KERNELS");
-        force_generic = e && *e && strcmp(e, "0") != 0;
+        force_generic = !e || !*e || !strcmp(e, "0") ? 0 : !strcmp(e, "avx2") ? 2 : 1;
     }
-    if (force_generic) return 0;
+    if (force_generic == 1 || (force_generic == 2 && feature == RS_CPU_AVX512)) return 0;
 #if defined(__x86_64__) && defined(__GNUC__)
     switch (feature) {
     case RS_CPU_AVX2: return __builtin_cpu_supports("avx2") != 0;

@@ -34,8 +34,9 @@ int rs_reserve(void **buf, size_t *cap, size_t count, size_t size);
 
 /* CPU features the fast kernels need.  rs_cpu_has is 1 if the CPU has the feature and
  * the portable kernels are not forced: RELUSCAPE_GENERIC_KERNELS=1 in the environment (read
- * once) or rs_cpu_force_generic(1) makes every dispatch take its generic path, so the tests
- * can run code that these machines would never take.  Results never depend on it. */
+ * once) or rs_cpu_force_generic(1) makes every dispatch take its generic path, and
+ * RELUSCAPE_GENERIC_KERNELS=avx2 only the AVX-512 ones (their AVX2 path), so the tests can
+ * run code that these machines would never take.  Results never depend on it. */
 enum { RS_CPU_AVX2, RS_CPU_POPCNT, RS_CPU_AVX512 };
 int rs_cpu_has(int feature);
 void rs_cpu_force_generic(int on);

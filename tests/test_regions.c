@@ -245,6 +245,112 @@ static void check_walk_counts(int d0, int bias, int n, uint64_t seed)
     free(rows), free(first), free(mult);
 }
 
+/* Row of the chart point (w0, w1) (w2 = 1): bit k = [<x_k, w> > 0], in long double. */
+static void chart_row(const double *xt, int n, long double w0, long double w1, uint64_t *row)
+{
+    for (int k = 0; k < n; k++) {
+        const double *x = xt + 3 * k;
+        if (x[0] * w0 + x[1] * w1 + (long double)x[2] > 0) row[k / 64] |= (uint64_t)1 << (k % 64);
+    }
+}
+
+/* The row far below (sgn = -1) or far above (+1) the chart's lines at w0 = xi |w1|, w1 ->
+ * sgn inf: bit k = [x_k0 xi + sgn x_k1 > 0]. */
+static void far_row(const double *xt, int n, int sgn, long double xi, uint64_t *row)
+{
+    for (int k = 0; k < n; k++)
+        if (xt[3 * k] * xi + sgn * (long double)xt[3 * k + 1] > 0) row[k / 64] |= (uint64_t)1 << (k % 64);
+}
+
+static int cmp_ld(const void *a, const void *b)
+{
+    long double u = *(const long double *)a, v = *(const long double *)b;
+    return (u > v) - (u < v);
+}
+
+/* The listing through the chart (p = 3, rs_regions_list_chart) against its documented
+ * order, computed here from the geometry of the lines x_k0 w0 + x_k1 w1 + x_k2 = 0 in the
+ * plane w2 = 1: the n + 1 cells far below (w0 = xi |w1| between the sorted values of
+ * x_k1 / x_k0, w1 -> -inf), the cell at a point just above each vertex (i < j) between
+ * the two lines' upward rays, then the complement of each of those that is not one of the
+ * n + 1 cells far above.  And 2 + n (n - 1) rows (Cover's C(n, 3)), all distinct, the
+ * set rs_regions_build lists. */
+static void check_chart(int d0, int bias, int n, uint64_t seed)
+{
+    const int words = (n + 63) / 64;
+    const int64_t count = 2 + (int64_t)n * (n - 1);
+    double *xt = malloc(sizeof(double) * 3 * (size_t)n);
+    gaussian_data(xt, d0, bias, n, seed);
+    rs_regions r, b;
+    int rc = rs_regions_list_chart(&r, xt, n);
+    CHECK(rc == 0 && r.count == count && (double)count == rs_cover_count(n, 3) && r.words == words,
+          "d0=%d bias=%d n=%d: the chart lists %lld rows (rc %d) = 2 + n(n-1) = Cover's %.0f", d0, bias, n,
+          (long long)r.count, rc, rs_cover_count(n, 3));
+    if (rc) {
+        free(xt);
+        return;
+    }
+    uint64_t *want = calloc((size_t)count * words, sizeof *want), *above = calloc((size_t)(n + 1) * words, sizeof *above);
+    long double *key = malloc(sizeof *key * (size_t)(n + 2));
+    /* far below: xi between the sorted slopes, and beyond both ends */
+    for (int k = 0; k < n; k++) key[k] = (long double)xt[3 * k + 1] / xt[3 * k];
+    qsort(key, (size_t)n, sizeof *key, cmp_ld);
+    for (int m = 0; m <= n; m++) {
+        long double xi = m == 0 ? key[0] - 1 : m == n ? key[n - 1] + 1 : (key[m - 1] + key[m]) / 2;
+        far_row(xt, n, -1, xi, want + (size_t)m * words);
+    }
+    /* far above: xi between the sorted -slopes */
+    for (int k = 0; k < n; k++) key[k] = -(long double)xt[3 * k + 1] / xt[3 * k];
+    qsort(key, (size_t)n, sizeof *key, cmp_ld);
+    for (int m = 0; m <= n; m++) {
+        long double xi = m == 0 ? key[0] - 1 : m == n ? key[n - 1] + 1 : (key[m - 1] + key[m]) / 2;
+        far_row(xt, n, 1, xi, above + (size_t)m * words);
+    }
+    uint64_t *up = want + (size_t)(n + 1) * words, *down = up + (size_t)n * (n - 1) / 2 * words;
+    int64_t bounded = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++, up += words) {
+            const double *a = xt + 3 * i, *c = xt + 3 * j;
+            const long double det = (long double)a[0] * c[1] - (long double)a[1] * c[0];
+            const long double v0 = (-(long double)a[2] * c[1] + (long double)a[1] * c[2]) / det;
+            const long double v1 = (-(long double)a[0] * c[2] + (long double)a[2] * c[0]) / det;
+            /* the upward unit directions along the two lines, and the distance to the nearest other line */
+            long double ua0 = -a[1], ua1 = a[0], ub0 = -c[1], ub1 = c[0], na = hypotl(ua0, ua1), nb = hypotl(ub0, ub1);
+            if (ua1 < 0) ua0 = -ua0, ua1 = -ua1;
+            if (ub1 < 0) ub0 = -ub0, ub1 = -ub1;
+            long double dist = 1e30L;
+            for (int k = 0; k < n; k++) {
+                if (k == i || k == j) continue;
+                const double *x = xt + 3 * k;
+                long double d = fabsl(x[0] * v0 + x[1] * v1 + x[2]) / hypotl(x[0], x[1]);
+                if (d < dist) dist = d;
+            }
+            const long double eps = dist / 4;
+            chart_row(xt, n, v0 + eps * (ua0 / na + ub0 / nb) / 2, v1 + eps * (ua1 / na + ub1 / nb) / 2, up);
+            int top = 0;
+            for (int m = 0; m <= n && !top; m++) top = !memcmp(up, above + (size_t)m * words, (size_t)words * 8);
+            if (top) continue;
+            for (int w = 0; w < words; w++) down[w] = ~up[w];
+            if (n % 64) down[words - 1] &= ((uint64_t)1 << (n % 64)) - 1;
+            down += words, bounded++;
+        }
+    CHECK(bounded == (int64_t)n * (n - 1) / 2 - (n - 1), "d0=%d bias=%d n=%d: n - 1 of the vertices' cells reach "
+          "w1 -> +inf (%lld bounded)", d0, bias, n, (long long)bounded);
+    CHECK(!memcmp(want, r.rows, (size_t)count * words * 8), "d0=%d bias=%d n=%d: the rows in the documented order "
+          "(below, above each vertex, the bounded ones' complements)", d0, bias, n);
+    /* all distinct, and the set of rs_regions_build (an enumeration from the extreme rays) */
+    CHECK(rs_regions_build(&b, xt, 3, n) == 0 && b.count == count, "d0=%d bias=%d n=%d: rs_regions_build: %lld rows",
+          d0, bias, n, (long long)b.count);
+    int same = b.count == count;
+    for (int64_t q = 0; q < count && same; q++) same = rs_regions_contains(&b, r.rows + (size_t)q * words) == 1;
+    CHECK(same, "d0=%d bias=%d n=%d: every listed row is one of rs_regions_build's (so all %lld distinct rows)", d0,
+          bias, n, (long long)count);
+    CHECK(rs_regions_contains(&r, r.rows) == -1, "the chart's listing has no lookup: rs_regions_contains says -1");
+    rs_regions_free(&b);
+    rs_regions_free(&r);
+    free(want), free(above), free(key), free(xt);
+}
+
 /* The 99.9 % quantile of chi-square with k degrees of freedom (Wilson-Hilferty). */
 static double chi2_999(double k)
 {
@@ -402,9 +508,38 @@ int main(void)
     check_sampler_uniform(2, 1, 20, 1, 1, 100, 52);   /* 38200 patterns of 1 row: the walk */
     check_sampler_uniform(2, 1, 20, 1, 100, 100, 53); /* 1 row, but 100 patterns per dataset: the enumeration */
     /* the choice where it matters (bench-matrix cells): at n = 100 a 2-D dataset's 200 rows
-     * are enumerated for 300 neurons, a 3-D one's 9902 rows are not */
-    CHECK(rs_region_enumerate_cheaper(100, 2, 300) && !rs_region_enumerate_cheaper(100, 3, 300),
-          "n = 100, d1 = 300: p = 2 enumerates, p = 3 walks");
+     * are enumerated for 300 neurons, a 4-D one's 323,600 rows are not; p = 3 by the chart's
+     * model (regions.h): rows (2550 + 9 n) > binom(n, 2) (33 + 0.33 n), at n = 100
+     * rows > 4950 * 66 / 3450 = 94.7 */
+    CHECK(rs_region_enumerate_cheaper(100, 2, 300) && !rs_region_enumerate_cheaper(100, 4, 300),
+          "n = 100, d1 = 300: p = 2 enumerates, p = 4 walks");
+    CHECK(rs_region_enumerate_cheaper(100, 3, 95) && !rs_region_enumerate_cheaper(100, 3, 94),
+          "n = 100, p = 3: 95 rows a dataset list, 94 walk");
+    check_sampler_uniform(3, 0, 8, 100, 1, 200, 54); /* the chart's listing: C(8, 3) = 58 rows */
+
+    /* the chart's listing (p = 3) in its documented order, one and two words a row */
+    check_chart(3, 0, 3, 71);
+    check_chart(3, 0, 4, 72);
+    check_chart(2, 1, 9, 73);
+    check_chart(3, 0, 40, 74);
+    check_chart(2, 1, 64, 75);
+    check_chart(3, 0, 65, 76);
+    check_chart(3, 0, 100, 77);
+    { /* a horizontal line (x_0 = 0): the chart declines, rs_regions_list enumerates; a repeated point: refused */
+        double xt[3 * 12];
+        gaussian_data(xt, 3, 0, 12, 78);
+        xt[3 * 5] = 0;
+        rs_regions r;
+        CHECK(rs_regions_list_chart(&r, xt, 12) == -3, "x_0 = 0: the chart declines (-3)");
+        CHECK(rs_regions_list(&r, xt, 3, 12) == 0 && r.count == 2 + 12 * 11 && r.nslot >= 0,
+              "... rs_regions_list enumerates the %lld rows instead", (long long)r.count);
+        rs_regions_free(&r);
+        gaussian_data(xt, 3, 0, 12, 79);
+        memcpy(xt + 3 * 7, xt + 3 * 2, 3 * sizeof *xt);
+        CHECK(rs_regions_list_chart(&r, xt, 12) == -3 && rs_regions_list(&r, xt, 3, 12) == -2,
+              "a repeated point: the chart declines, the enumeration refuses (-2)");
+        rs_regions_free(&r);
+    }
     CHECK(!rs_region_enumerate_cheaper(5, 5, 1e9) && !rs_region_enumerate_cheaper(4, 5, 1e9),
           "n <= p: never enumerated (n fair bits)");
 

@@ -21,6 +21,7 @@
 
 #define RS_REGIONS_MAX_ROWS ((int64_t)1 << 22)       /* rows one dataset may have */
 #define RS_REGIONS_MAX_CANDIDATES ((double)(1 << 28)) /* patterns the enumeration may test */
+#define RS_REGIONS_GP_TOL 1e-9 /* general position: a point nearer a hyperplane than this (relative) is degenerate */
 #define RS_REGIONS_BITMAP_N 20 /* rows this short are told apart by a 2^n-bit map (128 KiB) */
 
 typedef struct rs_regions {
@@ -41,10 +42,21 @@ double rs_regions_candidates(int n, int p);
  * (RS_REGIONS_MAX_*); -2 not in general position (fewer rows than Cover's count: the
  * count found is in r->count). */
 int rs_regions_build(rs_regions *r, const double *xt, int p, int n);
+/* The same rows for drawing from them (the region sampler): p = 3, n >= 3 listed through
+ * a plane chart, each row once and without a lookup table (rs_regions_list_chart; r->nslot
+ * = -1); otherwise, or where the chart is degenerate, rs_regions_build.  Same returns. */
+int rs_regions_list(rs_regions *r, const double *xt, int p, int n);
+/* p = 3: the cells below the chart's lines, the cell above each vertex and the
+ * complements of the bounded ones (order in src/regions_chart.c): 2 + n (n - 1) rows in
+ * about n^3 / 2 multiply-adds.  0; -1 out of memory or too large; -3 the chart or the data
+ * are degenerate (a point within RS_REGIONS_GP_TOL of x_0 = 0, two nearly parallel lines,
+ * three nearly dependent points): rs_regions_build decides those. */
+int rs_regions_list_chart(rs_regions *r, const double *xt, int n);
 void rs_regions_free(rs_regions *r);
 /* A hash of the dataset xt (p x n), to tell whether enumerated rows are still its own. */
 uint64_t rs_regions_data_key(const double *xt, int p, int n);
-/* Is row (words words) one of the rows of r (built with rc 0)? */
+/* Is row (words words) one of the rows of r (built with rc 0)?  -1 when r has no lookup
+ * (listed by rs_regions_list_chart). */
 int rs_regions_contains(const rs_regions *r, const uint64_t *row);
 
 /* One realizable row drawn uniformly without enumerating them (the region sampler's draw
@@ -100,8 +112,17 @@ double rs_region_draw_cost(int n, int p);
  * about n / 120 below (p = 2-8; docs/performance.md, "Listing rows faster"); draw order
  * version 7. */
 #define RS_REGIONS_ENUMERATE_WEIGHT 0.14
+/* p = 3: listing through the chart takes about binom(n, 2) (RS_REGIONS_CHART_PAIR +
+ * RS_REGIONS_CHART_POINT n) ns, a walk RS_REGIONS_WALK3_ROW + RS_REGIONS_WALK3_POINT n ns
+ * a row (fitted at n = 20-200 on AVX-512; docs/performance.md, "The eighth round"; draw
+ * order version 9): the walk's model above overweights n at p = 3. */
+#define RS_REGIONS_CHART_PAIR 33.0
+#define RS_REGIONS_CHART_POINT 0.33
+#define RS_REGIONS_WALK3_ROW 2550.0
+#define RS_REGIONS_WALK3_POINT 9.0
 /* Whether sampling `rows` rows from one dataset (d1 x sweep.patterns_per_dataset) is
- * cheaper by enumerating the dataset's realizable rows once (binom(n, p-1) 2^p n p units
+ * cheaper by listing the dataset's realizable rows once (rs_regions_list; p = 3 the chart's
+ * model above; otherwise binom(n, p-1) 2^p n p units
  * of RS_REGIONS_ENUMERATE_WEIGHT min(1, n/17) each, within RS_REGIONS_MAX_*) than by rows draws
  * (rs_region_draw_cost each).  Both give each row iid
  * uniform over the realizable rows; they read other words of the stream, so the choice
