@@ -32,7 +32,7 @@ typedef struct chart {
     double *norm;        /* |x_k| */
     double *inv;         /* 1 / |x_k| */
     double *u, *v;       /* [n]: <x_k, u>, <x_k, v> / |x_k| for a basis u, v of the plane of x_i's rays */
-    double *z, *alpha, *beta, *tol; /* [n]: vertex (i, j)'s ray r = alpha u + beta v, RS_REGIONS_GP_TOL |r| */
+    double *z, *alpha, *beta, *tol; /* [n]: vertex (i, j)'s ray r = alpha u + beta v, RS_REGIONS_GP_TOL |r|_1 */
     uint64_t *neg;       /* bit k: x_k0 < 0 */
 } chart;
 
@@ -61,8 +61,8 @@ static void frame(chart *c, int i, double *u, double *v, double *uu, double *vv)
 }
 
 /* Bits k != i, j of row: [alpha u_k + beta v_k > tol], the vertex's sides; 1 when a point
- * is within tol = RS_REGIONS_GP_TOL |r| of the vertex's ray (three points nearly
- * dependent). */
+ * is within tol = RS_REGIONS_GP_TOL |r|_1 of the vertex's ray, relative to |x_k| (three
+ * points nearly dependent). */
 static int sides(const chart *c, double alpha, double beta, double tol, int i, int j, uint64_t *row)
 {
     for (int k = 0; k < c->n; k++) {
@@ -218,6 +218,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
 #endif
     const uint64_t last = n % 64 ? ((uint64_t)1 << (n % 64)) - 1 : ~(uint64_t)0;
     uint64_t *up = rows + (size_t)(n + 1) * words, *down = up + (size_t)pairs * words;
+    const int flat = order[0].k, steep = order[n - 1].k; /* the smallest and largest slope */
     int64_t crossing = 0;
     for (int i = 0; i < n; i++) {
         double u[3], v[3], uu, vv;
@@ -229,7 +230,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
             c.z[j] = fabs(z) <= RS_REGIONS_GP_TOL * c.norm[i] * c.norm[j] ? 0 : z; /* 0: lines i, j nearly parallel */
             c.alpha[j] = (r0 * u[0] + r1 * u[1] + r2 * u[2]) * iuu;
             c.beta[j] = (r0 * v[0] + r1 * v[1] + r2 * v[2]) * ivv;
-            c.tol[j] = RS_REGIONS_GP_TOL * sqrt(r0 * r0 + r1 * r1 + r2 * r2);
+            c.tol[j] = RS_REGIONS_GP_TOL * ((fabs(r0) + fabs(r1)) + fabs(r2));
         }
         for (int j = i + 1; j < n; j++, up += words) {
             const double *xj = xt + (size_t)3 * j, z = c.z[j], alpha = c.alpha[j], beta = c.beta[j], tol = c.tol[j];
@@ -246,12 +247,15 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
              * <x_i, u_j> = -sgn(x_j0) z, <x_j, u_i> = sgn(x_i0) z */
             up[i / 64] |= (uint64_t)((xj[0] > 0) != (z > 0)) << (i % 64);
             up[j / 64] |= (uint64_t)((xi[0] > 0) == (z > 0)) << (j % 64);
-            /* bounded unless it is an interval above between two lines: neg xor a suffix */
-            const int m = distance(up, c.neg, words);
-            int is_suffix = 1;
-            for (int w = 0; w < words && is_suffix; w++) is_suffix = (up[w] ^ c.neg[w]) == suffix[(size_t)m * words + w];
+            /* bounded unless it is an interval above between two lines: neg xor a suffix of
+             * size 1..n-1, which holds the steepest line and not the flattest */
+            int is_suffix = (up[steep / 64] ^ c.neg[steep / 64]) >> (steep % 64) & 1 &&
+                            !((up[flat / 64] ^ c.neg[flat / 64]) >> (flat % 64) & 1);
             if (is_suffix) {
-                if (m == 0 || m == n) goto done; /* a cell below: the sides are inconsistent */
+                const int m = distance(up, c.neg, words);
+                for (int w = 0; w < words && is_suffix; w++) is_suffix = (up[w] ^ c.neg[w]) == suffix[(size_t)m * words + w];
+            }
+            if (is_suffix) {
                 crossing++;
                 continue;
             }
