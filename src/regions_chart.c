@@ -29,6 +29,7 @@
 typedef struct chart {
     int n, words;
     const double *xt;    /* the points, 3 x n */
+    double *x0, *x1, *x2; /* the points coordinate-major */
     double *norm;        /* |x_k| */
     double *inv;         /* 1 / |x_k| */
     double *u, *v;       /* [n]: <x_k, u>, <x_k, v> / |x_k| for a basis u, v of the plane of x_i's rays */
@@ -59,6 +60,56 @@ static void frame(chart *c, int i, double *u, double *v, double *uu, double *vv)
         c->v[k] = (y[0] * v[0] + y[1] * v[1] + y[2] * v[2]) * c->inv[k];
     }
 }
+
+/* The vertices (i, j) on line i for j from j0 on: each ray x_i x x_j oriented into the
+ * chart (r_2 = |z| > 0), its coordinates alpha, beta in the frame and its tolerance; z = 0
+ * when lines i and j are nearly parallel (the chart cannot take them). */
+static void vertices(chart *c, int i, int j0, const double *u, const double *v, double iuu, double ivv)
+{
+    const double *xi = c->xt + (size_t)3 * i;
+    for (int j = j0; j < c->n; j++) {
+        const double *xj = c->xt + (size_t)3 * j, z = xi[0] * xj[1] - xi[1] * xj[0], s = z > 0 ? 1 : -1;
+        const double r0 = s * (xi[1] * xj[2] - xi[2] * xj[1]), r1 = s * (xi[2] * xj[0] - xi[0] * xj[2]), r2 = s * z;
+        c->z[j] = fabs(z) <= RS_REGIONS_GP_TOL * c->norm[i] * c->norm[j] ? 0 : z;
+        c->alpha[j] = ((r0 * u[0] + r1 * u[1]) + r2 * u[2]) * iuu;
+        c->beta[j] = ((r0 * v[0] + r1 * v[1]) + r2 * v[2]) * ivv;
+        c->tol[j] = RS_REGIONS_GP_TOL * ((fabs(r0) + fabs(r1)) + fabs(r2));
+    }
+}
+
+#ifdef RS_CHART_SIMD
+/* The same eight vertices at a time (the same operations in the same order: the same
+ * bits), up to a last block of fewer than eight: returns where vertices() takes over. */
+__attribute__((target("avx512f"))) static int vertices_avx512(chart *c, int i, const double *u, const double *v,
+                                                               double iuu, double ivv)
+{
+    const double *xi = c->xt + (size_t)3 * i;
+    const __m512d a0 = _mm512_set1_pd(xi[0]), a1 = _mm512_set1_pd(xi[1]), a2 = _mm512_set1_pd(xi[2]);
+    const __m512d u0 = _mm512_set1_pd(u[0]), u1 = _mm512_set1_pd(u[1]), u2 = _mm512_set1_pd(u[2]);
+    const __m512d v0 = _mm512_set1_pd(v[0]), v1 = _mm512_set1_pd(v[1]), v2 = _mm512_set1_pd(v[2]);
+    const __m512d gi = _mm512_set1_pd(RS_REGIONS_GP_TOL * c->norm[i]), gp = _mm512_set1_pd(RS_REGIONS_GP_TOL);
+    const __m512d vu = _mm512_set1_pd(iuu), vv = _mm512_set1_pd(ivv), zero = _mm512_setzero_pd();
+    const __m512d one = _mm512_set1_pd(1), minus = _mm512_set1_pd(-1);
+    int j = i + 1;
+    for (; j + 8 <= c->n; j += 8) {
+        const __m512d b0 = _mm512_loadu_pd(c->x0 + j), b1 = _mm512_loadu_pd(c->x1 + j), b2 = _mm512_loadu_pd(c->x2 + j);
+        const __m512d z = _mm512_sub_pd(_mm512_mul_pd(a0, b1), _mm512_mul_pd(a1, b0));
+        const __m512d s = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(z, zero, _CMP_GT_OQ), minus, one);
+        const __m512d r0 = _mm512_mul_pd(s, _mm512_sub_pd(_mm512_mul_pd(a1, b2), _mm512_mul_pd(a2, b1)));
+        const __m512d r1 = _mm512_mul_pd(s, _mm512_sub_pd(_mm512_mul_pd(a2, b0), _mm512_mul_pd(a0, b2)));
+        const __m512d r2 = _mm512_mul_pd(s, z);
+        const __mmask8 flat = _mm512_cmp_pd_mask(_mm512_abs_pd(z), _mm512_mul_pd(gi, _mm512_loadu_pd(c->norm + j)), _CMP_LE_OQ);
+        _mm512_storeu_pd(c->z + j, _mm512_mask_mov_pd(z, flat, zero));
+        _mm512_storeu_pd(c->alpha + j, _mm512_mul_pd(_mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(r0, u0), _mm512_mul_pd(r1, u1)),
+                                                                   _mm512_mul_pd(r2, u2)), vu));
+        _mm512_storeu_pd(c->beta + j, _mm512_mul_pd(_mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(r0, v0), _mm512_mul_pd(r1, v1)),
+                                                                  _mm512_mul_pd(r2, v2)), vv));
+        _mm512_storeu_pd(c->tol + j, _mm512_mul_pd(gp, _mm512_add_pd(_mm512_add_pd(_mm512_abs_pd(r0), _mm512_abs_pd(r1)),
+                                                                     _mm512_abs_pd(r2))));
+    }
+    return j;
+}
+#endif
 
 /* Bits k != i, j of row: [alpha u_k + beta v_k > tol], the vertex's sides; 1 when a point
  * is within tol = RS_REGIONS_GP_TOL |r|_1 of the vertex's ray, relative to |x_k| (three
@@ -180,7 +231,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
     const int words = (n + 63) / 64;
     const int64_t count = (int64_t)cover, pairs = (int64_t)n * (n - 1) / 2;
     chart c = {.n = n, .words = words, .xt = xt};
-    double *buf = rs_calloc((size_t)8 * n, sizeof *buf);
+    double *buf = rs_calloc((size_t)11 * n, sizeof *buf);
     slope *order = rs_calloc((size_t)n, sizeof *order);
     uint64_t *suffix = rs_calloc((size_t)(n + 1) * words, sizeof *suffix); /* m: the m largest slopes' bits */
     uint64_t *rows = rs_calloc((size_t)count * words, sizeof *rows);
@@ -190,10 +241,12 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
     rc = -3;
     c.norm = buf, c.inv = buf + n, c.u = buf + 2 * n, c.v = buf + 3 * n;
     c.z = buf + 4 * n, c.alpha = buf + 5 * n, c.beta = buf + 6 * n, c.tol = buf + 7 * n;
+    c.x0 = buf + 8 * n, c.x1 = buf + 9 * n, c.x2 = buf + 10 * n;
     for (int k = 0; k < n; k++) {
         const double *x = xt + (size_t)3 * k;
         c.norm[k] = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
         c.inv[k] = 1 / c.norm[k];
+        c.x0[k] = x[0], c.x1[k] = x[1], c.x2[k] = x[2];
         if (!(fabs(x[0]) > RS_REGIONS_GP_TOL * c.norm[k])) goto done; /* a horizontal line (or not finite) */
         c.neg[k / 64] |= (uint64_t)(x[0] < 0) << (k % 64);
         order[k] = (slope){x[1] / x[0], k};
@@ -224,14 +277,11 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
         double u[3], v[3], uu, vv;
         frame(&c, i, u, v, &uu, &vv);
         const double iuu = 1 / uu, ivv = 1 / vv, *xi = xt + (size_t)3 * i;
-        for (int j = i + 1; j < n; j++) { /* the vertices on line i, each x_i x x_j oriented into the chart */
-            const double *xj = xt + (size_t)3 * j, z = xi[0] * xj[1] - xi[1] * xj[0], s = z > 0 ? 1 : -1;
-            const double r0 = s * (xi[1] * xj[2] - xi[2] * xj[1]), r1 = s * (xi[2] * xj[0] - xi[0] * xj[2]), r2 = s * z;
-            c.z[j] = fabs(z) <= RS_REGIONS_GP_TOL * c.norm[i] * c.norm[j] ? 0 : z; /* 0: lines i, j nearly parallel */
-            c.alpha[j] = (r0 * u[0] + r1 * u[1] + r2 * u[2]) * iuu;
-            c.beta[j] = (r0 * v[0] + r1 * v[1] + r2 * v[2]) * ivv;
-            c.tol[j] = RS_REGIONS_GP_TOL * ((fabs(r0) + fabs(r1)) + fabs(r2));
-        }
+        int j0 = i + 1;
+#ifdef RS_CHART_SIMD
+        if (avx512) j0 = vertices_avx512(&c, i, u, v, iuu, ivv);
+#endif
+        vertices(&c, i, j0, u, v, iuu, ivv);
         for (int j = i + 1; j < n; j++, up += words) {
             const double *xj = xt + (size_t)3 * j, z = c.z[j], alpha = c.alpha[j], beta = c.beta[j], tol = c.tol[j];
             if (z == 0) goto done;
