@@ -29,10 +29,14 @@
 # machine; skipped without valgrind or callgrind_annotate).
 # Environment knobs (defaults):
 #   BENCH_MATRIX_TRIALS (100)        trials per cell, bernoulli and init settings
-#   BENCH_MATRIX_REGION_TRIALS (6)   trials per cell, region settings (the reference lists
-#                                    every dataset's rows: about 1.6 s a trial at d0 = 3 with
-#                                    bias, n = 100; with 2 a cell reluscape's trials were 1-14 ms
-#                                    in all and a setting's ratio moved by 2x between runs)
+#   BENCH_MATRIX_REGION_TRIALS (6)   trials per cell, region settings of the fixed family (the
+#                                    reference lists every dataset's rows: about 1.6 s a trial
+#                                    at d0 = 3 with bias, n = 100; with 2 a cell reluscape's
+#                                    trials were 1-14 ms in all and a setting's ratio moved by
+#                                    2x between runs)
+#   BENCH_MATRIX_RATIO_REGION_TRIALS (100) the same for the ratio family (n = 10: the
+#                                    reference takes about 1.5 ms a trial; at 6 a cell
+#                                    reluscape's 72 trials were 1.4-3.6 ms of CPU in all)
 #   BENCH_MATRIX_ONLY (all)          a grep -E pattern on the setting's name, e.g.
 #                                    'init/gaussian' or 'fixed.*bias=0'
 #   BENCH_MATRIX_REPEAT (1)          runs of each program per setting; the best CPU is kept
@@ -54,6 +58,7 @@ BUILDDIR=$(cd "$BUILDDIR" && pwd)
 NPROC=$(nproc 2>/dev/null || echo '?')
 TRIALS=${BENCH_MATRIX_TRIALS:-100}
 REGION_TRIALS=${BENCH_MATRIX_REGION_TRIALS:-6}
+RATIO_REGION_TRIALS=${BENCH_MATRIX_RATIO_REGION_TRIALS:-100}
 ONLY=${BENCH_MATRIX_ONLY:-}
 REPEAT=${BENCH_MATRIX_REPEAT:-1}
 NPROFILE=${BENCH_MATRIX_PROFILE:-3}
@@ -114,6 +119,7 @@ run_setting() {
     name=$1 fam=$2 smp=$3 law=$4 dlaw=$5 b=$6
     region=0; [ "$smp" = region ] && region=1
     t=$TRIALS; [ "$region" = 1 ] && t=$REGION_TRIALS
+    [ "$region" = 1 ] && [ "$fam" = ratio ] && t=$RATIO_REGION_TRIALS
     bb=true; [ "$b" = 0 ] && bb=false
     ini="$WORK/$fam.$smp.$law.$dlaw.$b.ini"
     {
@@ -158,7 +164,7 @@ print("%.4f %.3f %.3f %d" % (f["run/busy_cpu_seconds"][()].sum(), s["certified"]
 }
 
 echo "== machine: $NPROC cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== matrix: $TRIALS trials per cell ($REGION_TRIALS for region), best of $REPEAT; CPU seconds (user + system), one core each"
+echo "== matrix: $TRIALS trials per cell ($REGION_TRIALS for region in the fixed family), best of $REPEAT; CPU seconds (user + system), one core each"
 [ -z "$RS_SETS" ] || echo "== reluscape runs with$RS_SETS"
 printf '%-34s %7s %8s %9s %8s %8s %9s %5s %11s %6s\n' setting "rs s" "np s" "process" "rs trl s" "np trl s" "trials" cert "full rs|np" trials
 skipped=""
