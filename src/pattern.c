@@ -335,19 +335,6 @@ static int sample_init(const rs_sampler_params *prm, const double *xt, rs_stream
     return 0;
 }
 
-typedef struct {
-    double x;
-    int i;
-} rs_keyed;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-    const rs_keyed *u = a, *v = b;
-    if (u->x != v->x)
-        return u->x < v->x ? -1 : 1;
-    return (u->i > v->i) - (u->i < v->i); /* ties by index: a stable, total order */
-}
-
 /* The realizable rows of the last dataset the general region sampler saw: datasets are
  * shared by consecutive trials (sweep.patterns_per_dataset), so one enumeration serves
  * them all.  Keyed by the data's bytes; one per process (ranks are single-threaded). */
@@ -438,7 +425,7 @@ static int sample_region(const rs_sampler_params *prm, const double *xt, rs_stre
         key[i].x = xt[(size_t)i * 2]; /* p = 2: column i is (x_i, 1) */
         key[i].i = i;
     }
-    qsort(key, (size_t)n, sizeof *key, cmp_keyed);
+    qsort(key, (size_t)n, sizeof *key, rs_cmp_keyed);
     for (int r = 0; r < n; r++)
         order[r] = key[r].i;
     uint64_t rest = (uint64_t)prm->index; /* exhaustive: its digits in base 2n */

@@ -800,29 +800,17 @@ int rs_region_draw(rs_region_walk *w, const double *xt, rs_stream *s, uint64_t *
 
 /* ---------------------------------------------------------------- realizability */
 
-typedef struct keyed {
-    double x;
-    int i;
-} keyed;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-    const keyed *u = a, *v = b;
-    if (u->x != v->x) return u->x < v->x ? -1 : 1;
-    return (u->i > v->i) - (u->i < v->i);
-}
-
 /* The 1-D points (x_i, 1) sorted into w->keyed; -1 out of memory or non-finite. */
-static keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
+static rs_keyed *sorted_1d(const double *xt, int n, rs_realizable_work *w)
 {
-    if (rs_reserve(&w->keyed, &w->keyed_cap, (size_t)n, sizeof(keyed))) return NULL;
-    keyed *k = w->keyed;
+    if (rs_reserve(&w->keyed, &w->keyed_cap, (size_t)n, sizeof(rs_keyed))) return NULL;
+    rs_keyed *k = w->keyed;
     for (int i = 0; i < n; i++) {
         if (!isfinite(xt[(size_t)i * 2])) return NULL;
         k[i].x = xt[(size_t)i * 2];
         k[i].i = i;
     }
-    qsort(k, (size_t)n, sizeof *k, cmp_keyed);
+    qsort(k, (size_t)n, sizeof *k, rs_cmp_keyed);
     return k;
 }
 
@@ -939,7 +927,7 @@ int rs_pattern_realizable(const rs_pattern *A, const double *xt, int d0, int bia
     const int n = A->n;
     if (n < 1) return 1;
     if (d0 == 1 && bias) { /* w x + b > 0 on a suffix (w > 0), a prefix (w < 0), or all / none */
-        const keyed *k = sorted_1d(xt, n, w);
+        const rs_keyed *k = sorted_1d(xt, n, w);
         if (!k) return -1;
         for (int j = 0; j < A->d1; j++) {
             int changes = 0;
@@ -1025,7 +1013,7 @@ int64_t rs_regions_count_rows(const double *xt, int d0, int bias, int n, double 
     if (n < 1 || p < 1) return -1;
     if (d0 == 1 && bias) {
         rs_realizable_work w = {0};
-        const keyed *k = sorted_1d(xt, n, &w);
+        const rs_keyed *k = sorted_1d(xt, n, &w);
         int64_t distinct = k ? 1 : -1;
         for (int r = 1; k && r < n; r++) distinct += k[r].x != k[r - 1].x;
         rs_realizable_work_free(&w);

@@ -111,12 +111,12 @@ __attribute__((target("avx512f"))) static int vertices_avx512(chart *c, int i, c
 }
 #endif
 
-/* Bits k != i, j of row: [alpha u_k + beta v_k > tol], the vertex's sides; 1 when a point
+/* Bits k != i, j (from k0 on) of row: [alpha u_k + beta v_k > tol], the vertex's sides; 1 when a point
  * is within tol = RS_REGIONS_GP_TOL |r|_1 of the vertex's ray, relative to |x_k| (three
  * points nearly dependent). */
-static int sides(const chart *c, double alpha, double beta, double tol, int i, int j, uint64_t *row)
+static int sides(const chart *c, double alpha, double beta, double tol, int i, int j, int k0, uint64_t *row)
 {
-    for (int k = 0; k < c->n; k++) {
+    for (int k = k0; k < c->n; k++) {
         if (k == i || k == j) continue;
         const double e = alpha * c->u[k] + beta * c->v[k];
         if (!(e > tol) && !(e < -tol)) return 1;
@@ -178,27 +178,9 @@ __attribute__((target("avx2"))) static int sides_avx2(const chart *c, double alp
         if (~(p | q) & 0xF & ~vertex) return 1;
         row[k / 64] |= (p & ~vertex) << (k % 64);
     }
-    for (; k < c->n; k++) { /* the last points as sides() does */
-        if (k == i || k == j) continue;
-        const double e = alpha * c->u[k] + beta * c->v[k];
-        if (!(e > tol) && !(e < -tol)) return 1;
-        row[k / 64] |= (uint64_t)(e > tol) << (k % 64);
-    }
-    return 0;
+    return sides(c, alpha, beta, tol, i, j, k, row); /* the last points */
 }
 #endif
-
-typedef struct slope {
-    double kappa;
-    int k;
-} slope;
-
-static int cmp_slope(const void *a, const void *b)
-{
-    const slope *u = a, *v = b;
-    if (u->kappa != v->kappa) return u->kappa < v->kappa ? -1 : 1;
-    return (u->k > v->k) - (u->k < v->k);
-}
 
 /* x_i0 x_j1 - x_i1 x_j0: the third coordinate of x_i x x_j, > 0 when kappa_i < kappa_j
  * and x_i0 x_j0 > 0.  0 when it is within RS_REGIONS_GP_TOL |x_i| |x_j| of 0 (the lines
@@ -232,7 +214,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
     const int64_t count = (int64_t)cover, pairs = (int64_t)n * (n - 1) / 2;
     chart c = {.n = n, .words = words, .xt = xt};
     double *buf = rs_calloc((size_t)11 * n, sizeof *buf);
-    slope *order = rs_calloc((size_t)n, sizeof *order);
+    rs_keyed *order = rs_calloc((size_t)n, sizeof *order); /* the slopes kappa_k, sorted */
     uint64_t *suffix = rs_calloc((size_t)(n + 1) * words, sizeof *suffix); /* m: the m largest slopes' bits */
     uint64_t *rows = rs_calloc((size_t)count * words, sizeof *rows);
     c.neg = rs_calloc((size_t)words, sizeof *c.neg);
@@ -249,18 +231,18 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
         c.x0[k] = x[0], c.x1[k] = x[1], c.x2[k] = x[2];
         if (!(fabs(x[0]) > RS_REGIONS_GP_TOL * c.norm[k])) goto done; /* a horizontal line (or not finite) */
         c.neg[k / 64] |= (uint64_t)(x[0] < 0) << (k % 64);
-        order[k] = (slope){x[1] / x[0], k};
+        order[k] = (rs_keyed){x[1] / x[0], k};
     }
-    qsort(order, (size_t)n, sizeof *order, cmp_slope);
+    qsort(order, (size_t)n, sizeof *order, rs_cmp_keyed);
     for (int m = 0; m + 1 < n; m++) { /* the computed order is the lines' order, pair by adjacent pair */
-        const int a = order[m].k, b = order[m + 1].k;
+        const int a = order[m].i, b = order[m + 1].i;
         const double z = cross2(&c, a, b);
         if (z == 0 || (z > 0) != (xt[3 * a] * xt[3 * b] > 0)) goto done;
     }
     /* the cells below, and the suffix rows of the cells above */
     memcpy(rows, c.neg, (size_t)words * sizeof *rows);
     for (int m = 1; m <= n; m++) {
-        const int lo = order[m - 1].k, hi = order[n - m].k;
+        const int lo = order[m - 1].i, hi = order[n - m].i;
         memcpy(rows + (size_t)m * words, rows + (size_t)(m - 1) * words, (size_t)words * sizeof *rows);
         rows[(size_t)m * words + lo / 64] ^= (uint64_t)1 << (lo % 64);
         memcpy(suffix + (size_t)m * words, suffix + (size_t)(m - 1) * words, (size_t)words * sizeof *suffix);
@@ -271,7 +253,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
 #endif
     const uint64_t last = n % 64 ? ((uint64_t)1 << (n % 64)) - 1 : ~(uint64_t)0;
     uint64_t *up = rows + (size_t)(n + 1) * words, *down = up + (size_t)pairs * words;
-    const int flat = order[0].k, steep = order[n - 1].k; /* the smallest and largest slope */
+    const int flat = order[0].i, steep = order[n - 1].i; /* the smallest and largest slope */
     int64_t crossing = 0;
     for (int i = 0; i < n; i++) {
         double u[3], v[3], uu, vv;
@@ -291,7 +273,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
             else if (avx2) degenerate = sides_avx2(&c, alpha, beta, tol, i, j, up);
             else
 #endif
-                degenerate = sides(&c, alpha, beta, tol, i, j, up);
+                degenerate = sides(&c, alpha, beta, tol, i, j, 0, up);
             if (degenerate) goto done;
             /* the quadrant between the upward rays u_i = sgn(x_i0) (-x_i1, x_i0, 0) and u_j:
              * <x_i, u_j> = -sgn(x_j0) z, <x_j, u_i> = sgn(x_i0) z */

@@ -58,6 +58,13 @@ const char *rs_names_join(const char *const *names, int count, char *buf, size_t
     return buf;
 }
 
+int rs_cmp_keyed(const void *a, const void *b)
+{
+    const rs_keyed *u = a, *v = b;
+    if (u->x != v->x) return u->x < v->x ? -1 : 1;
+    return (u->i > v->i) - (u->i < v->i);
+}
+
 static int force_generic = -1; /* -1: not yet read from the environment; 2: AVX-512 only */
 
 void rs_cpu_force_generic(int on) { force_generic = on != 0; }

@@ -32,6 +32,14 @@ void *rs_calloc(size_t count, size_t size);
  * 0, or -1 on overflow or OOM (the old buffer stays valid). */
 int rs_reserve(void **buf, size_t *cap, size_t count, size_t size);
 
+/* A value and its index, sorted by rs_cmp_keyed: by value, ties by index (a stable, total
+ * order for qsort). */
+typedef struct rs_keyed {
+    double x;
+    int i;
+} rs_keyed;
+int rs_cmp_keyed(const void *a, const void *b);
+
 /* CPU features the fast kernels need.  rs_cpu_has is 1 if the CPU has the feature and
  * the portable kernels are not forced: RELUSCAPE_GENERIC_KERNELS=1 in the environment (read
  * once) or rs_cpu_force_generic(1) makes every dispatch take its generic path, and
