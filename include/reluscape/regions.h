@@ -48,9 +48,10 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n);
 int rs_regions_list(rs_regions *r, const double *xt, int p, int n);
 /* p = 3: the cells below the chart's lines, the cell above each vertex and the
  * complements of the bounded ones (order in src/regions_chart.c): 2 + n (n - 1) rows in
- * about n^3 / 2 multiply-adds.  0; -1 out of memory or too large; -3 the chart or the data
- * are degenerate (a point within RS_REGIONS_GP_TOL of x_0 = 0, two nearly parallel lines,
- * three nearly dependent points): rs_regions_build decides those. */
+ * about n^3 products (binom(n, 2) crossings, two a point).  0; -1 out of memory or too
+ * large; -3 the chart or the data are degenerate (a point within RS_REGIONS_GP_TOL of
+ * x_0 = 0, two nearly parallel lines, three nearly dependent points): rs_regions_build
+ * decides those. */
 int rs_regions_list_chart(rs_regions *r, const double *xt, int n);
 void rs_regions_free(rs_regions *r);
 /* A hash of the dataset xt (p x n), to tell whether enumerated rows are still its own. */
