@@ -6,7 +6,7 @@ import sys
 
 LAYERS = {
     0: ["rng", "ziggurat_tables", "log", "util", "h5file"],
-    1: ["data", "pattern", "jacobian", "matrank", "modrank", "blas", "scalapack", "targets", "lp", "regions", "train", "train_kernels"],
+    1: ["data", "pattern", "jacobian", "matrank", "modrank", "blas", "scalapack", "targets", "lp", "regions", "regions_chart", "train", "train_kernels"],
     2: ["engine", "group", "group_rank", "config"],
     3: ["grid", "stats", "trial", "footprint", "checkpoint", "provenance", "theory"],
     4: ["experiment", "exp_*"],
