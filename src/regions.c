@@ -104,6 +104,34 @@ static int insert(set *s, const uint64_t *x)
     return 0;
 }
 
+/* The lookup of s for rows of n bits, about `rows` of them: a bitmap of all 2^n rows for
+ * n <= RS_REGIONS_BITMAP_N, else a hash table of twice as many slots (NULL out of memory). */
+static void set_lookup_alloc(set *s, int n, double rows)
+{
+    if (n <= RS_REGIONS_BITMAP_N) {
+        s->seen = rs_calloc(((size_t)1 << n) / 64 + 1, sizeof *s->seen);
+        return;
+    }
+    for (s->nslot = 1024; s->nslot < 2 * (int64_t)rows; s->nslot *= 2) continue;
+    s->slot = rs_calloc((size_t)s->nslot, sizeof *s->slot);
+}
+
+/* Give r, listed without a lookup (rs_regions_list_chart: distinct rows), the lookup
+ * rs_regions_build makes.  0, -1 out of memory. */
+static int regions_index(rs_regions *r)
+{
+    set s = {.words = r->words};
+    set_lookup_alloc(&s, r->n, (double)r->count);
+    if (!s.seen && !s.slot) return -1;
+    for (int64_t q = 0; q < r->count; q++) {
+        const uint64_t *x = r->rows + q * r->words;
+        if (s.seen) s.seen[x[0] / 64] |= (uint64_t)1 << (x[0] % 64);
+        else s.slot[slot_of(r->rows, s.slot, s.nslot, r->words, x)] = q + 1;
+    }
+    r->seen = s.seen, r->slot = s.slot, r->nslot = s.nslot;
+    return 0;
+}
+
 int rs_regions_contains(const rs_regions *r, const uint64_t *row)
 {
     if (r->nslot < 0) return -1; /* listed without a lookup */
@@ -292,12 +320,7 @@ int rs_regions_build(rs_regions *r, const double *xt, int p, int n)
         return 0;
     }
     set s = {.words = words};
-    if (n <= RS_REGIONS_BITMAP_N) {
-        s.seen = rs_calloc(((size_t)1 << n) / 64 + 1, sizeof *s.seen);
-    } else {
-        for (s.nslot = 1024; s.nslot < 2 * (int64_t)cover; s.nslot *= 2) continue;
-        s.slot = rs_calloc((size_t)s.nslot, sizeof *s.slot);
-    }
+    set_lookup_alloc(&s, n, cover);
     int *S = rs_calloc((size_t)(k + 1), sizeof *S);
     pencil pc = {0};
     double *norm = rs_calloc((size_t)n, sizeof *norm);
@@ -844,7 +867,7 @@ static int have_rows(const double *xt, int p, int n, double max_work, rs_realiza
     w->key = key;
     w->have = -1;
     if (n > p - 1 && rs_regions_candidates(n, p) * n > max_work) return 0;
-    if (rs_regions_build(&w->rows, xt, p, n) == 0) w->have = 1;
+    if (rs_regions_list(&w->rows, xt, p, n) == 0 && (w->rows.nslot >= 0 || regions_index(&w->rows) == 0)) w->have = 1;
     w->rows.n = n, w->rows.p = p; /* the key's shape, also when refused */
     return w->have > 0;
 }

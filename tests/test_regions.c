@@ -555,7 +555,8 @@ int main(void)
     check_draw_uniform(3, 0, 6, 300, 42, 61.1);  /* C(6, 3) = 2(1+5+10) = 32 */
     check_draw_uniform(4, 1, 7, 200, 43, 165.2); /* C(7, 5) = 2(1+6+15+20+15) = 114 */
     check_draw_special();
-    check_realizable(2, 1, 6, 11);  /* lookup among the enumerated rows */
+    check_realizable(2, 1, 6, 11);  /* lookup among the listed rows (p = 3: the chart's, and a bitmap) */
+    check_realizable(3, 0, 40, 25); /* the chart's rows and a hash table */
     check_realizable(2, 1, 40, 12); /* too large to enumerate within the budget: the LP */
     check_realizable(1, 1, 7, 13);  /* the 1-D threshold test */
     check_realizable(1, 0, 5, 14);  /* p = 1: the positive or the negative points */
