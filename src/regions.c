@@ -434,6 +434,7 @@ double rs_region_draw_cost(int n, int p)
 int rs_region_enumerate_cheaper(int n, int p, double rows)
 {
     if (n <= p) return 0; /* the draw is n fair bits */
+    if (rs_cover_count(n, p) > (double)RS_REGIONS_MAX_ROWS) return 0; /* too many rows to list */
     if (p == 3) /* the chart's listing against the walk, both in nanoseconds */
         return rows * (RS_REGIONS_WALK3_ROW + RS_REGIONS_WALK3_POINT * n) >
                0.5 * n * (n - 1) * (RS_REGIONS_CHART_PAIR + RS_REGIONS_CHART_POINT * n);

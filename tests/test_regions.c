@@ -515,6 +515,8 @@ int main(void)
           "n = 100, d1 = 300: p = 2 enumerates, p = 4 walks");
     CHECK(rs_region_enumerate_cheaper(100, 3, 95) && !rs_region_enumerate_cheaper(100, 3, 94),
           "n = 100, p = 3: 95 rows a dataset list, 94 walk");
+    CHECK(!rs_region_enumerate_cheaper(3000, 3, 1e12),
+          "n = 3000, p = 3: 2 + 3000 * 2999 rows are more than a listing may hold (2^22): walked");
     check_sampler_uniform(3, 0, 8, 100, 1, 200, 54); /* the chart's listing: C(8, 3) = 58 rows */
 
     /* the chart's listing (p = 3) in its documented order, one and two words a row */
