@@ -253,7 +253,7 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
 #endif
     const uint64_t last = n % 64 ? ((uint64_t)1 << (n % 64)) - 1 : ~(uint64_t)0;
     uint64_t *up = rows + (size_t)(n + 1) * words, *down = up + (size_t)pairs * words;
-    const int flat = order[0].i, steep = order[n - 1].i; /* the smallest and largest slope */
+    const int bottom = order[0].i, top = order[n - 1].i; /* the smallest and the largest slope */
     int64_t crossing = 0;
     for (int i = 0; i < n; i++) {
         double u[3], v[3], uu, vv;
@@ -280,9 +280,9 @@ int rs_regions_list_chart(rs_regions *r, const double *xt, int n)
             up[i / 64] |= (uint64_t)((xj[0] > 0) != (z > 0)) << (i % 64);
             up[j / 64] |= (uint64_t)((xi[0] > 0) == (z > 0)) << (j % 64);
             /* bounded unless it is an interval above between two lines: neg xor a suffix of
-             * size 1..n-1, which holds the steepest line and not the flattest */
-            int is_suffix = (up[steep / 64] ^ c.neg[steep / 64]) >> (steep % 64) & 1 &&
-                            !((up[flat / 64] ^ c.neg[flat / 64]) >> (flat % 64) & 1);
+             * size 1..n-1, which holds the line of largest slope and not that of smallest */
+            int is_suffix = (up[top / 64] ^ c.neg[top / 64]) >> (top % 64) & 1 &&
+                            !((up[bottom / 64] ^ c.neg[bottom / 64]) >> (bottom % 64) & 1);
             if (is_suffix) {
                 const int m = distance(up, c.neg, words);
                 for (int w = 0; w < words && is_suffix; w++) is_suffix = (up[w] ^ c.neg[w]) == suffix[(size_t)m * words + w];
