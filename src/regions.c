@@ -439,7 +439,7 @@ int rs_region_enumerate_cheaper(int n, int p, double rows)
         return rows * (RS_REGIONS_WALK3_ROW + RS_REGIONS_WALK3_POINT * n) >
                0.5 * n * (n - 1) * (RS_REGIONS_CHART_PAIR + RS_REGIONS_CHART_POINT * n);
     double candidates = rs_regions_candidates(n, p);
-    if (rs_cover_count(n, p) > (double)RS_REGIONS_MAX_ROWS || candidates > RS_REGIONS_MAX_CANDIDATES) return 0;
+    if (candidates > RS_REGIONS_MAX_CANDIDATES) return 0;
     /* below 17 points a walk's fixed costs (subset, frame, vertex table) weigh more */
     const double weight = RS_REGIONS_ENUMERATE_WEIGHT * (n < 17 ? n / 17.0 : 1.0);
     return weight * candidates * n * p < rows * rs_region_draw_cost(n, p);
