@@ -66,7 +66,9 @@ for i in 0 1 2; do
 done
 mpirun 1 "$RELUSCAPE" -q merge -o "$WORK/all_merged.h5" "$WORK/all_0.h5" "$WORK/all_1.h5" "$WORK/all_2.h5"
 check "every counter non-zero: 3 shards merged equal the whole run" "$H5DIFF" -q "$WORK/all.h5" "$WORK/all_merged.h5" /stats /stats
-long="--set rank.method=svd --set grid.d1=3,20 --set data.file=$WORK/close4.h5 --set sweep.trials=50000 --set output.checkpoint=0.1 --set output.progress=0"
+# 10^6 trials: about a second on 2 ranks, so a checkpoint every 0.1 s and the signal after
+# the first come well before the end (at 10^5 the run could end first)
+long="--set rank.method=svd --set grid.d1=3,20 --set data.file=$WORK/close4.h5 --set sweep.trials=500000 --set output.checkpoint=0.1 --set output.progress=0"
 mpirun 1 "$RELUSCAPE" -q run "$WORK/close.ini" $long -o "$WORK/long_ref.h5"
 check "every counter of the long run is non-zero" every_counter "$WORK/long_ref.h5"
 mpirun 2 "$RELUSCAPE" -q run "$WORK/close.ini" $long -o "$WORK/long.h5" &
