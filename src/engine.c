@@ -236,46 +236,115 @@ static int inputs_independent(const rs_modp *m, const double *xt, int p, const u
  * the fixed family and keeps the ratio family at its cost without peeling. */
 #define PEEL_MAX_SUPPORT 4
 
-/* One pass over the neuron rows s (d1 of them, W words, restricted to the points left R)
- * in the order of their counts cnt: peels every support of a row or of the difference of
- * two that is small and independent; returns the number of points peeled.  Rows whose
- * counts differ by more than p cannot differ on p points or fewer. */
-static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m, const double *xt, int p,
-                                                                  const uint64_t *s, int d1, int W,
-                                                                  const int *order, const int *cnt,
-                                                                  uint64_t *R, uint64_t *d, uint64_t *minor)
+/* The scratch of one peeling pass: blocks of the points left, a hash table of rows. */
+typedef struct {
+    uint64_t *block;  /* [(kmax + 1) W] the blocks' point masks */
+    int *list, *next; /* [d1] the distinct non-zero rows on R; chains of a block's groups */
+    int *table;       /* [tsize] a group's first row (index into list), -1 empty */
+    size_t tsize;     /* a power of two >= 2 d1 */
+} peel_scratch;
+
+/* The hash of x's bits under mask (W words), for the groups below. */
+static inline uint64_t masked_hash(const uint64_t *x, const uint64_t *mask, int W)
 {
-    int peeled = 0;
-    for (int a = 0; a < d1; a++) {
-        const int ja = order[a];
-        const uint64_t *sa = s + (size_t)ja * W;
-        for (int b = a; b < d1 && cnt[order[b]] - cnt[ja] <= p; b++) { /* b = a: the row itself */
-            const uint64_t *sb = s + (size_t)order[b] * W;
-            int k = 0;
-            for (int q = 0; q < W && k <= p; q++) /* most pairs differ on more than p points */
-                k += __builtin_popcountll(d[q] = (b == a ? sa[q] : sa[q] ^ sb[q]) & R[q]);
-            if (k == 0 || k > p || k > PEEL_MAX_SUPPORT || !inputs_independent(m, xt, p, d, W, k, minor))
-                continue;
-            for (int q = 0; q < W; q++) R[q] &= ~d[q];
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int q = 0; q < W; q++) h = (h ^ (x[q] & mask[q])) * 0xFF51AFD7ED558CCDull, h ^= h >> 32;
+    return h;
+}
+
+static inline int masked_equal(const uint64_t *x, const uint64_t *y, const uint64_t *mask, int W)
+{
+    for (int q = 0; q < W; q++)
+        if ((x[q] ^ y[q]) & mask[q]) return 0;
+    return 1;
+}
+
+/* Peels the support d (k points, 0 < k <= kmax) from R if its inputs are independent. */
+static inline __attribute__((always_inline)) int peel_support(const rs_modp *m, const double *xt, int p, int W,
+                                                                int k, uint64_t *R, uint64_t *d,
+                                                                uint64_t *minor)
+{
+    if (!inputs_independent(m, xt, p, d, W, k, minor)) return 0;
+    for (int q = 0; q < W; q++) R[q] &= ~d[q];
+    return k;
+}
+
+/* One pass over the neuron rows s (d1 of them, W words, restricted to the points left R):
+ * peels every support of a row or of the difference of two that is small (at most
+ * kmax = min(p, PEEL_MAX_SUPPORT) points) and independent; returns the points peeled.
+ * The pairs compared: two rows that differ on at most kmax points of R agree on at least
+ * one of kmax + 1 blocks that split R's points (pigeonhole), so for each block the rows
+ * are grouped by their bits there (a hash table) and only rows of one group are compared.
+ * That finds every such pair while R stays as it was at the pass's start, which it does
+ * in a pass that peels nothing, the last one.  Where the peeling ends, the points left,
+ * does not depend on the order of the peels: a support that is small and independent
+ * stays so (or empties) as R shrinks, so any order reaches the same points. */
+static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m, const double *xt, int p,
+                                                                  const uint64_t *s, int d1, int W, uint64_t *R,
+                                                                  uint64_t *d, uint64_t *minor,
+                                                                  const peel_scratch *ps)
+{
+    const int kmax = p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT;
+    const size_t tmask = ps->tsize - 1;
+    int peeled = 0, nl = 0;
+    /* single rows, and the distinct non-zero rows left on R for the pairs */
+    memset(ps->table, 0xff, sizeof *ps->table * ps->tsize);
+    for (int j = 0; j < d1; j++) {
+        const uint64_t *sj = s + (size_t)j * W;
+        int k = 0;
+        for (int q = 0; q < W; q++) k += __builtin_popcountll(d[q] = sj[q] & R[q]);
+        if (k == 0) continue;
+        if (k <= kmax && peel_support(m, xt, p, W, k, R, d, minor)) {
             peeled += k;
+            continue;
+        }
+        size_t t = (size_t)masked_hash(sj, R, W) & tmask;
+        while (ps->table[t] >= 0 && !masked_equal(s + (size_t)ps->list[ps->table[t]] * W, sj, R, W))
+            t = (t + 1) & tmask;
+        if (ps->table[t] < 0) ps->table[t] = nl, ps->list[nl++] = j; /* else a copy on R: differs on nothing */
+    }
+    int left = 0;
+    for (int q = 0; q < W; q++) left += __builtin_popcountll(R[q]);
+    if (nl < 2 || left == 0) return peeled;
+    /* kmax + 1 blocks of R's points, in their order */
+    const int nb = kmax + 1;
+    memset(ps->block, 0, sizeof *ps->block * (size_t)nb * (size_t)W);
+    for (int q = 0, r = 0; q < W; q++)
+        for (uint64_t b = R[q]; b; b &= b - 1, r++)
+            ps->block[(size_t)(r * nb / left) * W + q] |= b & -b;
+    for (int t0 = 0; t0 < nb; t0++) {
+        const uint64_t *B = ps->block + (size_t)t0 * W;
+        memset(ps->table, 0xff, sizeof *ps->table * ps->tsize);
+        for (int a = 0; a < nl; a++) {
+            const uint64_t *sa = s + (size_t)ps->list[a] * W;
+            size_t t = (size_t)masked_hash(sa, B, W) & tmask;
+            while (ps->table[t] >= 0 && !masked_equal(s + (size_t)ps->list[ps->table[t]] * W, sa, B, W))
+                t = (t + 1) & tmask;
+            ps->next[a] = ps->table[t]; /* the group's rows so far, then a joins it */
+            ps->table[t] = a;
+            for (int b = ps->next[a]; b >= 0; b = ps->next[b]) {
+                const uint64_t *sb = s + (size_t)ps->list[b] * W;
+                int k = 0;
+                for (int q = 0; q < W; q++) k += __builtin_popcountll(d[q] = (sa[q] ^ sb[q]) & R[q]);
+                if (k > 0 && k <= kmax) peeled += peel_support(m, xt, p, W, k, R, d, minor);
+            }
         }
     }
     return peeled;
 }
 
 static int peel_pass_generic(const rs_modp *m, const double *xt, int p, const uint64_t *s, int d1, int W,
-                             const int *order, const int *cnt, uint64_t *R, uint64_t *d, uint64_t *minor)
+                             uint64_t *R, uint64_t *d, uint64_t *minor, const peel_scratch *ps)
 {
-    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+    return peel_pass_body(m, xt, p, s, d1, W, R, d, minor, ps);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("popcnt"))) static int peel_pass_popcnt(const rs_modp *m, const double *xt, int p,
-                                                              const uint64_t *s, int d1, int W, const int *order,
-                                                              const int *cnt, uint64_t *R, uint64_t *d,
-                                                              uint64_t *minor)
+                                                              const uint64_t *s, int d1, int W, uint64_t *R,
+                                                              uint64_t *d, uint64_t *minor, const peel_scratch *ps)
 {
-    return peel_pass_body(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+    return peel_pass_body(m, xt, p, s, d1, W, R, d, minor, ps);
 }
 #endif
 
@@ -286,11 +355,17 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
                      rs_engine_work *w, int *nkeep)
 {
     const int n = A->n, d1 = A->d1, W = (n + 63) / 64;
-    if (rs_reserve((void **)&w->peel, &w->peel_cap, (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p, sizeof(uint64_t)) ||
-        rs_reserve((void **)&w->keep, &w->keep_cap, 2 * (size_t)n + 2 * (size_t)d1 + 2, sizeof(int)))
+    const int nb = (p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT) + 1;
+    peel_scratch ps = {.tsize = 2};
+    while (ps.tsize < 2 * (size_t)d1) ps.tsize *= 2;
+    if (rs_reserve((void **)&w->peel, &w->peel_cap,
+                   (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p + (size_t)nb * W, sizeof(uint64_t)) ||
+        rs_reserve((void **)&w->keep, &w->keep_cap, (size_t)n + 2 * (size_t)d1 + ps.tsize, sizeof(int)))
         return -1;
     uint64_t *s = w->peel, *R = s + (size_t)d1 * W, *d = R + W, *minor = d + W;
-    int *keep = w->keep, *order = keep + n, *cnt = order + d1, *start = cnt + d1;
+    ps.block = minor + (size_t)p * p;
+    int *keep = w->keep;
+    ps.list = keep + n, ps.next = ps.list + d1, ps.table = ps.next + d1;
     memset(s, 0, sizeof *s * (size_t)d1 * (size_t)W);
     for (int i = 0; i < n; i++) { /* neuron-major copy: row j = the points neuron j is active on */
         const uint64_t *bits = A->bits + (size_t)i * (size_t)A->words, bit = (uint64_t)1 << (i % 64);
@@ -308,21 +383,12 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
     const int left0 = rows ? nrows : n;
     int peeled = 0, more;
     do { /* until a pass peels nothing: each peel shrinks the other supports */
-        memset(start, 0, sizeof *start * (size_t)(n + 2));
-        for (int j = 0; j < d1; j++) {
-            int c = 0;
-            for (int q = 0; q < W; q++) c += __builtin_popcountll(s[(size_t)j * W + q] & R[q]);
-            cnt[j] = c;
-            start[c + 1]++;
-        }
-        for (int c = 0; c < n; c++) start[c + 1] += start[c];
-        for (int j = 0; j < d1; j++) order[start[cnt[j]]++] = j; /* by count, ascending */
 #if defined(__x86_64__) && defined(__GNUC__)
         if (rs_cpu_has(RS_CPU_POPCNT))
-            more = peel_pass_popcnt(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+            more = peel_pass_popcnt(m, xt, p, s, d1, W, R, d, minor, &ps);
         else
 #endif
-            more = peel_pass_generic(m, xt, p, s, d1, W, order, cnt, R, d, minor);
+            more = peel_pass_generic(m, xt, p, s, d1, W, R, d, minor, &ps);
         peeled += more;
     } while (more && peeled < left0);
     int k = 0;

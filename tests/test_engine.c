@@ -8,6 +8,7 @@
  *  - planted facts: rank <= min(n, P); a zero column forces a deficit;
  *  - verification picks the same trials whatever else changes and counts nothing when
  *    the method is exact. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -532,6 +533,93 @@ static void test_planted_peeling(void)
     close_run(&r);
 }
 
+/* ------------------------------------------------------------ peeling's end */
+
+/* 1 if the inputs of the k points pts are linearly independent: Gram-Schmidt in long
+ * double, each residual above 1e-9 of its vector (random data: far from either side). */
+static int naive_independent(const double *xt, int p, const int *pts, int k)
+{
+    long double q[4][64];
+    for (int a = 0; a < k; a++) {
+        long double norm0 = 0, norm = 0;
+        for (int c = 0; c < p; c++) q[a][c] = xt[(size_t)pts[a] * p + c], norm0 += q[a][c] * q[a][c];
+        for (int b = 0; b < a; b++) {
+            long double dot = 0;
+            for (int c = 0; c < p; c++) dot += q[a][c] * q[b][c];
+            for (int c = 0; c < p; c++) q[a][c] -= dot * q[b][c];
+        }
+        for (int c = 0; c < p; c++) norm += q[a][c] * q[a][c];
+        if (!(norm > 1e-18L * norm0) || norm0 == 0) return 0;
+        for (int c = 0; c < p; c++) q[a][c] /= sqrtl(norm);
+    }
+    return 1;
+}
+
+/* Peeling's end from its definition (engine.c): until nothing changes, take every neuron
+ * row and every difference of two on the points left, and remove its support when it has
+ * 1 .. min(p, 4) points with independent inputs.  left[i] = 1 for the points left. */
+static void naive_peel(const rs_pattern *A, const double *xt, int p, uint8_t *left)
+{
+    const int n = A->n, d1 = A->d1, kmax = p < 4 ? p : 4;
+    for (int i = 0; i < n; i++) left[i] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int a = 0; a < d1; a++)
+            for (int b = a; b < d1; b++) { /* b = a: the row itself */
+                int pts[4], k = 0;
+                for (int i = 0; i < n && k <= kmax; i++) {
+                    const int in = b == a ? rs_pattern_get(A, a, i) : rs_pattern_get(A, a, i) != rs_pattern_get(A, b, i);
+                    if (left[i] && in) {
+                        if (k < kmax) pts[k] = i;
+                        k++;
+                    }
+                }
+                if (k == 0 || k > kmax || !naive_independent(xt, p, pts, k)) continue;
+                for (int c = 0; c < k; c++) left[pts[c]] = 0;
+                changed = 1;
+            }
+    }
+}
+
+/* The exact step's peeling on random trials (one and two words of points, p from 1 to 5,
+ * up to 150 neurons) must end on the points naive_peel leaves: the same core, so the same
+ * path to the rank. */
+static void test_peel_end(void)
+{
+    run r;
+    if (open_run(&r,
+                 "[grid]\nd0 = 1, 2, 3, 5\nd1 = 20, 150\nn = 40, 100\n[sweep]\ntrials = 16\nseed = 16\n"
+                 "[data]\nlaw = gaussian\nbias = false\n[pattern]\nsampler = init\ninit = gaussian\n",
+                 "exact", "false"))
+        return;
+    char err[RS_ERR_MAX];
+    rs_trial_setup ts;
+    rs_trial_work wk = {0};
+    uint8_t left[128];
+    int compared = 0, peeled = 0;
+    CHECK(rs_trial_setup_init(&ts, &r.cfg, &r.data, err, sizeof err) == 0, "%s", err);
+    for (int c = 0; c < r.grid.ncells; c++)
+        for (int64_t t = 0; t < r.cfg.trials; t++) {
+            const rs_cell *cell = &r.grid.cells[c];
+            rs_trial_result res;
+            CHECK(rs_trial_run(&ts, cell, t, &wk, &res) == 0, "peel end: trial failed");
+            if (wk.ew.peel_from != 0) continue; /* not peeled, or from the cell bound's rows */
+            naive_peel(&wk.R, wk.xt, cell->p, left);
+            int k = 0, same = 1;
+            for (int i = 0; i < cell->n; i++)
+                if (left[i]) same &= k < wk.ew.core && wk.ew.keep[k] == i, k++;
+            same &= k == wk.ew.core;
+            CHECK(same, "peel end: cell d0=%d d1=%d n=%d trial %lld: %d points left, by definition %d", cell->d0,
+                  cell->d1, cell->n, (long long)t, wk.ew.core, k);
+            compared++;
+            peeled += wk.ew.peeled > 0;
+        }
+    CHECK(compared >= 100 && peeled >= 50, "peel end: %d trials compared, %d of them peeled", compared, peeled);
+    printf("peel end: %d trials against the definition, %d peeled\n", compared, peeled);
+    rs_trial_work_free(&wk);
+    close_run(&r);
+}
+
 /* Each use inside a trial reads its own stream (rng.h): the data its RS_STREAM_DATA with
  * trial = dataset, the pattern RS_STREAM_PATTERN, v RS_STREAM_VOUT, all with the trial's
  * counter.  Rebuilt here from the streams by hand, the prepared trial must match bit for
@@ -590,6 +678,7 @@ int main(int argc, char **argv)
     test_planted_coordinates();
     test_planted_rows();
     test_planted_peeling();
+    test_peel_end();
     MPI_Finalize();
     return check_done("test_engine");
 }
