@@ -473,12 +473,12 @@ static void test_below_ratio(void)
 }
 
 /* rs_next_u64_fill gives exactly the draws of repeated rs_next_u64, from any position in
- * a block, for any count, and leaves the stream where those calls would (also across a
- * wrap of the block counter). */
+ * a block, for any count (on AVX-512 two batches at once from 64 words on), and leaves the
+ * stream where those calls would (also across a wrap of the block counter). */
 static void test_fill(void)
 {
     for (int skip = 0; skip < 6; skip++)
-        for (size_t count = 0; count < 75; count += (count < 20 ? 1 : 7)) {
+        for (size_t count = 0; count < 260; count += (count < 20 ? 1 : count < 75 ? 7 : 61)) { /* to four batches */
             rs_stream a, b;
             rs_stream_init(&a, 3, 4, 5, RS_STREAM_PATTERN);
             rs_stream_init(&b, 3, 4, 5, RS_STREAM_PATTERN);
@@ -487,7 +487,7 @@ static void test_fill(void)
                 rs_next_u64(&a);
                 rs_next_u64(&b);
             }
-            uint64_t got[80];
+            uint64_t got[260];
             rs_next_u64_fill(&a, got, count);
             int same = 1;
             for (size_t k = 0; k < count; k++) same &= got[k] == rs_next_u64(&b);
