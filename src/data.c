@@ -80,21 +80,26 @@ static void sphere_scale(double *x, int d0)
 #include <immintrin.h>
 /* The same with the eight partial sums as the lanes of one register: lane l adds the
  * products of coordinates r = l mod 8 in order, the tail's missing lanes add 0 (a sum of
- * squares is never -0, so + 0 changes nothing), then the same pairwise sum and products. */
-__attribute__((target("avx512f"))) static void sphere_scale_avx512(double *x, int d0)
+ * squares is never -0, so + 0 changes nothing), then the same pairwise sum and products.
+ * Two points x and y at once: their sums are independent chains of adds, where one point
+ * alone waits on each add of its own. */
+__attribute__((target("avx512f"))) static void sphere_scale2_avx512(double *x, double *y, int d0)
 {
-    __m512d acc = _mm512_setzero_pd();
+    __m512d ax = _mm512_setzero_pd(), ay = _mm512_setzero_pd();
     for (int r = 0; r < d0; r += 8) {
         const __mmask8 m = d0 - r >= 8 ? 0xff : (__mmask8)((1u << (d0 - r)) - 1);
-        const __m512d v = _mm512_maskz_loadu_pd(m, x + r);
-        acc = _mm512_add_pd(acc, _mm512_mul_pd(v, v));
+        const __m512d u = _mm512_maskz_loadu_pd(m, x + r), v = _mm512_maskz_loadu_pd(m, y + r);
+        ax = _mm512_add_pd(ax, _mm512_mul_pd(u, u));
+        ay = _mm512_add_pd(ay, _mm512_mul_pd(v, v));
     }
-    double part[8];
-    _mm512_storeu_pd(part, acc);
-    const __m512d inv = _mm512_set1_pd(1.0 / sqrt(pairwise8(part)));
+    double px[8], py[8];
+    _mm512_storeu_pd(px, ax);
+    _mm512_storeu_pd(py, ay);
+    const __m512d ix = _mm512_set1_pd(1.0 / sqrt(pairwise8(px))), iy = _mm512_set1_pd(1.0 / sqrt(pairwise8(py)));
     for (int r = 0; r < d0; r += 8) {
         const __mmask8 m = d0 - r >= 8 ? 0xff : (__mmask8)((1u << (d0 - r)) - 1);
-        _mm512_mask_storeu_pd(x + r, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, x + r), inv));
+        _mm512_mask_storeu_pd(x + r, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, x + r), ix));
+        _mm512_mask_storeu_pd(y + r, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, y + r), iy));
     }
 }
 #endif
@@ -107,22 +112,14 @@ __attribute__((target("avx512f"))) static void sphere_scale_avx512(double *x, in
 static void draw_gaussian(int sphere, int d0, int n, int p, rs_stream *s, double *xt)
 {
     rs_normal_fill(s, xt, (size_t)n * (size_t)d0);
-    int avx512 = 0;
+    for (int i = n - 1; i >= 0; i--) memmove(xt + (size_t)i * p, xt + (size_t)i * d0, (size_t)d0 * sizeof *xt);
+    if (!sphere) return;
+    int i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
-    avx512 = sphere && d0 >= 8 && rs_cpu_has(RS_CPU_AVX512);
+    if (d0 >= 8 && rs_cpu_has(RS_CPU_AVX512))
+        for (; i + 2 <= n; i += 2) sphere_scale2_avx512(xt + (size_t)i * p, xt + (size_t)(i + 1) * p, d0);
 #endif
-    for (int i = n - 1; i >= 0; i--) {
-        double *x = xt + (size_t)i * p;
-        memmove(x, xt + (size_t)i * d0, (size_t)d0 * sizeof *x);
-        if (!sphere) continue;
-#if defined(__x86_64__) && defined(__GNUC__)
-        if (avx512) {
-            sphere_scale_avx512(x, d0);
-            continue;
-        }
-#endif
-        sphere_scale(x, d0);
-    }
+    for (; i < n; i++) sphere_scale(xt + (size_t)i * p, d0);
 }
 
 /* All n points of U[0,1)^d0 from bulk draws: the same words in the same order as
