@@ -166,6 +166,21 @@ __attribute__((target("avx2"))) static void batch_avx2(const uint64_t key[4], co
 #define VROL _mm512_rol_epi64
 #define VSET1(w) _mm512_set1_epi64((long long)(w))
 
+/* Lanes to blocks: lane b of x0..x3 is block b's four words; pairs within 128-bit lanes,
+ * then the 128-bit lanes gathered, eight blocks to out[0..32). */
+__attribute__((target("avx512f"))) static inline void store_blocks_avx512(__m512i x0, __m512i x1, __m512i x2,
+                                                                          __m512i x3, uint64_t *out)
+{
+    const __m512i t0 = _mm512_unpacklo_epi64(x0, x1), t1 = _mm512_unpackhi_epi64(x0, x1);
+    const __m512i t2 = _mm512_unpacklo_epi64(x2, x3), t3 = _mm512_unpackhi_epi64(x2, x3);
+    const __m512i u0 = _mm512_shuffle_i64x2(t0, t2, 0x88), u1 = _mm512_shuffle_i64x2(t0, t2, 0xDD);
+    const __m512i v0 = _mm512_shuffle_i64x2(t1, t3, 0x88), v1 = _mm512_shuffle_i64x2(t1, t3, 0xDD);
+    _mm512_storeu_si512(out + 0, _mm512_shuffle_i64x2(u0, v0, 0x88));
+    _mm512_storeu_si512(out + 8, _mm512_shuffle_i64x2(u1, v1, 0x88));
+    _mm512_storeu_si512(out + 16, _mm512_shuffle_i64x2(u0, v0, 0xDD));
+    _mm512_storeu_si512(out + 24, _mm512_shuffle_i64x2(u1, v1, 0xDD));
+}
+
 __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4], const uint64_t ctr[4], uint64_t *out)
 {
     uint64_t ks[5];
@@ -176,15 +191,7 @@ __attribute__((target("avx512f"))) static void batch_avx512(const uint64_t key[4
     x2 = _mm512_add_epi64(x2, _mm512_set1_epi64((long long)ks[2]));
     __m512i x3 = _mm512_set1_epi64((long long)(ctr[3] + ks[3]));
     THREEFRY_20();
-    /* lanes to blocks: pairs within 128-bit lanes, then the 128-bit lanes gathered */
-    const __m512i t0 = _mm512_unpacklo_epi64(x0, x1), t1 = _mm512_unpackhi_epi64(x0, x1);
-    const __m512i t2 = _mm512_unpacklo_epi64(x2, x3), t3 = _mm512_unpackhi_epi64(x2, x3);
-    const __m512i u0 = _mm512_shuffle_i64x2(t0, t2, 0x88), u1 = _mm512_shuffle_i64x2(t0, t2, 0xDD);
-    const __m512i v0 = _mm512_shuffle_i64x2(t1, t3, 0x88), v1 = _mm512_shuffle_i64x2(t1, t3, 0xDD);
-    _mm512_storeu_si512(out + 0, _mm512_shuffle_i64x2(u0, v0, 0x88));
-    _mm512_storeu_si512(out + 8, _mm512_shuffle_i64x2(u1, v1, 0x88));
-    _mm512_storeu_si512(out + 16, _mm512_shuffle_i64x2(u0, v0, 0xDD));
-    _mm512_storeu_si512(out + 24, _mm512_shuffle_i64x2(u1, v1, 0xDD));
+    store_blocks_avx512(x0, x1, x2, x3, out);
 }
 #undef VADD
 #undef VXOR
@@ -212,18 +219,8 @@ __attribute__((target("avx512f"))) static void batch2_avx512(const uint64_t key[
     vec2 x2 = {_mm512_add_epi64(lane, _mm512_set1_epi64((long long)(ctr[2] + ks[2]))),
                _mm512_add_epi64(lane, _mm512_set1_epi64((long long)(ctr[2] + RS_RNG_BLOCKS + ks[2])))};
     THREEFRY_20();
-    const __m512i y[2][4] = {{x0.a, x1.a, x2.a, x3.a}, {x0.b, x1.b, x2.b, x3.b}};
-    for (int h = 0; h < 2; h++) { /* lanes to blocks, as batch_avx512 */
-        const __m512i t0 = _mm512_unpacklo_epi64(y[h][0], y[h][1]), t1 = _mm512_unpackhi_epi64(y[h][0], y[h][1]);
-        const __m512i t2 = _mm512_unpacklo_epi64(y[h][2], y[h][3]), t3 = _mm512_unpackhi_epi64(y[h][2], y[h][3]);
-        const __m512i u0 = _mm512_shuffle_i64x2(t0, t2, 0x88), u1 = _mm512_shuffle_i64x2(t0, t2, 0xDD);
-        const __m512i v0 = _mm512_shuffle_i64x2(t1, t3, 0x88), v1 = _mm512_shuffle_i64x2(t1, t3, 0xDD);
-        uint64_t *o = out + 4 * RS_RNG_BLOCKS * h;
-        _mm512_storeu_si512(o + 0, _mm512_shuffle_i64x2(u0, v0, 0x88));
-        _mm512_storeu_si512(o + 8, _mm512_shuffle_i64x2(u1, v1, 0x88));
-        _mm512_storeu_si512(o + 16, _mm512_shuffle_i64x2(u0, v0, 0xDD));
-        _mm512_storeu_si512(o + 24, _mm512_shuffle_i64x2(u1, v1, 0xDD));
-    }
+    store_blocks_avx512(x0.a, x1.a, x2.a, x3.a, out);
+    store_blocks_avx512(x0.b, x1.b, x2.b, x3.b, out + 4 * RS_RNG_BLOCKS);
 }
 #undef VADD
 #undef VXOR
