@@ -236,8 +236,18 @@ static int inputs_independent(const rs_modp *m, const double *xt, int p, const u
  * the fixed family and keeps the ratio family at its cost without peeling. */
 #define PEEL_MAX_SUPPORT 4
 
+/* The size of a hash table of d1 neuron rows (peeling's groups, core_columns' distinct
+ * rows): a power of two, at least 2 d1. */
+static size_t row_table_size(int d1)
+{
+    size_t tsize = 2;
+    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    return tsize;
+}
+
 /* The scratch of one peeling pass: blocks of the points left, a hash table of rows. */
 typedef struct {
+    int kmax;         /* the largest support peeled: min(p, PEEL_MAX_SUPPORT) */
     uint64_t *block;  /* [(kmax + 1) W] the blocks' point masks */
     int *list, *next; /* [d1] the distinct non-zero rows on R; chains of a block's groups */
     int *table;       /* [tsize] a group's first row (index into list), -1 empty */
@@ -284,7 +294,7 @@ static inline __attribute__((always_inline)) int peel_pass_body(const rs_modp *m
                                                                   uint64_t *d, uint64_t *minor,
                                                                   const peel_scratch *ps)
 {
-    const int kmax = p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT;
+    const int kmax = ps->kmax;
     const size_t tmask = ps->tsize - 1;
     int peeled = 0, nl = 0;
     /* single rows, and the distinct non-zero rows left on R for the pairs */
@@ -355,11 +365,9 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
                      rs_engine_work *w, int *nkeep)
 {
     const int n = A->n, d1 = A->d1, W = (n + 63) / 64;
-    const int nb = (p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT) + 1;
-    peel_scratch ps = {.tsize = 2};
-    while (ps.tsize < 2 * (size_t)d1) ps.tsize *= 2;
+    peel_scratch ps = {.kmax = p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT, .tsize = row_table_size(d1)};
     if (rs_reserve((void **)&w->peel, &w->peel_cap,
-                   (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p + (size_t)nb * W, sizeof(uint64_t)) ||
+                   (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p + (size_t)(ps.kmax + 1) * W, sizeof(uint64_t)) ||
         rs_reserve((void **)&w->keep, &w->keep_cap, (size_t)n + 2 * (size_t)d1 + ps.tsize, sizeof(int)))
         return -1;
     uint64_t *s = w->peel, *R = s + (size_t)d1 * W, *d = R + W, *minor = d + W;
@@ -412,14 +420,6 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
  * that differ on a few points peel those points and then agree), a Gram certificate of
  * the columns (d1k p x d1k p) proves the rank, instead of eliminating the core modulo p. */
 
-/* The size of core_columns' hash table for d1 neurons: a power of two, at least 2 d1. */
-static size_t core_table_size(int d1)
-{
-    size_t tsize = 2;
-    while (tsize < 2 * (size_t)d1) tsize *= 2;
-    return tsize;
-}
-
 /* The slot of the masked neuron row x (W words) in the table of the distinct rows listed
  * in sel (the table holds positions in sel, -1 empty). */
 static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *table, size_t tsize, const uint64_t *x)
@@ -438,7 +438,7 @@ static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *tab
 static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 {
     const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
-    const size_t tsize = core_table_size(d1);
+    const size_t tsize = row_table_size(d1);
     if (rs_reserve((void **)&w->colsel, &w->colsel_cap, 2 * (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
     uint64_t *s = w->peel;
     const uint64_t *R = s + (size_t)d1 * W;
@@ -494,7 +494,7 @@ static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w
     if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)core * (size_t)P, sizeof(double)) ||
         rs_reserve((void **)&w->G, &w->G_cap, (size_t)P * (size_t)P, sizeof(double)))
         return -1;
-    int *at = w->colsel + pb->A->d1 + core_table_size(pb->A->d1); /* point -> its row in J_core */
+    int *at = w->colsel + pb->A->d1 + row_table_size(pb->A->d1); /* point -> its row in J_core */
     for (int a = 0; a < core; a++) at[w->keep[a]] = a;
     memset(w->J, 0, sizeof *w->J * (size_t)core * (size_t)P);
     for (int t = 0; t < d1k; t++) {

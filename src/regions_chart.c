@@ -111,9 +111,9 @@ __attribute__((target("avx512f"))) static int vertices_avx512(chart *c, int i, c
 }
 #endif
 
-/* Bits k != i, j (from k0 on) of row: [alpha u_k + beta v_k > tol], the vertex's sides; 1 when a point
- * is within tol = RS_REGIONS_GP_TOL |r|_1 of the vertex's ray, relative to |x_k| (three
- * points nearly dependent). */
+/* Bits k != i, j of row, from k0 on: [alpha u_k + beta v_k > tol], the vertex's sides; 1
+ * when a point is within tol = RS_REGIONS_GP_TOL |r|_1 of the vertex's ray, relative to
+ * |x_k| (three points nearly dependent). */
 static int sides(const chart *c, double alpha, double beta, double tol, int i, int j, int k0, uint64_t *row)
 {
     for (int k = k0; k < c->n; k++) {
