@@ -174,6 +174,7 @@ check "throttled array + merge == one run (/stats)" same_stats "$WORK/small-dire
     test "$(attr "$WORK/small-array.part-1-of-3.h5" shard_index)" = 1
 "$RELUSCAPE" report "$WORK/small-array.h5" >"$WORK/array-report.txt" 2>&1
 check "the merged file's report names its parts, not 'ranks 1'" grep -q "^  ranks        merged from 3 parts" "$WORK/array-report.txt"
+grep -q "^  ranks        merged from 3 parts" "$WORK/array-report.txt" || showlog "$WORK/array-report.txt"
 [ -f "$WORK/small-array.h5" ] || { showlog "$WORK/submit.out"; for f in "$WORK"/array-*.log "$WORK"/reluscape-merge-*.log; do showlog "$f"; done; }
 
 # 6. a part fails (a wrapper fails shard 1 until "fixed" exists): the merge waits forever
@@ -244,7 +245,9 @@ tl=$(sbatch --parsable --ntasks=1 --time=1 --signal=B:USR1@25 -D "$WORK" -o "$WO
     "$JOBS/sweep.sbatch" "$WORK/mid.ini" "$WORK/mid-tl.h5")
 tl=${tl%%;*}
 say "jobs: scancel test $sc, time-limit test $tl"
-( mpirun 2 "$RELUSCAPE" -q run "$WORK/mid.ini" -o "$WORK/mid-direct.h5" ) &
+# (its limit is the test's deadline, not mpirun's two minutes: it shares the cores with
+# both jobs, and under `make -j` with another test too)
+( RS_TEST_TIMEOUT=$((END - SECONDS)) mpirun 2 "$RELUSCAPE" -q run "$WORK/mid.ini" -o "$WORK/mid-direct.h5" ) &
 ref=$!
 # USR1 to the batch shell only (-b), as --signal=B:USR1 does, once the sweep of the
 # current start is under way (a progress line after its "start N on" line): twice
