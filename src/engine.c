@@ -236,15 +236,6 @@ static int inputs_independent(const rs_modp *m, const double *xt, int p, const u
  * the fixed family and keeps the ratio family at its cost without peeling. */
 #define PEEL_MAX_SUPPORT 4
 
-/* The size of a hash table of d1 neuron rows (peeling's groups, core_columns' distinct
- * rows): a power of two, at least 2 d1. */
-static size_t row_table_size(int d1)
-{
-    size_t tsize = 2;
-    while (tsize < 2 * (size_t)d1) tsize *= 2;
-    return tsize;
-}
-
 /* The scratch of one peeling pass: blocks of the points left, a hash table of rows. */
 typedef struct {
     int kmax;         /* the largest support peeled: min(p, PEEL_MAX_SUPPORT) */
@@ -365,7 +356,7 @@ static int peel_rows(const rs_modp *m, const rs_pattern *A, const double *xt, in
                      rs_engine_work *w, int *nkeep)
 {
     const int n = A->n, d1 = A->d1, W = (n + 63) / 64;
-    peel_scratch ps = {.kmax = p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT, .tsize = row_table_size(d1)};
+    peel_scratch ps = {.kmax = p < PEEL_MAX_SUPPORT ? p : PEEL_MAX_SUPPORT, .tsize = rs_hash_slots(d1)};
     if (rs_reserve((void **)&w->peel, &w->peel_cap,
                    (size_t)d1 * W + 2 * (size_t)W + (size_t)p * p + (size_t)(ps.kmax + 1) * W, sizeof(uint64_t)) ||
         rs_reserve((void **)&w->keep, &w->keep_cap, (size_t)n + 2 * (size_t)d1 + ps.tsize, sizeof(int)))
@@ -438,7 +429,7 @@ static size_t core_slot(const uint64_t *s, int W, const int *sel, const int *tab
 static int core_columns(const rs_pattern *A, int p, rs_engine_work *w)
 {
     const int d1 = A->d1, n = A->n, W = (n + 63) / 64;
-    const size_t tsize = row_table_size(d1);
+    const size_t tsize = rs_hash_slots(d1);
     if (rs_reserve((void **)&w->colsel, &w->colsel_cap, 2 * (size_t)d1 + tsize + (size_t)n, sizeof(int))) return -2;
     uint64_t *s = w->peel;
     const uint64_t *R = s + (size_t)d1 * W;
@@ -494,7 +485,7 @@ static int core_columns_independent(const rs_rank_problem *pb, rs_engine_work *w
     if (rs_reserve((void **)&w->J, &w->J_cap, (size_t)core * (size_t)P, sizeof(double)) ||
         rs_reserve((void **)&w->G, &w->G_cap, (size_t)P * (size_t)P, sizeof(double)))
         return -1;
-    int *at = w->colsel + pb->A->d1 + row_table_size(pb->A->d1); /* point -> its row in J_core */
+    int *at = w->colsel + pb->A->d1 + rs_hash_slots(pb->A->d1); /* point -> its row in J_core */
     for (int a = 0; a < core; a++) at[w->keep[a]] = a;
     memset(w->J, 0, sizeof *w->J * (size_t)core * (size_t)P);
     for (int t = 0; t < d1k; t++) {
@@ -677,7 +668,7 @@ static int neuron_bound_of(const rs_rank_problem *pb, rs_engine_work *w)
  * which span at most p dimensions, and a point with a zero column gives a zero row; so
  * rank J <= U = sum over non-zero cells of min(m_c, p).  S (ascending) holds the first
  * min(m_c, p) points of each non-zero cell; returns U = |S|.  The cells' classes go to
- * first and count (n ints each); taken (n ints) and table (rs_pattern_class_table(n)
+ * first and count (n ints each); taken (n ints) and table (rs_hash_slots(n)
  * ints) are scratch. */
 static int cell_bound(const rs_pattern *A, int p, int *S, int *first, int *count, int *taken, int *table)
 {
@@ -698,7 +689,7 @@ static int cell_bound(const rs_pattern *A, int p, int *S, int *first, int *count
 int rs_engine_cell_bound(const rs_pattern *A, int p, int *S, rs_workspace *ws)
 {
     const int n = A->n;
-    int *first = rs_workspace_ints(ws, (size_t)n * 3 + rs_pattern_class_table(n));
+    int *first = rs_workspace_ints(ws, (size_t)n * 3 + rs_hash_slots(n));
     if (!first) return -1;
     return cell_bound(A, p, S, first, first + n, first + 2 * n, first + 3 * n);
 }
@@ -711,7 +702,7 @@ static int cell_rows(const rs_rank_problem *pb, rs_engine_work *w)
     if (w->bound_k >= 0 || !pb->ruled_out) return w->bound_k;
     const int n = pb_n(pb);
     if (rs_reserve((void **)&w->S, &w->S_cap, (size_t)n, sizeof(int)) ||
-        rs_reserve((void **)&w->cells, &w->cells_cap, (size_t)n * 3 + rs_pattern_class_table(n), sizeof(int)))
+        rs_reserve((void **)&w->cells, &w->cells_cap, (size_t)n * 3 + rs_hash_slots(n), sizeof(int)))
         return -2;
     int *first = w->cells;
     return w->bound_k = cell_bound(pb->A, pb->p, w->S, first, first + n, first + 2 * n, first + 3 * n);

@@ -86,7 +86,7 @@ static int rs_same_column(const rs_pattern *A, int a, int b)
 int rs_pattern_column_classes(const rs_pattern *A, int *first, int *count, int *table)
 {
     const int n = A->n;
-    const size_t tsize = rs_pattern_class_table(n);
+    const size_t tsize = rs_hash_slots(n);
     for (size_t t = 0; t < tsize; t++) table[t] = -1;
     int classes = 0;
     for (int i = 0; i < n; i++) {
@@ -112,7 +112,7 @@ int rs_pattern_max_column_multiplicity(const rs_pattern *A, int *scratch)
     int stack[2 * STACK_N + 1024];
     int *heap = NULL, *count = stack, *table = stack + STACK_N;
     if (n > STACK_N) {
-        heap = malloc(sizeof *heap * ((size_t)n + rs_pattern_class_table(n)));
+        heap = malloc(sizeof *heap * ((size_t)n + rs_hash_slots(n)));
         if (!heap) return n; /* out of memory: say "crowded", which only skips a shortcut */
         count = heap;
         table = heap + n;
@@ -240,8 +240,7 @@ int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double
      * slots are int indices into the kept list key[0..kept), stored in key[d1 ...], so
      * clearing it is a short memset.  Neurons are visited in index order, so the kept
      * list, their order and the sums of v_j^2 are the same on every run. */
-    size_t tsize = 2;
-    while (tsize < 2 * (size_t)d1) tsize *= 2;
+    const size_t tsize = rs_hash_slots(d1);
     int *table = (int *)(key + d1);
     memset(table, 0xff, sizeof *table * tsize); /* -1: empty */
     int kept = 0;

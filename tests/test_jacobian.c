@@ -587,7 +587,7 @@ static void test_column_classes(void)
             for (int i = 0; i < n; i++)
                 if (rnd() % 2) A.bits[(size_t)i * A.words + A.words - 1] ^= (uint64_t)1 << 63;
         int *first = malloc(sizeof *first * (size_t)n), *count = malloc(sizeof *count * (size_t)n);
-        int *table = malloc(sizeof *table * rs_pattern_class_table(n)), scratch_best;
+        int *table = malloc(sizeof *table * rs_hash_slots(n)), scratch_best;
         int classes = rs_pattern_column_classes(&A, first, count, table), ok = 1, want = 0, best = 0;
         for (int i = 0; i < n; i++) {
             int f = i;

@@ -22,6 +22,15 @@ double rs_gram_build(const rs_pattern *A, const double *v, const double *xt, int
  * non-negative terms per K entry, p per S entry; trace = tr G~. */
 double rs_gram_error_bound(int d1, int p, double trace);
 
+/* The slots of an open-addressing hash table for up to keys entries: a power of two, at
+ * least 2 keys (at most half full, so probes stay short), and at least 2. */
+static inline size_t rs_hash_slots(int keys)
+{
+    size_t t = 2;
+    while (t < 2 * (size_t)(keys > 0 ? keys : 1)) t *= 2;
+    return t;
+}
+
 /* Exact reduction of the neurons before any linear algebra.  J J^T =
  * sum_j v_j^2 diag(a_j) X~^T X~ diag(a_j), so a neuron that never fires adds nothing and
  * neurons with the same activation row a_j merge into one with weight
@@ -36,9 +45,7 @@ typedef struct rs_neuron_key {
 } rs_neuron_key;
 static inline size_t rs_neuron_keys(int d1)
 {
-    size_t t = 2;
-    while (t < 2 * (size_t)d1) t *= 2;
-    return (size_t)d1 + t; /* kept list + hash table */
+    return (size_t)d1 + rs_hash_slots(d1); /* kept list + hash table */
 }
 int rs_neuron_reduce(const rs_pattern *A, const double *v, rs_pattern *R, double *vr,
                      uint64_t *rows, rs_neuron_key *keys);
@@ -53,14 +60,8 @@ int rs_pattern_has_zero_column(const rs_pattern *A);
 /* Points grouped by their activation column (a cell of the neuron arrangement; bits past
  * d1 ignored): first[i] = the smallest index of a point with i's column, and, if count is
  * not NULL, count[first[i]] = the number of such points (other entries of count are not
- * set).  table: rs_pattern_class_table(n) ints.  Returns the number of distinct columns.
+ * set).  table: rs_hash_slots(n) ints.  Returns the number of distinct columns.
  * Hashing, O(n words) expected. */
-static inline size_t rs_pattern_class_table(int n)
-{
-    size_t t = 2;
-    while (t < 2 * (size_t)(n > 0 ? n : 1)) t *= 2;
-    return t;
-}
 int rs_pattern_column_classes(const rs_pattern *A, int *first, int *count, int *table);
 
 /* The largest number of points sharing one activation column (a cell of the neuron
