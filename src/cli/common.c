@@ -13,6 +13,7 @@
 #include "reluscape/targets.h"
 #include "reluscape/config.h"
 #include "reluscape/data.h"
+#include "reluscape/log.h"
 #include "util.h"
 
 /* 1 if a and b name the same existing file */
@@ -113,6 +114,22 @@ char *rs_cli_bcast_string(char *s, MPI_Comm comm, int rank)
     if (!s) rs_mpi_fail(MPI_ERR_NO_MEM, "malloc", __FILE__, __LINE__);
     RS_MPI_CHECK(MPI_Bcast(s, (int)len + 1, MPI_CHAR, 0, comm));
     return s;
+}
+
+int rs_cli_load_config(const char *path, int nset, char *const *set, const char *output, MPI_Comm comm, int rank,
+                       rs_config *cfg)
+{
+    char err[RS_ERR_MAX] = "", *text = NULL;
+    if (rank == 0 && !(text = rs_cli_read_config(path, err, sizeof err))) rs_error("%s", err);
+    if (!(text = rs_cli_bcast_string(text, comm, rank))) return 0;
+    const int parsed = rs_config_parse(text, path, nset, set, cfg, err, sizeof err) == 0;
+    free(text);
+    if (!parsed) {
+        if (rank == 0) rs_error("%s", err);
+        return 0;
+    }
+    if (output) RS_FMT(cfg->output, sizeof cfg->output, "%s", output);
+    return 1;
 }
 
 int rs_cli_check_data_file(const rs_config *cfg, const char *cfgname, const rs_data_file *df, char *err,

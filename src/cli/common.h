@@ -29,6 +29,12 @@ char *rs_cli_read_config(const char *path, char *err, size_t errlen);
 /* Collective: rank 0's string (or NULL) on every rank; others get a malloc'd copy. */
 char *rs_cli_bcast_string(char *s, MPI_Comm comm, int rank);
 
+/* Collective: rank 0 reads the config file, every rank parses it with the --set
+ * overrides; output (-o, may be NULL) replaces output.file.  1 when cfg was parsed (free it
+ * with rs_config_free), 0 when not (the message printed on rank 0). */
+int rs_cli_load_config(const char *path, int nset, char *const *set, const char *output, MPI_Comm comm, int rank,
+                       rs_config *cfg);
+
 /* Rank 0: data.file's data.dataset, checked against the grid, and its targets.dataset
  * when the run reads targets from it (targets.law = file, an active key).  0, or -1 with
  * a message naming the file, dataset and key. */

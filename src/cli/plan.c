@@ -1060,7 +1060,6 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
     rs_config cfg;
     rs_grid grid = {0};
     rs_data_file df = {0};
-    char *text = NULL;
     int parsed = 0;
 
     int pa = parse_args(argc, argv, &a, err, sizeof err);
@@ -1072,14 +1071,7 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
         rc = pa > 0 ? RS_EXIT_OK : RS_EXIT_USAGE;
         goto done;
     }
-    if (rank == 0 && !(text = rs_cli_read_config(a.config_path, err, sizeof err))) rs_error("%s", err);
-    if (!(text = rs_cli_bcast_string(text, comm, rank))) goto done;
-    parsed = rs_config_parse(text, a.config_path, a.nset, a.set, &cfg, err, sizeof err) == 0;
-    if (!parsed) {
-        if (rank == 0) rs_error("%s", err);
-        goto done;
-    }
-    if (a.output) RS_FMT(cfg.output, sizeof cfg.output, "%s", a.output);
+    if (!(parsed = rs_cli_load_config(a.config_path, a.nset, a.set, a.output, comm, rank, &cfg))) goto done;
     if (rs_grid_build(&cfg, a.config_path, &grid, err, sizeof err)) {
         if (rank == 0) rs_error("%s", err);
         goto done;
@@ -1128,7 +1120,6 @@ int rs_cmd_plan(int argc, char **argv, MPI_Comm comm)
     RS_MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
 done:
     free(a.set);
-    free(text);
     if (parsed) rs_config_free(&cfg);
     rs_grid_free(&grid);
     rs_data_file_free(&df);

@@ -159,7 +159,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     rs_stats st = {0};
     rs_run_report rep = {0};
     rs_data_file df = {0};
-    char *text = NULL, *effective = NULL, *science = NULL, *cmdline = NULL;
+    char *effective = NULL, *science = NULL, *cmdline = NULL;
     int parsed = 0;
 
     int pa = parse_args(argc, argv, &a, err, sizeof err);
@@ -171,15 +171,7 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
         rc = pa > 0 ? RS_EXIT_OK : RS_EXIT_USAGE;
         goto done;
     }
-    if (rank == 0 && !(text = rs_cli_read_config(a.config_path, err, sizeof err))) rs_error("%s", err);
-    if (!(text = rs_cli_bcast_string(text, comm, rank))) goto done;
-
-    parsed = rs_config_parse(text, a.config_path, a.nset, a.set, &cfg, err, sizeof err) == 0;
-    if (!parsed) {
-        if (rank == 0) rs_error("%s", err);
-        goto done;
-    }
-    if (a.output) RS_FMT(cfg.output, sizeof cfg.output, "%s", a.output);
+    if (!(parsed = rs_cli_load_config(a.config_path, a.nset, a.set, a.output, comm, rank, &cfg))) goto done;
     effective = rs_config_effective_text(&cfg);
     if (!effective) goto done;
     if (a.print_config) {
@@ -285,7 +277,6 @@ int rs_cmd_run(int argc, char **argv, MPI_Comm comm)
     rc = RS_EXIT_OK;
 done:
     free(a.set);
-    free(text);
     free(effective);
     free(science);
     free(cmdline);
