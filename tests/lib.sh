@@ -25,8 +25,9 @@ fi
 
 ok()   { t_pass=$((t_pass + 1)); echo "ok - $*"; }
 bad()  { t_fail=$((t_fail + 1)); echo "FAIL - $*"; }
-# check DESCRIPTION COMMAND...: the command's success is the assertion
-check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+# check DESCRIPTION COMMAND...: the command's success is the assertion; returns 1 when it
+# failed, so `check D CMD || showlog FILE` can say why
+check() { d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; return 1; fi; }
 finish() {
     [ "$t_pass" -gt 0 ] || bad "the test ran no passing check"
     echo "$t_pass passed, $t_fail failed"

@@ -22,6 +22,7 @@ export RELUSCAPE
 T0=$SECONDS
 END=$((SECONDS + 420))
 say() { echo "# [$((SECONDS - T0)) s] $*"; }
+showlog() { sed 's/^/#   | /' "$1" 2>/dev/null; }   # a file into the test's log, marked
 
 # ------------------------------------------------------------------ the private cluster
 # jobs/private-slurm.sh is the recipe (users start the same cluster to try the scripts)
@@ -39,7 +40,6 @@ if [ $rc = 4 ]; then                    # not root or packages missing
     skip "$why"
 fi
 if [ $rc != 0 ]; then
-    showlog() { sed 's/^/#   | /' "$1" 2>/dev/null; }
     showlog "$WORK/private-slurm.out"
     bad "private cluster did not start (jobs/private-slurm.sh exit $rc)"
     finish
@@ -80,7 +80,6 @@ wait_job() {
 }
 same_stats() { "$H5DIFF" -q "$1" "$2" /stats /stats; }
 attr() { "$H5DUMP" -a "$2" "$1" 2>/dev/null | sed -n 's/^ *(0): "*\([^"]*\)"*$/\1/p'; }
-showlog() { sed 's/^/#   | /' "$1" 2>/dev/null; }
 
 # ------------------------------------------------------------------ small config
 cat >"$WORK/small.ini" <<'INI'
@@ -103,13 +102,12 @@ jid=$(timeout 90 sbatch --wait --parsable --ntasks=2 -D "$WORK" -o "$WORK/sweep-
     "$JOBS/sweep.sbatch" "$WORK/small.ini" "$WORK/small-sweep.h5")
 rc=$?
 jid=${jid%%;*}
-check "sweep.sbatch job $jid exits 0" test "$rc" = 0
+check "sweep.sbatch job $jid exits 0" test "$rc" = 0 || showlog "$WORK/sweep-$jid.log"
 check "sweep.sbatch == direct mpiexec (/stats)" same_stats "$WORK/small-direct.h5" "$WORK/small-sweep.h5"
 if [ -x "$H5DUMP" ]; then
     check "the output records slurm_job_id $jid" test "$(attr "$WORK/small-sweep.h5" slurm_job_id)" = "$jid"
     check "... and ran on 2 ranks" test "$(attr "$WORK/small-sweep.h5" ranks)" = 2
 fi
-[ "$rc" = 0 ] || showlog "$WORK/sweep-$jid.log"
 
 # 2. the script of `reluscape plan --sbatch`
 say "reluscape plan --sbatch"
@@ -173,8 +171,8 @@ check "throttled array + merge == one run (/stats)" same_stats "$WORK/small-dire
 [ -x "$H5DUMP" ] && check "part 1 records shard_index 1" \
     test "$(attr "$WORK/small-array.part-1-of-3.h5" shard_index)" = 1
 "$RELUSCAPE" report "$WORK/small-array.h5" >"$WORK/array-report.txt" 2>&1
-check "the merged file's report names its parts, not 'ranks 1'" grep -q "^  ranks        merged from 3 parts" "$WORK/array-report.txt"
-grep -q "^  ranks        merged from 3 parts" "$WORK/array-report.txt" || showlog "$WORK/array-report.txt"
+check "the merged file's report names its parts, not 'ranks 1'" grep -q "^  ranks        merged from 3 parts" \
+    "$WORK/array-report.txt" || showlog "$WORK/array-report.txt"
 [ -f "$WORK/small-array.h5" ] || { showlog "$WORK/submit.out"; for f in "$WORK"/array-*.log "$WORK"/reluscape-merge-*.log; do showlog "$f"; done; }
 
 # 6. a part fails (a wrapper fails shard 1 until "fixed" exists): the merge waits forever
